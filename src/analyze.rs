@@ -1,0 +1,599 @@
+//! The pure core: source text + configuration → findings. No I/O, no clock, no globals.
+//!
+//! [`analyze_file`] parses one file once and walks it once, handing nodes to every enabled
+//! rule; it returns findings (some conditional on crate-wide facts), the file's contribution to
+//! those facts, and the out-of-line `mod` declarations the shell follows to find more files.
+//! [`finish_crate`] applies the crate-wide facts; [`finalize`] stamps levels and sorts.
+//! [`analyze_sources`] chains the three for callers that have all texts at hand.
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Span};
+use crate::parse::{self, ParseFailure};
+use crate::rules::{self, FnNode, Finding, Rule, Sink};
+use crate::semantic::awaits::AwaitSummary;
+use crate::semantic::macros::{self, MacroBody};
+use crate::semantic::{
+    self, Callee, CrateFacts, CrateInfo, Cx, FileFacts, FileInfo, FnKind, Frame, LoopKind,
+    Resolver, Scope,
+};
+use crate::source::LineIndex;
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+
+/// One file handed to the core.
+#[derive(Debug, Clone, Copy)]
+pub struct FileInput<'a> {
+    /// Display path (used in messages only).
+    pub path: &'a str,
+    pub text: &'a str,
+    /// The file's module path in its crate (`[]` for a crate root).
+    pub module_path: &'a [String],
+    /// Part of a test, bench or example target.
+    pub is_test_target: bool,
+}
+
+/// An out-of-line module declaration (`mod net;`), for the shell to find the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModDecl {
+    pub name: String,
+    /// The value of `#[path = "..."]`, if any.
+    pub path_attr: Option<String>,
+    /// Names of the inline modules (`mod a { mod b { mod net; } }`) it is declared in.
+    pub inline_parents: Vec<String>,
+    /// Where it is declared (for "file not found for module" reports).
+    pub span: Span,
+    /// Under a `#[cfg(..)]`: a missing file is not an error (it may be for another platform).
+    pub cfg_gated: bool,
+}
+
+/// What one file yields.
+#[derive(Debug, Default)]
+pub struct FileAnalysis {
+    pub findings: Vec<Finding>,
+    pub facts: FileFacts,
+    pub modules: Vec<ModDecl>,
+}
+
+/// Parse and analyze one file. Pure; never panics on any input text.
+///
+/// Needs a large stack for deeply nested input (the shell runs it on threads with
+/// [`parse::STACK_SIZE`]); nesting beyond [`parse::MAX_NESTING`] is refused before parsing.
+pub fn analyze_file(input: FileInput<'_>, krate: &CrateInfo, config: &Config) -> FileAnalysis {
+    let result = match parse::parse_file(input.text) {
+        Ok(file) => {
+            let result = walk(&file, input, krate, config);
+            drop(file);
+            result
+        }
+        Err(failure) => FileAnalysis {
+            findings: vec![Finding {
+                diag: parse_error(input.text, &failure),
+                unless: Vec::new(),
+            }],
+            ..FileAnalysis::default()
+        },
+    };
+    // Spans live in a per-thread source map that grows with every file parsed; nothing that
+    // refers to this file's spans is alive any more.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    result
+}
+
+/// The `parse_error` finding for a file that could not be parsed.
+pub fn parse_error(text: &str, failure: &ParseFailure) -> Diagnostic {
+    let lines = LineIndex::new(text);
+    let line = failure.line.clamp(1, lines.line_count() as u32);
+    let start = lines.offset(text, line, failure.column);
+    let end = text[start..]
+        .chars()
+        .next()
+        .map_or(start, |c| start + c.len_utf8());
+    let (line_end, column_end) = lines.position(text, end);
+    let (line_start, column_start) = lines.position(text, start);
+    let span = Span {
+        line_start,
+        column_start,
+        line_end,
+        column_end,
+        byte_start: start,
+        byte_end: end,
+    };
+    Diagnostic::new(
+        rules::PARSE_ERROR.id,
+        span,
+        format!("could not parse this file: {}", failure.message),
+    )
+    .with_note("the file is skipped; the other files are still analyzed")
+}
+
+/// A `parse_error` for a file that could not be read at all (or a missing module file).
+pub fn read_error(message: impl Into<String>, span: Span) -> Diagnostic {
+    Diagnostic::new(rules::PARSE_ERROR.id, span, message)
+        .with_note("the file is skipped; the other files are still analyzed")
+}
+
+/// Apply the crate's merged facts: drop findings whose conditions fail.
+pub fn finish_crate(findings: Vec<Finding>, facts: &CrateFacts) -> Vec<Diagnostic> {
+    findings
+        .into_iter()
+        .filter(|f| f.unless.iter().all(|c| facts.holds(c)))
+        .map(|f| f.diag)
+        .collect()
+}
+
+/// Stamp each finding with its configured severity (dropping allowed ones), sort, and add
+/// rustc's "is warn by default" note to the first finding of each rule.
+pub fn finalize(diags: Vec<Diagnostic>, config: &Config) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = diags
+        .into_iter()
+        .filter_map(|mut d| {
+            d.severity = config.severity(d.rule)?;
+            Some(d)
+        })
+        .collect();
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.span == b.span);
+    let mut seen = std::collections::HashSet::new();
+    for d in &mut out {
+        if seen.insert(d.rule) {
+            let level = config.level(d.rule);
+            let origin = match config.level_source(d.rule) {
+                Some(crate::config::LevelSource::CommandLine(flag)) => {
+                    format!("set by `{flag}`")
+                }
+                _ => "on by default".to_string(),
+            };
+            d.notes.push(format!(
+                "`async_lint::{}` is `{}` ({origin}); see `cargo async-lint --explain {}`",
+                d.rule,
+                level.as_str(),
+                d.rule
+            ));
+        }
+    }
+    out
+}
+
+/// All files of one crate, end to end: the pure function from texts and config to sorted
+/// findings. `Diagnostic::file` is the index into `files`.
+pub fn analyze_sources(
+    files: &[FileInput<'_>],
+    krate: &CrateInfo,
+    config: &Config,
+) -> Vec<Diagnostic> {
+    let mut facts = CrateFacts::default();
+    let mut findings = Vec::new();
+    for (i, input) in files.iter().enumerate() {
+        let analysis = analyze_file(*input, krate, config);
+        facts.add(analysis.facts);
+        findings.extend(analysis.findings.into_iter().map(|mut f| {
+            f.diag.file = i;
+            f
+        }));
+    }
+    finalize(finish_crate(findings, &facts), config)
+}
+
+// ---- the walk ------------------------------------------------------------------------------
+
+fn walk(file: &syn::File, input: FileInput<'_>, krate: &CrateInfo, config: &Config) -> FileAnalysis {
+    let info = FileInfo {
+        path: input.path,
+        text: input.text,
+        lines: LineIndex::new(input.text),
+        module_path: input.module_path,
+        is_test_target: input.is_test_target,
+    };
+    let rules: Vec<&dyn Rule> = rules::RULES
+        .iter()
+        .copied()
+        .filter(|r| config.enabled(r.meta().id))
+        .collect();
+    let mut w = Walker {
+        cx: Cx {
+            file: &info,
+            krate,
+            config,
+            resolver: Resolver::default(),
+            frames: Vec::new(),
+        },
+        rules,
+        sink: Sink::default(),
+        facts: FileFacts::default(),
+        modules: Vec::new(),
+        inline_mods: Vec::new(),
+        module_path: input.module_path.to_vec(),
+        pending_callee: None,
+        cfg_depth: 0,
+    };
+    w.visit_file(file);
+    FileAnalysis {
+        findings: w.sink.findings,
+        facts: w.facts,
+        modules: w.modules,
+    }
+}
+
+struct Walker<'a> {
+    cx: Cx<'a>,
+    rules: Vec<&'a dyn Rule>,
+    sink: Sink,
+    facts: FileFacts,
+    modules: Vec<ModDecl>,
+    inline_mods: Vec<String>,
+    module_path: Vec<String>,
+    /// The callee of the call whose closure argument is about to be visited.
+    pending_callee: Option<Callee>,
+    /// How many enclosing items carry a `#[cfg(..)]`.
+    cfg_depth: usize,
+}
+
+fn has_cfg(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| a.path().is_ident("cfg"))
+}
+
+fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|a| {
+        if !a.path().is_ident("path") {
+            return None;
+        }
+        let nv = a.meta.require_name_value().ok()?;
+        match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        }
+    })
+}
+
+fn block_items(block: &syn::Block) -> Vec<&syn::Item> {
+    block
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            syn::Stmt::Item(i) => Some(i),
+            _ => None,
+        })
+        .collect()
+}
+
+impl Walker<'_> {
+    fn with_frame(&mut self, frame: Frame, f: impl FnOnce(&mut Self)) {
+        self.cx.frames.push(frame);
+        f(self);
+        self.cx.frames.pop();
+    }
+
+    fn in_fn(&self) -> bool {
+        self.cx
+            .frames
+            .iter()
+            .any(|f| matches!(f, Frame::Fn { .. } | Frame::Closure { .. } | Frame::AsyncBlock))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn walk_fn(
+        &mut self,
+        attrs: &[syn::Attribute],
+        vis: Option<&syn::Visibility>,
+        sig: &syn::Signature,
+        body: &syn::Block,
+        kind: FnKind,
+    ) {
+        let self_ty = self.cx.frames.iter().rev().find_map(|f| match f {
+            Frame::Impl { self_ty, .. } => Some(self_ty.clone()),
+            _ => None,
+        });
+        let self_ty = if matches!(kind, FnKind::Free | FnKind::Nested) {
+            None
+        } else {
+            self_ty
+        };
+        let is_async = sig.asyncness.is_some();
+        let awaits = is_async.then(|| AwaitSummary::of_block(body));
+        if let Some(a) = &awaits {
+            if a.awaits() {
+                self.facts
+                    .awaiting_async_fns
+                    .insert(rules::async_without_await::fn_key(
+                        self_ty.as_deref(),
+                        &sig.ident.to_string(),
+                    ));
+            }
+        }
+        let node = FnNode {
+            attrs,
+            vis,
+            sig,
+            body,
+            kind: kind.clone(),
+            self_ty,
+            cfg_gated: self.cfg_depth > 0 || has_cfg(attrs),
+            awaits,
+        };
+        for rule in &self.rules {
+            rule.check_fn(&self.cx, &node, &mut self.sink);
+        }
+        let frame = Frame::Fn {
+            name: sig.ident.to_string(),
+            is_async,
+            kind,
+            is_test: attrs.iter().any(semantic::is_test_attr),
+        };
+        self.with_frame(frame, |w| {
+            w.visit_signature(sig);
+            w.visit_block(body);
+        });
+    }
+
+    fn visit_macro_body(&mut self, name: String, body: MacroBody, tokens: &proc_macro2::TokenStream) {
+        if matches!(body, MacroBody::Opaque) {
+            let mut idents = Vec::new();
+            macros::value_idents(tokens, &mut idents);
+            self.facts.value_uses.extend(idents);
+            return;
+        }
+        self.with_frame(Frame::Macro { name }, |w| match &body {
+            MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| w.visit_expr(e)),
+            MacroBody::Stmts(stmts) => stmts.iter().for_each(|s| w.visit_stmt(s)),
+            MacroBody::Items(items) => {
+                w.cx.resolver
+                    .push(Scope::for_items(items.iter(), &w.module_path));
+                items.iter().for_each(|i| w.visit_item(i));
+                w.cx.resolver.pop();
+            }
+            MacroBody::Select {
+                branches,
+                otherwise,
+            } => {
+                for b in branches {
+                    w.visit_pat(&b.pat);
+                    w.visit_expr(&b.future);
+                    if let Some(g) = &b.guard {
+                        w.visit_expr(g);
+                    }
+                    w.visit_expr(&b.handler);
+                }
+                otherwise.iter().for_each(|e| w.visit_expr(e));
+            }
+            MacroBody::Opaque => {}
+        });
+    }
+
+    fn visit_call_args<'e>(&mut self, args: impl Iterator<Item = &'e syn::Expr>, callee: &Callee) {
+        for arg in args {
+            if matches!(arg, syn::Expr::Closure(_)) {
+                self.pending_callee = Some(callee.clone());
+            }
+            self.visit_expr(arg);
+            self.pending_callee = None;
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Walker<'_> {
+    fn visit_file(&mut self, file: &'ast syn::File) {
+        self.cx
+            .resolver
+            .push(Scope::for_items(file.items.iter(), &self.module_path));
+        let cfg_test = file.attrs.iter().any(semantic::is_cfg_test);
+        let name = self.module_path.last().cloned().unwrap_or_default();
+        self.with_frame(Frame::Mod { name, cfg_test }, |w| {
+            for item in &file.items {
+                w.visit_item(item);
+            }
+        });
+        self.cx.resolver.pop();
+    }
+
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        let cfg = match item {
+            syn::Item::Fn(f) => has_cfg(&f.attrs),
+            syn::Item::Impl(i) => has_cfg(&i.attrs),
+            syn::Item::Mod(m) => has_cfg(&m.attrs),
+            _ => false,
+        };
+        self.cfg_depth += usize::from(cfg);
+        visit::visit_item(self, item);
+        self.cfg_depth -= usize::from(cfg);
+    }
+
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        let name = m.ident.to_string();
+        let Some((_, items)) = &m.content else {
+            let path = path_attr(&m.attrs);
+            if path.is_none() && m.attrs.iter().any(|a| a.path().is_ident("path")) {
+                return; // `#[path = concat!(env!("OUT_DIR"), ..)]`: generated at build time
+            }
+            let span = self.cx.span(m.span());
+            self.modules.push(ModDecl {
+                name,
+                path_attr: path,
+                inline_parents: self.inline_mods.clone(),
+                span,
+                cfg_gated: self.cfg_depth > 0
+                    || has_cfg(&m.attrs)
+                    || self.cx.frames.iter().any(|f| matches!(f, Frame::Macro { .. })),
+            });
+            return;
+        };
+        self.module_path.push(name.clone());
+        self.inline_mods.push(name.clone());
+        self.cx
+            .resolver
+            .push(Scope::for_items(items.iter(), &self.module_path));
+        let cfg_test = m.attrs.iter().any(semantic::is_cfg_test);
+        self.with_frame(Frame::Mod { name, cfg_test }, |w| {
+            for item in items {
+                w.visit_item(item);
+            }
+        });
+        self.cx.resolver.pop();
+        self.inline_mods.pop();
+        self.module_path.pop();
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        let kind = if self.in_fn() {
+            FnKind::Nested
+        } else {
+            FnKind::Free
+        };
+        self.walk_fn(&f.attrs, Some(&f.vis), &f.sig, &f.block, kind);
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let frame = Frame::Impl {
+            trait_name: i.trait_.as_ref().map(|(_, p, _)| {
+                p.segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default()
+            }),
+            self_ty: semantic::type_name(&i.self_ty),
+            has_attr_macro: i
+                .attrs
+                .iter()
+                .any(|a| !matches!(a.path().get_ident().map(|i| i.to_string()).as_deref(), Some("doc" | "allow" | "warn" | "deny" | "expect" | "cfg" | "cfg_attr" | "automatically_derived"))),
+        };
+        self.with_frame(frame, |w| visit::visit_item_impl(w, i));
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        let is_trait_impl = self.cx.frames.iter().rev().find_map(|fr| match fr {
+            Frame::Impl { trait_name, .. } => Some(trait_name.is_some()),
+            _ => None,
+        });
+        let kind = if is_trait_impl == Some(true) {
+            FnKind::TraitImpl
+        } else {
+            FnKind::Inherent
+        };
+        let cfg = has_cfg(&f.attrs);
+        self.cfg_depth += usize::from(cfg);
+        self.walk_fn(&f.attrs, Some(&f.vis), &f.sig, &f.block, kind);
+        self.cfg_depth -= usize::from(cfg);
+    }
+
+    fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
+        self.with_frame(Frame::Trait, |w| visit::visit_item_trait(w, t));
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        match &f.default {
+            Some(body) => self.walk_fn(&f.attrs, None, &f.sig, body, FnKind::TraitDefault),
+            None => visit::visit_trait_item_fn(self, f),
+        }
+    }
+
+    fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
+        // `macro_rules!` definitions are templates, not code.
+        if m.mac.path.is_ident("macro_rules") {
+            return;
+        }
+        let body = macros::parse_item_macro(&m.mac);
+        self.visit_macro_body(macros::macro_name(&m.mac), body, &m.mac.tokens);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let body = macros::parse_expr_macro(mac);
+        self.visit_macro_body(macros::macro_name(mac), body, &mac.tokens);
+    }
+
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        let items = block_items(b);
+        if items.is_empty() {
+            return visit::visit_block(self, b);
+        }
+        self.cx
+            .resolver
+            .push(Scope::for_items(items, &self.module_path));
+        visit::visit_block(self, b);
+        self.cx.resolver.pop();
+    }
+
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        for rule in &self.rules {
+            rule.check_expr(&self.cx, e, &mut self.sink);
+        }
+        visit::visit_expr(self, e);
+    }
+
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        let callee = self.pending_callee.take();
+        let frame = Frame::Closure {
+            is_async: c.asyncness.is_some(),
+            callee,
+        };
+        self.with_frame(frame, |w| visit::visit_expr_closure(w, c));
+    }
+
+    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+        self.with_frame(Frame::AsyncBlock, |w| visit::visit_expr_async(w, a));
+    }
+
+    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+        // The iterator is evaluated once, before the loop.
+        self.visit_expr(&l.expr);
+        self.with_frame(
+            Frame::Loop {
+                kind: LoopKind::For,
+            },
+            |w| {
+                w.visit_pat(&l.pat);
+                w.visit_block(&l.body);
+            },
+        );
+    }
+
+    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+        let kind = if matches!(*l.cond, syn::Expr::Let(_)) {
+            LoopKind::WhileLet
+        } else {
+            LoopKind::While
+        };
+        self.with_frame(Frame::Loop { kind }, |w| visit::visit_expr_while(w, l));
+    }
+
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.with_frame(
+            Frame::Loop {
+                kind: LoopKind::Loop,
+            },
+            |w| visit::visit_expr_loop(w, l),
+        );
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        let callee = match &*c.func {
+            syn::Expr::Path(p) => {
+                // A called path is not a use as a value; visit only its generic arguments.
+                visit::visit_path(self, &p.path);
+                Callee::Path(self.cx.resolver.resolve(&p.path))
+            }
+            other => {
+                self.visit_expr(other);
+                Callee::Method(String::new())
+            }
+        };
+        self.visit_call_args(c.args.iter(), &callee);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        self.visit_expr(&m.receiver);
+        if let Some(t) = &m.turbofish {
+            self.visit_angle_bracketed_generic_arguments(t);
+        }
+        let callee = Callee::Method(m.method.to_string());
+        self.visit_call_args(m.args.iter(), &callee);
+    }
+
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        if let Some(last) = p.path.segments.last() {
+            self.facts.value_uses.insert(last.ident.to_string());
+        }
+        visit::visit_expr_path(self, p);
+    }
+}

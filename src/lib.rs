@@ -1,0 +1,23 @@
+//! cargo async-lint: finds async Rust anti-patterns by reading source with `syn`, without
+//! compiling anything.
+//!
+//! The analysis is a pure function from source text and configuration to diagnostics
+//! ([`analyze::analyze_sources`]); discovery, reading files, threads and output are a thin shell
+//! ([`run`]). See ARCHITECTURE.md.
+
+pub mod analyze;
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod discover;
+pub mod parse;
+pub mod render;
+pub mod rules;
+pub mod run;
+pub mod semantic;
+pub mod source;
+
+pub use analyze::{analyze_file, analyze_sources, FileInput};
+pub use config::Config;
+pub use diagnostic::{Diagnostic, Level, Severity, Span};
+pub use semantic::{CrateInfo, Edition};

@@ -1,0 +1,349 @@
+//! Pure renderers: findings (already sorted by the caller) and the files they point into → text.
+//!
+//! Every renderer here is a pure function of its inputs and never panics, whatever the spans
+//! say: a [`Span`] is resolved against its file's text once ([`Resolved`]), clamped to the text
+//! and to char boundaries, and every format prints that resolved position. So `human`, `short`
+//! and `json` always agree on where a finding is, even for a span a rule got slightly wrong.
+//!
+//! * [`human`]: rustc's look, drawn by `annotate-snippets` (the crate rustc itself uses).
+//! * [`short`]: `path:line:col: warning[async_lint::rule]: message`.
+//! * [`json`]: cargo's `--message-format=json` stream (what `cargo_metadata::Message` parses).
+
+mod human;
+mod json;
+mod short;
+
+use std::ops::Range;
+
+pub use human::{human, human_one, summary};
+pub use json::json;
+pub use short::short;
+
+use crate::diagnostic::{Diagnostic, Span};
+use crate::source::{LineIndex, SourceFile};
+
+/// How [`human`] draws.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HumanOptions {
+    /// ANSI colours (rustc's palette); plain text when false.
+    pub color: bool,
+}
+
+/// The code printed for a rule: `async_lint::<rule>`.
+pub(crate) fn code(rule: &str) -> String {
+    format!("async_lint::{rule}")
+}
+
+/// The file a diagnostic points into, if its index is valid.
+pub(crate) fn file_of<'f>(diag: &Diagnostic, files: &'f [SourceFile]) -> Option<&'f SourceFile> {
+    files.get(diag.file)
+}
+
+/// The display path of a diagnostic's file (`<unknown>` for a bad index).
+pub(crate) fn display_of<'f>(diag: &Diagnostic, files: &'f [SourceFile]) -> &'f str {
+    file_of(diag, files).map_or("<unknown>", |f| f.display.as_str())
+}
+
+/// A span made safe for one text: a byte range on char boundaries inside the text, and the
+/// 1-based line / char-column positions of both ends (end exclusive), recomputed from the range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Resolved {
+    pub byte_start: usize,
+    pub byte_end: usize,
+    pub line_start: u32,
+    pub column_start: u32,
+    pub line_end: u32,
+    pub column_end: u32,
+}
+
+impl Resolved {
+    pub fn range(&self) -> Range<usize> {
+        self.byte_start..self.byte_end
+    }
+}
+
+/// A text with its line index, for resolving spans.
+pub(crate) struct Text<'t> {
+    pub text: &'t str,
+    pub index: LineIndex,
+}
+
+impl<'t> Text<'t> {
+    pub fn new(text: &'t str) -> Text<'t> {
+        Text {
+            text,
+            index: LineIndex::new(text),
+        }
+    }
+
+    /// Resolves a span against this text. Byte offsets win when they are usable and agree
+    /// with the span's start line/column; otherwise line/column are used (clamped to the
+    /// line's content); failing both, the byte offsets are clamped.
+    pub fn resolve(&self, span: &Span) -> Resolved {
+        let text = self.text;
+        let bytes_usable = span.byte_start <= span.byte_end
+            && span.byte_end <= text.len()
+            && text.is_char_boundary(span.byte_start)
+            && text.is_char_boundary(span.byte_end);
+        let lines_usable = span.line_start >= 1
+            && span.column_start >= 1
+            && (span.line_start as usize) <= self.index.line_count()
+            && span.line_end >= span.line_start;
+        let bytes_agree = bytes_usable
+            && self.index.position(text, span.byte_start) == (span.line_start, span.column_start);
+
+        let (start, end) = if bytes_agree || (bytes_usable && !lines_usable) {
+            (span.byte_start, span.byte_end)
+        } else if lines_usable {
+            let start = self.offset(span.line_start, span.column_start);
+            let end = self.offset(span.line_end, span.column_end).max(start);
+            (start, end)
+        } else {
+            let start = self.floor_boundary(span.byte_start.min(text.len()));
+            let end = self
+                .floor_boundary(span.byte_end.min(text.len()))
+                .max(start);
+            (start, end)
+        };
+        let (line_start, column_start) = self.index.position(text, start);
+        let (line_end, column_end) = self.index.position(text, end);
+        Resolved {
+            byte_start: start,
+            byte_end: end,
+            line_start,
+            column_start,
+            line_end,
+            column_end,
+        }
+    }
+
+    /// Byte offset of a 1-based (line, char column), clamped to the text and to the end of the
+    /// line's content (before its `\n` / `\r\n`), so a column past the end never spills over.
+    pub fn offset(&self, line: u32, column: u32) -> usize {
+        let line = line.clamp(1, self.index.line_count().max(1) as u32);
+        let start = self.index.offset(self.text, line, 1);
+        let content = self.index.line_text(self.text, line);
+        let mut remaining = column.max(1) as usize - 1;
+        for (i, _) in content.char_indices() {
+            if remaining == 0 {
+                return start + i;
+            }
+            remaining -= 1;
+        }
+        (start + content.len()).min(self.text.len())
+    }
+
+    /// The text of a 1-based line, without its line break.
+    pub fn line(&self, line: u32) -> &'t str {
+        self.index.line_text(self.text, line)
+    }
+
+    fn floor_boundary(&self, mut i: usize) -> usize {
+        while i > 0 && !self.text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    }
+}
+
+/// Resolves every diagnostic's files lazily, one line index per file.
+pub(crate) struct Texts<'f> {
+    files: &'f [SourceFile],
+    texts: Vec<Option<Text<'f>>>,
+}
+
+impl<'f> Texts<'f> {
+    pub fn new(files: &'f [SourceFile]) -> Texts<'f> {
+        Texts {
+            files,
+            texts: files.iter().map(|_| None).collect(),
+        }
+    }
+
+    /// The text of file `i`, or an empty text for a bad index.
+    pub fn get(&mut self, i: usize) -> &Text<'f> {
+        if i >= self.files.len() {
+            // A bad file index still renders (without source): keep one empty slot at the end.
+            if self.texts.len() == self.files.len() {
+                self.texts.push(Some(Text::new("")));
+            }
+            return self.texts[self.files.len()].as_ref().expect("filled above");
+        }
+        let files = self.files;
+        self.texts[i].get_or_insert_with(|| Text::new(&files[i].text))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! Builders shared by the renderers' tests.
+
+    use std::path::PathBuf;
+
+    use crate::diagnostic::{Applicability, Diagnostic, Edit, Severity, Span, Suggestion};
+    use crate::source::{LineIndex, Origin, SourceFile};
+
+    pub const SYNC_RS: &str = "async fn load(ids: Vec<u32>) -> Result<(), Error> {\n    for id in ids {\n        let user = fetch_user(id).await?;\n        println!(\"{user:?}\");\n    }\n    Ok(())\n}\n";
+
+    pub fn file(display: &str, text: &str) -> SourceFile {
+        SourceFile {
+            path: PathBuf::from(format!("/work/proj/{display}")),
+            display: display.to_string(),
+            text: text.to_string(),
+            origin: None,
+        }
+    }
+
+    pub fn file_with_origin(display: &str, text: &str) -> SourceFile {
+        let target: cargo_metadata::Target = serde_json::from_value(serde_json::json!({
+            "kind": ["lib"],
+            "crate_types": ["lib"],
+            "name": "demo",
+            "src_path": "/work/proj/src/lib.rs",
+            "edition": "2021",
+            "doc": true,
+            "doctest": true,
+            "test": true
+        }))
+        .expect("valid target");
+        SourceFile {
+            origin: Some(Origin {
+                package_id: "path+file:///work/proj#demo@0.1.0".to_string(),
+                manifest_path: "/work/proj/Cargo.toml".to_string(),
+                target,
+            }),
+            ..file(display, text)
+        }
+    }
+
+    /// The span of the `nth` (0-based) occurrence of `needle` in `text`.
+    pub fn span_of(text: &str, needle: &str, nth: usize) -> Span {
+        let start = text
+            .match_indices(needle)
+            .nth(nth)
+            .map(|(i, _)| i)
+            .expect("needle in text");
+        span_bytes(text, start, start + needle.len())
+    }
+
+    pub fn span_bytes(text: &str, start: usize, end: usize) -> Span {
+        let idx = LineIndex::new(text);
+        let (line_start, column_start) = idx.position(text, start);
+        let (line_end, column_end) = idx.position(text, end);
+        Span {
+            line_start,
+            column_start,
+            line_end,
+            column_end,
+            byte_start: start,
+            byte_end: end,
+        }
+    }
+
+    /// await_in_loop on SYNC_RS with everything a diagnostic can carry.
+    pub fn full_diag() -> Diagnostic {
+        let t = SYNC_RS;
+        let loop_head = span_of(t, "for id in ids", 0);
+        let whole_loop = {
+            let s = t.find("for id").unwrap();
+            let e = t.find("    Ok(())").unwrap() - 1;
+            span_bytes(t, s, e)
+        };
+        Diagnostic::new(
+            "await_in_loop",
+            span_of(t, "fetch_user(id).await", 0),
+            "each iteration waits for `fetch_user(id)` before starting the next",
+        )
+        .with_label("awaited one at a time")
+        .with_secondary(loop_head, "the iterations do not depend on each other")
+        .with_help("run them concurrently, at most 8 at a time")
+        .with_note("`async_lint::await_in_loop` is `warn` by default")
+        .with_suggestion(Suggestion {
+            message: "collect the futures into a stream".to_string(),
+            edits: vec![Edit {
+                span: whole_loop,
+                replacement: "let users: Vec<_> = futures::stream::iter(ids)\n        .map(|id| fetch_user(id))\n        .buffered(8)\n        .try_collect()\n        .await?;"
+                    .to_string(),
+            }],
+            applicability: Applicability::MaybeIncorrect,
+        })
+    }
+
+    pub fn error(mut d: Diagnostic) -> Diagnostic {
+        d.severity = Severity::Error;
+        d
+    }
+
+    /// Spans that do not fit their text, in every way we could think of.
+    pub fn hostile_spans(text: &str) -> Vec<Span> {
+        let len = text.len();
+        let mut spans = vec![
+            Span::default(),
+            Span {
+                line_start: 1,
+                column_start: 1,
+                line_end: 1,
+                column_end: 1,
+                byte_start: 0,
+                byte_end: 0,
+            },
+            Span {
+                line_start: 999,
+                column_start: 999,
+                line_end: 1000,
+                column_end: 3,
+                byte_start: len + 10,
+                byte_end: len + 50,
+            },
+            Span {
+                line_start: 2,
+                column_start: 500,
+                line_end: 2,
+                column_end: 900,
+                byte_start: 0,
+                byte_end: 0,
+            },
+            Span {
+                line_start: 3,
+                column_start: 4,
+                line_end: 1,
+                column_end: 1,
+                byte_start: 9,
+                byte_end: 2,
+            },
+            Span {
+                line_start: 1,
+                column_start: 2,
+                line_end: 3,
+                column_end: 2,
+                byte_start: 1,
+                byte_end: len,
+            },
+            Span {
+                line_start: 0,
+                column_start: 0,
+                line_end: 0,
+                column_end: 0,
+                byte_start: len,
+                byte_end: len,
+            },
+        ];
+        // Every byte pair, including ones inside multi-byte chars.
+        for s in 0..=len + 1 {
+            for e in [s, s + 1, s + 3, len] {
+                spans.push(Span {
+                    line_start: 1,
+                    column_start: 1,
+                    line_end: 1,
+                    column_end: 1,
+                    byte_start: s,
+                    byte_end: e,
+                });
+            }
+        }
+        spans
+    }
+
+    pub const NASTY_TEXT: &str =
+        "fn é() {\n\tlet ü = \"日本語\";\r\n\t\tblock_on(f());\n}\n// 🦀 end without newline";
+}

@@ -1,0 +1,272 @@
+//! See rules/async_without_await.md.
+
+use super::{FnNode, Rule, RuleMeta, Sink};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Level, Suggestion};
+use crate::semantic::facts::Condition;
+use crate::semantic::{Cx, FnKind, Frame};
+use syn::visit::Visit;
+
+// ---- what the user reads -------------------------------------------------------------------
+
+fn message(name: &str, public: bool) -> String {
+    if public {
+        format!("public `async fn {name}` never awaits; removing `async` changes its API")
+    } else {
+        format!("`async fn {name}` never awaits")
+    }
+}
+
+const LABEL: &str = "this function is `async` but its body has no `.await`";
+
+const NOTE_WHY: &str = "an `async fn` only returns a future: every caller has to be async and \
+`.await` it, and nothing in this body ever yields to the executor";
+
+fn note_nested(lines: &[u32]) -> String {
+    let list = lines
+        .iter()
+        .map(|l| l.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let s = if lines.len() == 1 { "" } else { "s" };
+    format!(
+        "the `.await`{s} on line{s} {list} belong to an `async` block or closure created here, \
+         a separate future that this function only returns or hands on"
+    )
+}
+
+const HELP: &str = "remove `async` and drop the `.await` at each call site";
+
+const HELP_PUBLIC: &str = "remove `async` and drop the `.await` at each call site; this is a \
+breaking change for users of the crate, so if the signature must stay `async` (it mirrors \
+an async API), allow the lint here with a reason";
+
+const SUGGESTION: &str = "remove `async`";
+
+// ---- metadata ------------------------------------------------------------------------------
+
+pub struct AsyncWithoutAwait;
+
+static META: RuleMeta = RuleMeta {
+    id: "async_without_await",
+    summary: "An `async fn` whose body never awaits: it colors every caller async for nothing.",
+    default_level: Level::Warn,
+    has_fix: true,
+    doc: include_str!("../../rules/async_without_await.md"),
+};
+
+// ---- the check -----------------------------------------------------------------------------
+
+impl Rule for AsyncWithoutAwait {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_fn(&self, cx: &Cx, f: &FnNode, out: &mut Sink) {
+        let Some(async_token) = f.sig.asyncness else {
+            return;
+        };
+        // The signature is dictated by a trait, or by a macro that rewrites the fn.
+        if matches!(f.kind, FnKind::TraitImpl | FnKind::TraitDefault) {
+            return;
+        }
+        if in_attr_macro_impl(cx) || f.attrs.iter().any(is_attribute_macro) {
+            return;
+        }
+        let Some(awaits) = &f.awaits else { return };
+        if awaits.awaits() {
+            return;
+        }
+        if is_stub(f.body) || needs_runtime_context(f.body) {
+            return;
+        }
+
+        let name = f.sig.ident.to_string();
+        let public = cx.krate.has_lib
+            && matches!(f.vis, Some(syn::Visibility::Public(_)))
+            && !matches!(f.kind, FnKind::Nested)
+            && !cx.file.is_test_target;
+        let mut diag = Diagnostic::new(
+            META.id,
+            cx.span(f.sig.ident.span()),
+            message(&name, public),
+        )
+        .with_label(LABEL)
+        .with_note(NOTE_WHY);
+        if !awaits.nested.is_empty() {
+            let mut lines: Vec<u32> = awaits
+                .nested
+                .iter()
+                .map(|s| s.start().line as u32)
+                .collect();
+            lines.dedup();
+            diag = diag.with_note(note_nested(&lines));
+        }
+        diag = diag.with_help(if public { HELP_PUBLIC } else { HELP });
+        let async_span = cx.span(async_token.span);
+        let after = cx.file.text[async_span.byte_end..]
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .count();
+        let mut remove = async_span;
+        remove.byte_end += after;
+        remove.column_end += after as u32;
+        diag = diag.with_suggestion(Suggestion {
+            message: SUGGESTION.into(),
+            edits: vec![Edit {
+                span: remove,
+                replacement: String::new(),
+            }],
+            applicability: Applicability::MaybeIncorrect,
+        });
+
+        let mut unless = vec![Condition::NotUsedAsValue(name.clone())];
+        if f.cfg_gated {
+            unless.push(Condition::NoAwaitingTwin(fn_key(f.self_ty.as_deref(), &name)));
+        }
+        out.report_if(diag, unless);
+    }
+}
+
+/// The crate-wide key of an `async fn`: `Type::name` for methods, `name` for free fns.
+pub fn fn_key(self_ty: Option<&str>, name: &str) -> String {
+    match self_ty {
+        Some(t) => format!("{t}::{name}"),
+        None => name.to_string(),
+    }
+}
+
+// ---- helpers -------------------------------------------------------------------------------
+
+/// Attributes that do not rewrite the fn (everything else may be a macro that needs `async`).
+fn is_attribute_macro(attr: &syn::Attribute) -> bool {
+    let path = attr.path();
+    if path.segments.len() == 1 {
+        let name = path.segments[0].ident.to_string();
+        if name == "cfg_attr" {
+            // `#[cfg_attr(feature = "x", some_macro)]`: a macro unless every attribute is inert.
+            return cfg_attr_has_macro(attr);
+        }
+        return !matches!(
+            name.as_str(),
+            "doc"
+                | "allow"
+                | "warn"
+                | "deny"
+                | "forbid"
+                | "expect"
+                | "cfg"
+                | "inline"
+                | "cold"
+                | "must_use"
+                | "deprecated"
+                | "track_caller"
+                | "instrument"
+                | "rustfmt"
+                | "clippy"
+                | "doc_cfg"
+                | "non_exhaustive"
+                | "no_mangle"
+                | "export_name"
+                | "link_section"
+                | "optimize"
+                | "coverage"
+                | "target_feature"
+        );
+    }
+    // `#[tracing::instrument]`, `#[rustfmt::skip]`, `#[clippy::...]` work on sync fns too.
+    let first = path.segments[0].ident.to_string();
+    let last = path.segments.last().map(|s| s.ident.to_string());
+    !(matches!(first.as_str(), "rustfmt" | "clippy")
+        || (first == "tracing" && last.as_deref() == Some("instrument")))
+}
+
+fn cfg_attr_has_macro(attr: &syn::Attribute) -> bool {
+    let Ok(list) = attr.meta.require_list() else {
+        return true;
+    };
+    let parsed = list.parse_args_with(
+        syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+    );
+    let Ok(metas) = parsed else { return true };
+    metas.iter().skip(1).any(|m| {
+        let fake: syn::Attribute = syn::parse_quote!(#[#m]);
+        is_attribute_macro(&fake)
+    })
+}
+
+/// Inside an impl with an attribute macro (`#[async_trait] impl Foo { .. }`).
+fn in_attr_macro_impl(cx: &Cx) -> bool {
+    cx.frames
+        .iter()
+        .rev()
+        .find_map(|f| match f {
+            Frame::Impl { has_attr_macro, .. } => Some(*has_attr_macro),
+            _ => None,
+        })
+        .unwrap_or(false)
+}
+
+/// An empty body, or one that only panics (`todo!()`, `unimplemented!()`, ...): a placeholder.
+fn is_stub(body: &syn::Block) -> bool {
+    let stmts = &body.stmts;
+    if stmts.is_empty() {
+        return true;
+    }
+    stmts.iter().all(|s| {
+        let mac = match s {
+            syn::Stmt::Macro(m) => &m.mac,
+            syn::Stmt::Expr(syn::Expr::Macro(m), _) => &m.mac,
+            _ => return false,
+        };
+        let name = crate::semantic::macros::macro_name(mac);
+        matches!(
+            name.as_str(),
+            "todo" | "unimplemented" | "unreachable" | "panic"
+        )
+    })
+}
+
+/// Calls that must run inside a runtime (`tokio::spawn` panics outside one): being `async`
+/// guarantees the body only runs when polled by an executor.
+fn needs_runtime_context(body: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(p) = &*c.func {
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let last = segs.last().map(String::as_str).unwrap_or("");
+                let qualified = segs.len() > 1;
+                if matches!(
+                    last,
+                    "spawn" | "spawn_local" | "spawn_blocking" | "block_in_place" | "yield_now"
+                ) || (qualified
+                    && matches!(
+                        last,
+                        "current" | "try_current" | "interval" | "interval_at" | "from_std"
+                    ))
+                {
+                    self.0 = true;
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if matches!(
+                m.method.to_string().as_str(),
+                "spawn" | "spawn_local" | "spawn_blocking"
+            ) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Finder(false);
+    f.visit_block(body);
+    f.0
+}

@@ -1,0 +1,122 @@
+//! The one list of rules.
+//!
+//! A rule is a unit struct implementing [`Rule`] in `src/rules/<id>.rs`, documented in
+//! `rules/<id>.md`, tested by `fixtures/<id>/`. Rules report what and where; the engine stamps
+//! the configured level.
+
+use crate::diagnostic::{Diagnostic, Level};
+use crate::semantic::facts::Condition;
+use crate::semantic::{Cx, FnKind};
+
+pub mod async_without_await;
+
+/// What the documentation, `--list-rules` and the config know about a rule.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Canonical snake_case id.
+    pub id: &'static str,
+    /// One sentence, also the first paragraph of `rules/<id>.md`.
+    pub summary: &'static str,
+    pub default_level: Level,
+    /// Whether findings carry a code suggestion.
+    pub has_fix: bool,
+    /// `rules/<id>.md`, compiled in.
+    pub doc: &'static str,
+}
+
+/// A function with a body, as rules see it.
+pub struct FnNode<'a> {
+    pub attrs: &'a [syn::Attribute],
+    /// `None` for trait methods (which have no visibility of their own).
+    pub vis: Option<&'a syn::Visibility>,
+    pub sig: &'a syn::Signature,
+    pub body: &'a syn::Block,
+    pub kind: FnKind,
+    /// `Client` for a method of `impl Client`.
+    pub self_ty: Option<String>,
+    /// Whether the fn, its impl or an enclosing module has a `#[cfg(..)]`.
+    pub cfg_gated: bool,
+    /// Awaits of the body (computed for `async fn`s only).
+    pub awaits: Option<crate::semantic::awaits::AwaitSummary>,
+}
+
+/// A finding, and what the rest of the crate must confirm before it is reported.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub diag: Diagnostic,
+    pub unless: Vec<Condition>,
+}
+
+/// Where rules put findings.
+#[derive(Debug, Default)]
+pub struct Sink {
+    pub findings: Vec<Finding>,
+}
+
+impl Sink {
+    pub fn report(&mut self, diag: Diagnostic) {
+        self.findings.push(Finding {
+            diag,
+            unless: Vec::new(),
+        });
+    }
+
+    /// Report, to be dropped later if a crate-wide fact breaks one of `conditions`.
+    pub fn report_if(&mut self, diag: Diagnostic, conditions: Vec<Condition>) {
+        self.findings.push(Finding {
+            diag,
+            unless: conditions,
+        });
+    }
+}
+
+/// A lint rule. Hooks default to doing nothing; a rule implements the ones it needs.
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// Called once per fn with a body, before its body is walked.
+    fn check_fn(&self, _cx: &Cx, _f: &FnNode, _out: &mut Sink) {}
+
+    /// Called for every expression, outermost first.
+    fn check_expr(&self, _cx: &Cx, _e: &syn::Expr, _out: &mut Sink) {}
+}
+
+/// Every rule that checks code, in id order.
+pub static RULES: &[&dyn Rule] = &[&async_without_await::AsyncWithoutAwait];
+
+/// The tool's own reports, which have ids and levels but no check.
+pub static PARSE_ERROR: RuleMeta = RuleMeta {
+    id: "parse_error",
+    summary: "A file that cannot be read or parsed as Rust; it is not analyzed.",
+    default_level: Level::Deny,
+    has_fix: false,
+    doc: include_str!("../../rules/parse_error.md"),
+};
+
+pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
+    id: "unused_suppression",
+    summary: "An `// async-lint: allow(..)` comment that suppresses nothing.",
+    default_level: Level::Warn,
+    has_fix: true,
+    doc: include_str!("../../rules/unused_suppression.md"),
+};
+
+/// Metadata of every id the tool reports: the rules, then its own reports.
+pub fn all_meta() -> impl Iterator<Item = &'static RuleMeta> {
+    RULES
+        .iter()
+        .map(|r| r.meta())
+        .chain([&PARSE_ERROR, &UNUSED_SUPPRESSION])
+}
+
+/// The canonical id for a name written in snake or kebab case (with or without `async_lint::`).
+pub fn canonical_id(name: &str) -> Option<&'static str> {
+    let name = name.replace('-', "_");
+    let name = name.strip_prefix("async_lint::").unwrap_or(&name);
+    all_meta().map(|m| m.id).find(|id| *id == name)
+}
+
+pub fn meta(id: &str) -> Option<&'static RuleMeta> {
+    let id = canonical_id(id)?;
+    all_meta().find(|m| m.id == id)
+}

@@ -1,0 +1,546 @@
+//! The imperative shell: arguments → discovery → reading → parallel analysis → rendering → exit
+//! status. Everything that decides *what* is reported lives in the pure core (`analyze`).
+
+use crate::analyze::{self, FileAnalysis, FileInput, ModDecl};
+use crate::cli::{self, Color, Format};
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Severity, Span};
+use crate::discover::{self, Selection};
+use crate::parse;
+use crate::render;
+use crate::rules;
+use crate::rules::Finding;
+use crate::semantic::{CrateFacts, CrateInfo, Edition};
+use crate::source::{Origin, SourceFile};
+use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Exit statuses (SPEC §4).
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_FAILURE: i32 = 2;
+
+/// Run the tool as `main` would, returning the exit status.
+pub fn main_with_args(argv: Vec<OsString>) -> i32 {
+    let args = match cli::parse(argv) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_FAILURE } else { EXIT_OK };
+        }
+    };
+    let cli = &args.cli;
+    if cli.list_rules {
+        print!("{}", list_rules());
+        return EXIT_OK;
+    }
+    if let Some(rule) = &cli.explain {
+        return match explain(rule) {
+            Ok(text) => {
+                print!("{text}");
+                EXIT_OK
+            }
+            Err(msg) => {
+                eprintln!("error: {msg}");
+                EXIT_FAILURE
+            }
+        };
+    }
+    let mut config = Config::default();
+    if let Err(e) = config.apply_flags(&args.levels) {
+        eprintln!("error: {e}");
+        return EXIT_FAILURE;
+    }
+    let color = use_color(cli.color);
+    let jobs = cli
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .stack_size(parse::STACK_SIZE)
+        .thread_name(|i| format!("async-lint-{i}"))
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: cannot start worker threads: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    let start = Instant::now();
+    let result = pool.install(|| {
+        if cli.paths.is_empty() {
+            let sel = Selection {
+                manifest_path: cli.manifest_path.clone(),
+                packages: cli.packages.clone(),
+                workspace: cli.workspace,
+                exclude: cli.exclude.clone(),
+            };
+            lint_cargo(&sel, &config, cli.verbose > 0)
+        } else {
+            let edition = Edition::parse(&cli.edition).unwrap_or_default();
+            lint_paths(&cli.paths, edition, &config, cli.verbose > 0)
+        }
+    });
+    let outcome = match result {
+        Ok(o) => o,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return EXIT_FAILURE;
+        }
+    };
+    let millis = start.elapsed().as_millis();
+    let errors = outcome
+        .diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = outcome.diags.len() - errors;
+    let text = match cli.format {
+        Format::Human => render::human(
+            &outcome.diags,
+            &outcome.files,
+            &render::HumanOptions { color },
+        ),
+        Format::Short => render::short(&outcome.diags, &outcome.files),
+        Format::Json => render::json(&outcome.diags, &outcome.files),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    if !cli.quiet {
+        let summary = render::summary(warnings, errors, outcome.linted, millis);
+        if cli.format == Format::Human {
+            let _ = writeln!(stdout, "{summary}");
+        } else {
+            eprintln!("{summary}");
+        }
+    }
+    let _ = stdout.flush();
+    if errors > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn use_color(flag: Option<Color>) -> bool {
+    let from_env = std::env::var("CARGO_TERM_COLOR").ok();
+    let choice = match flag {
+        Some(c) => c,
+        None => match from_env.as_deref() {
+            Some("always") => Color::Always,
+            Some("never") => Color::Never,
+            _ => Color::Auto,
+        },
+    };
+    match choice {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// `--list-rules`: `id  default-level  summary`.
+pub fn list_rules() -> String {
+    let width = rules::all_meta().map(|m| m.id.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for m in rules::all_meta() {
+        out.push_str(&format!(
+            "{:width$}  {:6}  {}\n",
+            m.id,
+            m.default_level.as_str(),
+            m.summary
+        ));
+    }
+    out
+}
+
+/// `--explain RULE`: the rule's document plus its default level.
+pub fn explain(rule: &str) -> Result<String, String> {
+    let meta = rules::meta(rule).ok_or_else(|| crate::config::unknown_rule_message(rule))?;
+    let mut out = meta.doc.trim_end().to_string();
+    out.push_str(&format!(
+        "\n\n---\nDefault level: `{}`. Fix suggestion: {}.\n",
+        meta.default_level.as_str(),
+        if meta.has_fix { "yes" } else { "no" }
+    ));
+    Ok(out)
+}
+
+/// What a run produced: every file that has a finding (with its text), the findings, and how
+/// many files were linted in all.
+pub struct Outcome {
+    pub files: Vec<SourceFile>,
+    pub diags: Vec<Diagnostic>,
+    pub linted: usize,
+}
+
+/// One file to read and analyze.
+#[derive(Debug, Clone)]
+struct Job {
+    package: usize,
+    target: usize,
+    path: PathBuf,
+    module_path: Vec<String>,
+    owns_dir: bool,
+    is_test: bool,
+}
+
+/// A file after reading and analysis.
+struct Done {
+    job: Job,
+    text: String,
+    analysis: FileAnalysis,
+}
+
+/// The per-run state while waves of files are analyzed.
+struct Collector {
+    files: Vec<SourceFile>,
+    findings: Vec<Vec<Finding>>,
+    facts: Vec<CrateFacts>,
+    seen: HashSet<PathBuf>,
+    /// Files that could not be read (for module-file reports).
+    verbose: bool,
+}
+
+impl Collector {
+    fn new(packages: usize, verbose: bool) -> Collector {
+        Collector {
+            files: Vec::new(),
+            findings: (0..packages).map(|_| Vec::new()).collect(),
+            facts: (0..packages).map(|_| CrateFacts::default()).collect(),
+            seen: HashSet::new(),
+            verbose,
+        }
+    }
+
+    /// Has this file been queued before? (Each file is linted once.)
+    fn first_visit(&mut self, path: &Path) -> bool {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.seen.insert(key)
+    }
+
+    fn add(&mut self, done: Done, display: String, origin: Option<Origin>) -> (usize, Vec<ModDecl>) {
+        let index = self.files.len();
+        self.files.push(SourceFile {
+            path: done.job.path.clone(),
+            display,
+            text: done.text,
+            origin,
+        });
+        let pkg = done.job.package;
+        self.facts[pkg].add(done.analysis.facts);
+        self.findings[pkg].extend(done.analysis.findings.into_iter().map(|mut f| {
+            f.diag.file = index;
+            f
+        }));
+        (index, done.analysis.modules)
+    }
+
+    fn finish(self, config: &Config) -> Outcome {
+        let mut diags = Vec::new();
+        for (findings, facts) in self.findings.into_iter().zip(&self.facts) {
+            diags.extend(analyze::finish_crate(findings, facts));
+        }
+        // Deterministic order: files by display path.
+        let linted = self.files.len();
+        let mut order: Vec<usize> = (0..linted).collect();
+        order.sort_by(|&a, &b| self.files[a].display.cmp(&self.files[b].display));
+        let mut remap = vec![0; linted];
+        for (new, &old) in order.iter().enumerate() {
+            remap[old] = new;
+        }
+        let mut slots: Vec<Option<SourceFile>> = self.files.into_iter().map(Some).collect();
+        let mut files: Vec<SourceFile> = order.iter().map(|&i| slots[i].take().unwrap_or_else(empty_file)).collect();
+        for d in &mut diags {
+            d.file = remap[d.file];
+        }
+        let diags = analyze::finalize(diags, config);
+        // Renderers only need the text of files with findings.
+        let with_findings: HashSet<usize> = diags.iter().map(|d| d.file).collect();
+        for (i, f) in files.iter_mut().enumerate() {
+            if !with_findings.contains(&i) {
+                f.text = String::new();
+            }
+        }
+        Outcome {
+            files,
+            diags,
+            linted,
+        }
+    }
+}
+
+fn empty_file() -> SourceFile {
+    SourceFile {
+        path: PathBuf::new(),
+        display: String::new(),
+        text: String::new(),
+        origin: None,
+    }
+}
+
+/// Read one file and analyze it; never panics, whatever the file holds.
+fn process(job: Job, krate: &CrateInfo, config: &Config, display: &str) -> Done {
+    let bytes = match std::fs::read(&job.path) {
+        Ok(b) => b,
+        Err(e) => {
+            let diag = analyze::read_error(
+                format!("could not read this file: {}", discover::io_reason(&e)),
+                Span {
+                    line_start: 1,
+                    column_start: 1,
+                    line_end: 1,
+                    column_end: 1,
+                    byte_start: 0,
+                    byte_end: 0,
+                },
+            );
+            return Done {
+                job,
+                text: String::new(),
+                analysis: only(diag),
+            };
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // Position of the first bad byte: count in the valid prefix.
+            let prefix = std::str::from_utf8(&e.as_bytes()[..valid]).unwrap_or("");
+            let line = prefix.matches('\n').count() as u32 + 1;
+            let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+            let lines = crate::source::LineIndex::new(&text);
+            let start = lines.offset(&text, line, column);
+            let end = text[start..]
+                .chars()
+                .next()
+                .map_or(start, |c| start + c.len_utf8());
+            let diag = analyze::read_error(
+                format!("this file is not valid UTF-8 (invalid byte at {line}:{column})"),
+                Span {
+                    line_start: line,
+                    column_start: column,
+                    line_end: line,
+                    column_end: column + u32::from(end > start),
+                    byte_start: start,
+                    byte_end: end,
+                },
+            );
+            return Done {
+                job,
+                text,
+                analysis: only(diag),
+            };
+        }
+    };
+    let input = FileInput {
+        path: display,
+        text: &text,
+        module_path: &job.module_path,
+        is_test_target: job.is_test,
+    };
+    let analysis = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        analyze::analyze_file(input, krate, config)
+    }))
+    .unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        proc_macro2::extra::invalidate_current_thread_spans();
+        only(analyze::read_error(
+            format!("internal error while analyzing this file (please report it): {what}"),
+            Span {
+                line_start: 1,
+                column_start: 1,
+                line_end: 1,
+                column_end: 1,
+                byte_start: 0,
+                byte_end: 0,
+            },
+        ))
+    });
+    Done {
+        job,
+        text,
+        analysis,
+    }
+}
+
+fn only(diag: Diagnostic) -> FileAnalysis {
+    FileAnalysis {
+        findings: vec![Finding {
+            diag,
+            unless: Vec::new(),
+        }],
+        ..FileAnalysis::default()
+    }
+}
+
+/// Cargo mode: lint the selected packages, following `mod` declarations from each target root.
+pub fn lint_cargo(sel: &Selection, config: &Config, verbose: bool) -> Result<Outcome, String> {
+    let ws = discover::cargo_workspace(sel)?;
+    let mut col = Collector::new(ws.packages.len(), verbose);
+    let mut wave: Vec<Job> = Vec::new();
+    for (pi, pkg) in ws.packages.iter().enumerate() {
+        for (ti, t) in pkg.targets.iter().enumerate() {
+            if col.first_visit(&t.root) {
+                wave.push(Job {
+                    package: pi,
+                    target: ti,
+                    path: t.root.clone(),
+                    module_path: Vec::new(),
+                    owns_dir: true,
+                    is_test: t.is_test,
+                });
+            }
+        }
+    }
+    if verbose {
+        let targets: usize = ws.packages.iter().map(|p| p.targets.len()).sum();
+        eprintln!(
+            "async-lint: {} package(s), {targets} target(s) in {}",
+            ws.packages.len(),
+            ws.root.display()
+        );
+    }
+    while !wave.is_empty() {
+        let done: Vec<(Done, String)> = wave
+            .into_par_iter()
+            .map(|job| {
+                let display = discover::display_path(&job.path, &ws.root);
+                let krate = &ws.packages[job.package].krate;
+                (process(job, krate, config, &display), display)
+            })
+            .collect();
+        let mut next = Vec::new();
+        for (d, display) in done {
+            let job = d.job.clone();
+            let pkg = &ws.packages[job.package];
+            let origin = Origin {
+                package_id: pkg.id.clone(),
+                manifest_path: pkg.manifest_path.to_string_lossy().into_owned(),
+                target: pkg.targets[job.target].meta.clone(),
+            };
+            let (index, mods) = col.add(d, display, Some(origin));
+            for decl in mods {
+                let candidates = discover::module_candidates(&job.path, job.owns_dir, &decl);
+                match candidates.iter().find(|(p, _)| p.is_file()) {
+                    Some((path, owns_dir)) => {
+                        if col.first_visit(path) {
+                            let mut module_path = job.module_path.clone();
+                            module_path.extend(decl.inline_parents.iter().cloned());
+                            module_path.push(decl.name.clone());
+                            next.push(Job {
+                                package: job.package,
+                                target: job.target,
+                                path: path.clone(),
+                                module_path,
+                                owns_dir: *owns_dir || discover::owns_dir(path),
+                                is_test: job.is_test,
+                            });
+                        }
+                    }
+                    None if decl.cfg_gated => {
+                        if col.verbose {
+                            eprintln!(
+                                "async-lint: skipping `mod {}` (cfg-gated; no file at {})",
+                                decl.name,
+                                candidates[0].0.display()
+                            );
+                        }
+                    }
+                    None => {
+                        let tried = candidates
+                            .iter()
+                            .map(|(p, _)| format!("`{}`", discover::display_path(p, &ws.root)))
+                            .collect::<Vec<_>>()
+                            .join(" or ");
+                        let diag = analyze::read_error(
+                            format!("file not found for module `{}`", decl.name),
+                            decl.span,
+                        )
+                        .with_label("declared here")
+                        .with_help(format!("create {tried}, or remove this declaration"));
+                        col.findings[job.package].push(Finding {
+                            diag: Diagnostic { file: index, ..diag },
+                            unless: Vec::new(),
+                        });
+                    }
+                }
+            }
+        }
+        wave = next;
+    }
+    Ok(col.finish(config))
+}
+
+/// PATH mode: the given files and the `.rs` files under the given directories form one crate.
+pub fn lint_paths(
+    paths: &[PathBuf],
+    edition: Edition,
+    config: &Config,
+    verbose: bool,
+) -> Result<Outcome, String> {
+    let files = discover::path_files(paths)?;
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let krate = CrateInfo {
+        name: String::new(),
+        edition,
+        dependencies: Vec::new(),
+        has_lib: true,
+    };
+    if verbose {
+        eprintln!("async-lint: {} file(s)", files.len());
+    }
+    let mut col = Collector::new(1, verbose);
+    let jobs: Vec<Job> = files
+        .into_iter()
+        .filter(|p| col.first_visit(p))
+        .map(|path| {
+            let is_test = path
+                .components()
+                .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches" | "examples")));
+            Job {
+                package: 0,
+                target: 0,
+                path,
+                module_path: Vec::new(),
+                owns_dir: true,
+                is_test,
+            }
+        })
+        .collect();
+    let done: Vec<(Done, String)> = jobs
+        .into_par_iter()
+        .map(|job| {
+            let display = discover::display_path(&job.path, &cwd);
+            (process(job, &krate, config, &display), display)
+        })
+        .collect();
+    for (d, display) in done {
+        col.add(d, display, None);
+    }
+    Ok(col.finish(config))
+}
+
+/// Findings per rule, for summaries and tests.
+pub fn count_by_rule(diags: &[Diagnostic]) -> HashMap<&'static str, usize> {
+    let mut m = HashMap::new();
+    for d in diags {
+        *m.entry(d.rule).or_insert(0) += 1;
+    }
+    m
+}

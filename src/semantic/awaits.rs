@@ -1,0 +1,94 @@
+//! Where a body awaits: its own `.await`s versus those of nested async blocks and closures.
+
+use super::macros::tokens_contain_await;
+use syn::visit::Visit;
+
+/// The awaits of one fn body.
+#[derive(Debug, Default, Clone)]
+pub struct AwaitSummary {
+    /// `.await`s that suspend this body itself.
+    pub own: usize,
+    /// Macro calls of this body whose tokens contain `.await` (`select!`, `join!`, ...).
+    pub in_macros: usize,
+    /// `.await`s inside async blocks or closures created in this body (their own futures).
+    pub nested: Vec<proc_macro2::Span>,
+}
+
+impl AwaitSummary {
+    pub fn of_block(block: &syn::Block) -> AwaitSummary {
+        let mut v = AwaitVisitor {
+            depth: 0,
+            summary: AwaitSummary::default(),
+        };
+        v.visit_block(block);
+        v.summary
+    }
+
+    pub fn awaits(&self) -> bool {
+        self.own > 0 || self.in_macros > 0
+    }
+}
+
+struct AwaitVisitor {
+    /// How many async blocks / closures we are inside.
+    depth: usize,
+    summary: AwaitSummary,
+}
+
+impl<'ast> Visit<'ast> for AwaitVisitor {
+    fn visit_expr_await(&mut self, e: &'ast syn::ExprAwait) {
+        if self.depth == 0 {
+            self.summary.own += 1;
+        } else {
+            self.summary.nested.push(e.await_token.span);
+        }
+        syn::visit::visit_expr_await(self, e);
+    }
+
+    fn visit_expr_async(&mut self, e: &'ast syn::ExprAsync) {
+        self.depth += 1;
+        syn::visit::visit_expr_async(self, e);
+        self.depth -= 1;
+    }
+
+    fn visit_expr_closure(&mut self, e: &'ast syn::ExprClosure) {
+        self.depth += 1;
+        syn::visit::visit_expr_closure(self, e);
+        self.depth -= 1;
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        if tokens_contain_await(&m.tokens) {
+            if self.depth == 0 {
+                self.summary.in_macros += 1;
+            } else {
+                self.summary.nested.push(m.path.segments[0].ident.span());
+            }
+        }
+    }
+
+    // Items nested in the body (fns, impls) are separate bodies.
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(src: &str) -> AwaitSummary {
+        let f: syn::ItemFn = syn::parse_str(src).unwrap();
+        AwaitSummary::of_block(&f.block)
+    }
+
+    #[test]
+    fn own_nested_and_macro_awaits() {
+        let s = summary("async fn f() { a().await; let b = async { c().await }; }");
+        assert_eq!((s.own, s.nested.len()), (1, 1));
+        let s = summary("async fn f() { tokio::select! { _ = a() => {} } }");
+        assert_eq!((s.own, s.in_macros), (0, 0));
+        let s = summary("async fn f() { assert_eq!(a().await, 1); }");
+        assert_eq!((s.own, s.in_macros), (0, 1));
+        let s = summary("async fn f() { async fn g() { a().await } let c = |x| async move { x.await }; }");
+        assert_eq!((s.own, s.nested.len()), (0, 1));
+    }
+}

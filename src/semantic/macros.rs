@@ -1,0 +1,281 @@
+//! Macro bodies are token trees to syn. We parse the arguments of the common shapes so that
+//! code inside `select!`, `join!`, `vec!`, `assert!`, `format!`, `cfg_if!`-style item macros
+//! and friends is analyzed like any other code.
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Item, Pat, Stmt, Token};
+
+/// One branch of `tokio::select!` / `futures::select!`: `pat = future, if guard => handler`.
+#[derive(Debug)]
+pub struct SelectBranch {
+    pub pat: Pat,
+    pub future: Expr,
+    pub guard: Option<Expr>,
+    pub handler: Expr,
+}
+
+/// A macro body as far as we could understand it.
+#[derive(Debug)]
+pub enum MacroBody {
+    Exprs(Vec<Expr>),
+    Stmts(Vec<Stmt>),
+    Items(Vec<Item>),
+    Select {
+        branches: Vec<SelectBranch>,
+        /// The `else => expr` / `complete => expr` / `default => expr` branch.
+        otherwise: Vec<Expr>,
+    },
+    /// Nothing we know how to parse; `.await` tokens inside are still counted.
+    Opaque,
+}
+
+/// The last segment of a macro's path (`select` for `tokio::select!`).
+pub fn macro_name(mac: &syn::Macro) -> String {
+    mac.path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+/// Parse a macro in expression or statement position.
+pub fn parse_expr_macro(mac: &syn::Macro) -> MacroBody {
+    let name = macro_name(mac);
+    let tokens = mac.tokens.clone();
+    if tokens.is_empty() {
+        return MacroBody::Exprs(Vec::new());
+    }
+    if matches!(name.as_str(), "select" | "select_biased") {
+        if let Ok(body) = parse_select.parse2(tokens.clone()) {
+            return body;
+        }
+    }
+    if let Ok(list) = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(tokens.clone()) {
+        return MacroBody::Exprs(list.into_iter().collect());
+    }
+    // `vec![elem; n]`
+    if let Ok((a, b)) = (|input: ParseStream| {
+        let a: Expr = input.parse()?;
+        let _: Token![;] = input.parse()?;
+        let b: Expr = input.parse()?;
+        Ok((a, b))
+    })
+    .parse2(tokens.clone())
+    {
+        return MacroBody::Exprs(vec![a, b]);
+    }
+    if let Ok(stmts) = syn::Block::parse_within.parse2(tokens) {
+        return MacroBody::Stmts(stmts);
+    }
+    MacroBody::Opaque
+}
+
+/// Parse a macro in item position: a list of items, or (`cfg_if!`-style) items inside braces.
+pub fn parse_item_macro(mac: &syn::Macro) -> MacroBody {
+    let mut items = Vec::new();
+    if collect_items(mac.tokens.clone(), &mut items, 0) {
+        MacroBody::Items(items)
+    } else {
+        parse_expr_macro(mac)
+    }
+}
+
+fn collect_items(tokens: TokenStream, out: &mut Vec<Item>, depth: usize) -> bool {
+    if let Ok(file) = syn::parse2::<syn::File>(tokens.clone()) {
+        if !file.items.is_empty() {
+            out.extend(file.items);
+            return true;
+        }
+    }
+    if depth > 4 {
+        return false;
+    }
+    let mut found = false;
+    for tt in tokens {
+        if let TokenTree::Group(g) = tt {
+            if g.delimiter() == Delimiter::Brace {
+                found |= collect_items(g.stream(), out, depth + 1);
+            }
+        }
+    }
+    found
+}
+
+fn parse_select(input: ParseStream) -> syn::Result<MacroBody> {
+    let mut branches = Vec::new();
+    let mut otherwise = Vec::new();
+    if input.peek(syn::Ident) && input.peek2(Token![;]) {
+        let ident: syn::Ident = input.parse()?;
+        if ident != "biased" {
+            return Err(syn::Error::new(ident.span(), "expected `biased;`"));
+        }
+        let _: Token![;] = input.parse()?;
+    }
+    while !input.is_empty() {
+        let fork = input.fork();
+        if let Ok(ident) = fork.parse::<syn::Ident>() {
+            if (ident == "else" || ident == "complete" || ident == "default") && fork.peek(Token![=>])
+            {
+                let _: syn::Ident = input.parse()?;
+                let _: Token![=>] = input.parse()?;
+                otherwise.push(parse_arm_body(input)?);
+                continue;
+            }
+        }
+        if input.peek(Token![else]) {
+            let _: Token![else] = input.parse()?;
+            let _: Token![=>] = input.parse()?;
+            otherwise.push(parse_arm_body(input)?);
+            continue;
+        }
+        let pat = Pat::parse_multi_with_leading_vert(input)?;
+        let _: Token![=] = input.parse()?;
+        let future = Expr::parse_without_eager_brace(input)?;
+        let guard = if input.peek(Token![,]) && input.peek2(Token![if]) {
+            let _: Token![,] = input.parse()?;
+            let _: Token![if] = input.parse()?;
+            Some(input.parse()?)
+        } else if input.peek(Token![if]) {
+            let _: Token![if] = input.parse()?;
+            Some(input.parse()?)
+        } else {
+            None
+        };
+        let _: Token![=>] = input.parse()?;
+        let handler = parse_arm_body(input)?;
+        branches.push(SelectBranch {
+            pat,
+            future,
+            guard,
+            handler,
+        });
+    }
+    Ok(MacroBody::Select {
+        branches,
+        otherwise,
+    })
+}
+
+fn parse_arm_body(input: ParseStream) -> syn::Result<Expr> {
+    let body: Expr = input.parse()?;
+    if input.peek(Token![,]) {
+        let _: Token![,] = input.parse()?;
+    } else if !input.is_empty() && !matches!(body, Expr::Block(_)) {
+        return Err(input.error("expected `,` after a select! branch"));
+    }
+    Ok(body)
+}
+
+/// Does the token stream contain `.await` anywhere (at any depth)?
+pub fn tokens_contain_await(tokens: &TokenStream) -> bool {
+    let mut stack = vec![tokens.clone().into_iter()];
+    let mut prev_dot = false;
+    while let Some(iter) = stack.last_mut() {
+        match iter.next() {
+            None => {
+                stack.pop();
+                prev_dot = false;
+            }
+            Some(TokenTree::Group(g)) => {
+                prev_dot = false;
+                stack.push(g.stream().into_iter());
+            }
+            Some(TokenTree::Punct(p)) => prev_dot = p.as_char() == '.',
+            Some(TokenTree::Ident(i)) => {
+                if prev_dot && i == "await" {
+                    return true;
+                }
+                prev_dot = false;
+            }
+            Some(TokenTree::Literal(_)) => prev_dot = false,
+        }
+    }
+    false
+}
+
+/// Identifiers in a token stream that are not immediately called or invoked as macros:
+/// candidates for fns used as values inside a macro we could not parse.
+pub fn value_idents(tokens: &TokenStream, out: &mut Vec<String>) {
+    let mut stack = vec![tokens.clone().into_iter().peekable()];
+    while let Some(iter) = stack.last_mut() {
+        match iter.next() {
+            None => {
+                stack.pop();
+            }
+            Some(TokenTree::Group(g)) => stack.push(g.stream().into_iter().peekable()),
+            Some(TokenTree::Ident(i)) => {
+                let called = match iter.peek() {
+                    Some(TokenTree::Group(g)) => g.delimiter() == Delimiter::Parenthesis,
+                    Some(TokenTree::Punct(p)) => p.as_char() == '!',
+                    _ => false,
+                };
+                if !called {
+                    out.push(i.to_string());
+                }
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mac(src: &str) -> syn::Macro {
+        syn::parse_str(src).unwrap()
+    }
+
+    #[test]
+    fn comma_separated_expressions() {
+        match parse_expr_macro(&mac("assert_eq!(f().await, 3, \"msg {}\", x)")) {
+            MacroBody::Exprs(e) => assert_eq!(e.len(), 4),
+            other => panic!("{other:?}"),
+        }
+        match parse_expr_macro(&mac("vec![g().await; 3]")) {
+            MacroBody::Exprs(e) => assert_eq!(e.len(), 2),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn select_branches() {
+        let body = parse_expr_macro(&mac(
+            "tokio::select! { biased; Some(x) = rx.recv() => { handle(x).await } _ = sleep(d), if on => break, else => () }",
+        ));
+        match body {
+            MacroBody::Select {
+                branches,
+                otherwise,
+            } => {
+                assert_eq!(branches.len(), 2);
+                assert!(branches[1].guard.is_some());
+                assert_eq!(otherwise.len(), 1);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn statements_and_items() {
+        assert!(matches!(
+            parse_expr_macro(&mac("m! { let x = 1; f(x).await; }")),
+            MacroBody::Stmts(_)
+        ));
+        let m = mac("cfg_if! { if #[cfg(unix)] { mod unix; fn a() {} } else { mod windows; } }");
+        match parse_item_macro(&m) {
+            MacroBody::Items(items) => assert_eq!(items.len(), 3),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn await_tokens_in_opaque_bodies() {
+        let m = mac("weird! { x => y.await ;; }");
+        assert!(tokens_contain_await(&m.tokens));
+        let m = mac("weird! { x => await }");
+        assert!(!tokens_contain_await(&m.tokens));
+    }
+}

@@ -1,0 +1,270 @@
+//! The semantic model rules ask questions of: where are we (context stack), what does a name
+//! mean (imports), and what does the rest of the crate say (crate-wide facts).
+
+pub mod awaits;
+pub mod facts;
+pub mod imports;
+pub mod macros;
+
+use crate::diagnostic::Span;
+use crate::source::LineIndex;
+pub use facts::{CrateFacts, FileFacts};
+pub use imports::{Resolution, Resolver, Scope, Tri};
+
+/// The Rust edition of the crate being analyzed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Edition {
+    E2015,
+    E2018,
+    #[default]
+    E2021,
+    E2024,
+}
+
+impl Edition {
+    pub fn parse(s: &str) -> Option<Edition> {
+        match s {
+            "2015" => Some(Edition::E2015),
+            "2018" => Some(Edition::E2018),
+            "2021" => Some(Edition::E2021),
+            "2024" => Some(Edition::E2024),
+            _ => None,
+        }
+    }
+}
+
+/// The async runtime a package depends on (from its `Cargo.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    Tokio,
+    AsyncStd,
+    Smol,
+}
+
+/// What the analysis knows about the crate (package) a file belongs to.
+#[derive(Debug, Clone, Default)]
+pub struct CrateInfo {
+    pub name: String,
+    pub edition: Edition,
+    /// Names of the package's dependencies (normalized to `_`), normal, dev and build.
+    pub dependencies: Vec<String>,
+    /// Whether the package has a library target (its `pub` items are public API).
+    pub has_lib: bool,
+}
+
+impl CrateInfo {
+    pub fn depends_on(&self, name: &str) -> bool {
+        self.dependencies.iter().any(|d| d == name)
+    }
+
+    /// The runtime to suggest replacements for: tokio unless the package uses only another one.
+    pub fn runtime(&self) -> Runtime {
+        if self.depends_on("tokio") {
+            Runtime::Tokio
+        } else if self.depends_on("async_std") {
+            Runtime::AsyncStd
+        } else if self.depends_on("smol") {
+            Runtime::Smol
+        } else {
+            Runtime::Tokio
+        }
+    }
+}
+
+/// What kind of function a body belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FnKind {
+    /// A free fn in a module.
+    Free,
+    /// A fn inside another fn's body.
+    Nested,
+    /// A method in `impl Type { .. }`.
+    Inherent,
+    /// A method in `impl Trait for Type { .. }`.
+    TraitImpl,
+    /// A provided method in `trait T { fn f() { .. } }`.
+    TraitDefault,
+}
+
+/// One level of the context stack.
+#[derive(Debug, Clone)]
+pub enum Frame {
+    Fn {
+        name: String,
+        is_async: bool,
+        kind: FnKind,
+        /// `#[test]`, `#[tokio::test]` and friends.
+        is_test: bool,
+    },
+    Closure {
+        is_async: bool,
+        /// The call this closure is passed to, if it is an argument: the resolved path of a
+        /// function call (`tokio::task::spawn_blocking`) or `.name` of a method call (`.map`).
+        callee: Option<Callee>,
+    },
+    AsyncBlock,
+    Loop {
+        kind: LoopKind,
+    },
+    Impl {
+        trait_name: Option<String>,
+        self_ty: String,
+        /// `#[async_trait]` (or another attribute macro) on the impl.
+        has_attr_macro: bool,
+    },
+    Trait,
+    Mod {
+        name: String,
+        cfg_test: bool,
+    },
+    /// Inside the parsed body of a macro call (`select`, `join`, ...).
+    Macro {
+        name: String,
+    },
+}
+
+/// The callee a closure is handed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Callee {
+    /// A function path, resolved as far as imports allow.
+    Path(Resolution),
+    /// A method name.
+    Method(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopKind {
+    For,
+    While,
+    WhileLet,
+    Loop,
+}
+
+/// The file being analyzed.
+#[derive(Debug)]
+pub struct FileInfo<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+    pub lines: LineIndex,
+    /// Module path of the file inside its crate (`[]` for a crate root).
+    pub module_path: &'a [String],
+    /// A file of an integration test, bench or example target, or under `tests/`.
+    pub is_test_target: bool,
+}
+
+/// The read-only view a rule gets at each node.
+pub struct Cx<'a> {
+    pub file: &'a FileInfo<'a>,
+    pub krate: &'a CrateInfo,
+    pub config: &'a crate::config::Config,
+    pub resolver: Resolver,
+    pub frames: Vec<Frame>,
+}
+
+impl<'a> Cx<'a> {
+    /// Convert a syn span to a [`Span`] of this file.
+    pub fn span(&self, s: proc_macro2::Span) -> Span {
+        let start = s.start();
+        let end = s.end();
+        let (line_start, column_start) = (start.line.max(1) as u32, start.column as u32 + 1);
+        let (mut line_end, mut column_end) = (end.line.max(1) as u32, end.column as u32 + 1);
+        if (line_end, column_end) < (line_start, column_start) {
+            (line_end, column_end) = (line_start, column_start);
+        }
+        Span {
+            line_start,
+            column_start,
+            line_end,
+            column_end,
+            byte_start: self
+                .file
+                .lines
+                .offset(self.file.text, line_start, column_start),
+            byte_end: self.file.lines.offset(self.file.text, line_end, column_end),
+        }
+    }
+
+    /// The span of a syntax node (first token to last token).
+    pub fn span_of(&self, node: &impl syn::spanned::Spanned) -> Span {
+        self.span(node.span())
+    }
+
+    /// The source text of a span.
+    pub fn snippet(&self, span: Span) -> &'a str {
+        self.file.text.get(span.byte_start..span.byte_end).unwrap_or("")
+    }
+
+    /// Does `path` name one of `targets`?
+    pub fn is(&self, path: &syn::Path, targets: &[&str]) -> Tri {
+        self.resolver.is(path, targets)
+    }
+
+    /// The innermost frame that decides what executes a piece of code: a fn, a closure or an
+    /// async block.
+    pub fn innermost_body(&self) -> Option<&Frame> {
+        self.frames.iter().rev().find(|f| {
+            matches!(
+                f,
+                Frame::Fn { .. } | Frame::Closure { .. } | Frame::AsyncBlock
+            )
+        })
+    }
+
+    /// Is the current code directly inside an `async fn`, `async` block or async closure?
+    pub fn in_async(&self) -> bool {
+        match self.innermost_body() {
+            Some(Frame::Fn { is_async, .. }) | Some(Frame::Closure { is_async, .. }) => *is_async,
+            Some(Frame::AsyncBlock) => true,
+            _ => false,
+        }
+    }
+
+    /// Is this test code: a `#[test]`-like fn, a `#[cfg(test)]` module, or a test target?
+    pub fn in_test_code(&self) -> bool {
+        self.file.is_test_target
+            || self.frames.iter().any(|f| {
+                matches!(
+                    f,
+                    Frame::Fn { is_test: true, .. } | Frame::Mod { cfg_test: true, .. }
+                )
+            })
+    }
+}
+
+/// `#[test]`, `#[tokio::test]`, `#[async_std::test]`, `#[rstest]`, ...: is this a test fn?
+pub fn is_test_attr(attr: &syn::Attribute) -> bool {
+    let path = attr.path();
+    let last = path.segments.last().map(|s| s.ident.to_string());
+    matches!(last.as_deref(), Some("test" | "rstest" | "test_case" | "bench"))
+}
+
+/// `#[cfg(test)]` or `#[cfg(all(test, ...))]` (but not `#[cfg(not(test))]`).
+pub fn is_cfg_test(attr: &syn::Attribute) -> bool {
+    if !attr.path().is_ident("cfg") {
+        return false;
+    }
+    let Ok(list) = attr.meta.require_list() else {
+        return false;
+    };
+    let text = list.tokens.to_string();
+    let has_test = text
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .any(|w| w == "test");
+    has_test && !text.contains("not")
+}
+
+/// A short name for a type, for messages and crate-wide keys (`Client` for `crate::net::Client<T>`).
+pub fn type_name(ty: &syn::Type) -> String {
+    match ty {
+        syn::Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default(),
+        syn::Type::Reference(r) => type_name(&r.elem),
+        syn::Type::Paren(p) => type_name(&p.elem),
+        syn::Type::Group(g) => type_name(&g.elem),
+        _ => String::new(),
+    }
+}

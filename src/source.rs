@@ -1,0 +1,108 @@
+//! The files of a run as renderers see them: where they came from and their text.
+
+use std::path::PathBuf;
+
+/// The cargo package and target a file was reached from (absent in PATH mode).
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// Cargo's package id (`cargo_metadata::PackageId` repr).
+    pub package_id: String,
+    pub manifest_path: String,
+    /// The target (lib, bin, test, ...) exactly as `cargo metadata` describes it;
+    /// JSON output copies it into each `compiler-message`.
+    pub target: cargo_metadata::Target,
+}
+
+/// One file of the run.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path used to open the file.
+    pub path: PathBuf,
+    /// The path shown to users: relative to the workspace root (cargo mode) or
+    /// to the current directory (PATH mode), with `/` separators.
+    pub display: String,
+    /// The text; empty when the file could not be read.
+    pub text: String,
+    pub origin: Option<Origin>,
+}
+
+/// Maps 1-based line + 1-based char column to byte offsets and back, for one text.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    /// Byte offset of the start of each line.
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                starts.push(i + 1);
+            }
+        }
+        LineIndex { starts }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Byte offset of (line, column), both 1-based, column in chars. Clamped to the text.
+    pub fn offset(&self, text: &str, line: u32, column: u32) -> usize {
+        let line = (line.max(1) as usize).min(self.starts.len());
+        let start = self.starts[line - 1];
+        let end = self.starts.get(line).copied().unwrap_or(text.len());
+        let slice = text.get(start..end).unwrap_or("");
+        let mut remaining = column.max(1) as usize - 1;
+        for (i, _) in slice.char_indices() {
+            if remaining == 0 {
+                return start + i;
+            }
+            remaining -= 1;
+        }
+        end
+    }
+
+    /// 1-based (line, char column) of a byte offset.
+    pub fn position(&self, text: &str, offset: usize) -> (u32, u32) {
+        let offset = offset.min(text.len());
+        let line = match self.starts.binary_search(&offset) {
+            Ok(l) => l,
+            Err(l) => l - 1,
+        };
+        let start = self.starts[line];
+        let col = text.get(start..offset).map_or(0, |s| s.chars().count());
+        (line as u32 + 1, col as u32 + 1)
+    }
+
+    /// The text of a 1-based line, without its newline.
+    pub fn line_text<'t>(&self, text: &'t str, line: u32) -> &'t str {
+        let l = line.max(1) as usize;
+        if l > self.starts.len() {
+            return "";
+        }
+        let start = self.starts[l - 1];
+        let end = self.starts.get(l).copied().unwrap_or(text.len());
+        text.get(start..end)
+            .unwrap_or("")
+            .trim_end_matches('\n')
+            .trim_end_matches('\r')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_round_trip_with_multibyte_chars() {
+        let text = "fn a() {}\nlet é = \"ü\";\n";
+        let idx = LineIndex::new(text);
+        let off = idx.offset(text, 2, 9);
+        assert_eq!(&text[off..off + 1], "\"");
+        assert_eq!(idx.position(text, off), (2, 9));
+        assert_eq!(idx.line_text(text, 2), "let é = \"ü\";");
+        assert_eq!(idx.offset(text, 99, 1), text.len());
+    }
+}
