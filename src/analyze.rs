@@ -295,12 +295,9 @@ impl Walker<'_> {
         let awaits = is_async.then(|| AwaitSummary::of_block(body));
         if let Some(a) = &awaits {
             if a.awaits() {
-                self.facts
-                    .awaiting_async_fns
-                    .insert(rules::async_without_await::fn_key(
-                        self_ty.as_deref(),
-                        &sig.ident.to_string(),
-                    ));
+                let name = sig.ident.to_string();
+                let keys = rules::async_without_await::twin_keys(self_ty.as_deref(), &name);
+                self.facts.awaiting_async_fns.extend(keys);
             }
         }
         let node = FnNode {
@@ -489,8 +486,14 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 
     fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
-        // `macro_rules!` definitions are templates, not code.
+        // `macro_rules!` definitions are templates, not code; remember those that await.
         if m.mac.path.is_ident("macro_rules") {
+            if let Some(name) = &m.ident {
+                self.facts.defined_macros.insert(name.to_string());
+                if macros::tokens_contain_await(&m.mac.tokens) {
+                    self.facts.awaiting_macros.insert(name.to_string());
+                }
+            }
             return;
         }
         let body = macros::parse_item_macro(&m.mac);

@@ -192,6 +192,8 @@ struct Job {
     module_path: Vec<String>,
     owns_dir: bool,
     is_test: bool,
+    /// Reached through a `#[cfg]`-gated `mod`: its own missing modules are not errors either.
+    cfg_gated: bool,
 }
 
 /// A file after reading and analysis.
@@ -404,6 +406,7 @@ pub fn lint_cargo(sel: &Selection, config: &Config, verbose: bool) -> Result<Out
                     module_path: Vec::new(),
                     owns_dir: true,
                     is_test: t.is_test,
+                    cfg_gated: false,
                 });
             }
         }
@@ -450,10 +453,11 @@ pub fn lint_cargo(sel: &Selection, config: &Config, verbose: bool) -> Result<Out
                                 module_path,
                                 owns_dir: *owns_dir || discover::owns_dir(path),
                                 is_test: job.is_test,
+                                cfg_gated: job.cfg_gated || decl.cfg_gated,
                             });
                         }
                     }
-                    None if decl.cfg_gated => {
+                    None if decl.cfg_gated || job.cfg_gated => {
                         if col.verbose {
                             eprintln!(
                                 "async-lint: skipping `mod {}` (cfg-gated; no file at {})",
@@ -520,6 +524,7 @@ pub fn lint_paths(
                 module_path: Vec::new(),
                 owns_dir: true,
                 is_test,
+                cfg_gated: false,
             }
         })
         .collect();

@@ -72,6 +72,10 @@ impl Rule for AsyncWithoutAwait {
         if in_attr_macro_impl(cx) || f.attrs.iter().any(is_attribute_macro) {
             return;
         }
+        // The author already allowed clippy's version of this lint.
+        if f.attrs.iter().any(allows_clippy_unused_async) {
+            return;
+        }
         let Some(awaits) = &f.awaits else { return };
         if awaits.awaits() {
             return;
@@ -120,18 +124,30 @@ impl Rule for AsyncWithoutAwait {
         });
 
         let mut unless = vec![Condition::NotUsedAsValue(name.clone())];
-        if f.cfg_gated {
-            unless.push(Condition::NoAwaitingTwin(fn_key(f.self_ty.as_deref(), &name)));
+        unless.extend(awaits.macros.iter().map(|m| {
+            if crate::semantic::macros::is_known_non_awaiting(m) {
+                Condition::NoAwaitingMacro(m.clone())
+            } else {
+                Condition::MacroKnownNotToAwait(m.clone())
+            }
+        }));
+        if f.self_ty.is_some() {
+            // Sibling types often share one async interface (`Css::finalize`, `Js::finalize`
+            // called from one `match`); if any of them awaits, the signature is deliberate.
+            unless.push(Condition::NoAwaitingTwin(format!("::{name}")));
+        } else if f.cfg_gated {
+            unless.push(Condition::NoAwaitingTwin(name.clone()));
         }
         out.report_if(diag, unless);
     }
 }
 
-/// The crate-wide key of an `async fn`: `Type::name` for methods, `name` for free fns.
-pub fn fn_key(self_ty: Option<&str>, name: &str) -> String {
+/// The crate-wide keys an awaiting `async fn` is known by: `name` for free fns; `Type::name`
+/// and `::name` (any type) for methods.
+pub fn twin_keys(self_ty: Option<&str>, name: &str) -> Vec<String> {
     match self_ty {
-        Some(t) => format!("{t}::{name}"),
-        None => name.to_string(),
+        Some(t) => vec![format!("{t}::{name}"), format!("::{name}")],
+        None => vec![name.to_string()],
     }
 }
 
@@ -192,6 +208,22 @@ fn cfg_attr_has_macro(attr: &syn::Attribute) -> bool {
         let fake: syn::Attribute = syn::parse_quote!(#[#m]);
         is_attribute_macro(&fake)
     })
+}
+
+/// `#[allow(clippy::unused_async)]` / `#[expect(clippy::unused_async)]`.
+fn allows_clippy_unused_async(attr: &syn::Attribute) -> bool {
+    let p = attr.path();
+    (p.is_ident("allow") || p.is_ident("expect"))
+        && attr
+            .meta
+            .require_list()
+            .is_ok_and(|l| {
+                l.tokens
+                    .to_string()
+                    .replace(' ', "")
+                    .split(',')
+                    .any(|lint| lint == "clippy::unused_async")
+            })
 }
 
 /// Inside an impl with an attribute macro (`#[async_trait] impl Foo { .. }`).

@@ -12,6 +12,14 @@ pub struct AwaitSummary {
     pub in_macros: usize,
     /// `.await`s inside async blocks or closures created in this body (their own futures).
     pub nested: Vec<proc_macro2::Span>,
+    /// Names of other macros called by this body itself: a `macro_rules!` of the crate may
+    /// expand to an `.await` (checked against crate-wide facts).
+    pub macros: Vec<String>,
+}
+
+/// Macros that await by themselves: `tokio::select!`, `join!`, `try_join!` (tokio and futures).
+pub fn is_awaiting_macro(name: &str) -> bool {
+    matches!(name, "select" | "select_biased" | "join" | "try_join")
 }
 
 impl AwaitSummary {
@@ -58,12 +66,15 @@ impl<'ast> Visit<'ast> for AwaitVisitor {
     }
 
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        if tokens_contain_await(&m.tokens) {
+        let name = super::macros::macro_name(m);
+        if is_awaiting_macro(&name) || tokens_contain_await(&m.tokens) {
             if self.depth == 0 {
                 self.summary.in_macros += 1;
             } else {
                 self.summary.nested.push(m.path.segments[0].ident.span());
             }
+        } else if self.depth == 0 && !self.summary.macros.contains(&name) {
+            self.summary.macros.push(name);
         }
     }
 
@@ -85,7 +96,9 @@ mod tests {
         let s = summary("async fn f() { a().await; let b = async { c().await }; }");
         assert_eq!((s.own, s.nested.len()), (1, 1));
         let s = summary("async fn f() { tokio::select! { _ = a() => {} } }");
-        assert_eq!((s.own, s.in_macros), (0, 0));
+        assert_eq!((s.own, s.in_macros), (0, 1));
+        let s = summary("async fn f() { my_macro!(x); }");
+        assert_eq!((s.own, s.in_macros, s.macros.len()), (0, 0, 1));
         let s = summary("async fn f() { assert_eq!(a().await, 1); }");
         assert_eq!((s.own, s.in_macros), (0, 1));
         let s = summary("async fn f() { async fn g() { a().await } let c = |x| async move { x.await }; }");

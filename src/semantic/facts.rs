@@ -15,6 +15,10 @@ pub struct FileFacts {
     pub value_uses: HashSet<String>,
     /// Keys (`Type::name` or `name`) of `async fn`s whose own body awaits.
     pub awaiting_async_fns: HashSet<String>,
+    /// Names of `macro_rules!` macros whose body contains `.await`.
+    pub awaiting_macros: HashSet<String>,
+    /// Names of every `macro_rules!` macro the file defines.
+    pub defined_macros: HashSet<String>,
 }
 
 /// The merged facts of every file of a crate.
@@ -22,12 +26,16 @@ pub struct FileFacts {
 pub struct CrateFacts {
     pub value_uses: HashSet<String>,
     pub awaiting_async_fns: HashSet<String>,
+    pub awaiting_macros: HashSet<String>,
+    pub defined_macros: HashSet<String>,
 }
 
 impl CrateFacts {
     pub fn add(&mut self, file: FileFacts) {
         self.value_uses.extend(file.value_uses);
         self.awaiting_async_fns.extend(file.awaiting_async_fns);
+        self.awaiting_macros.extend(file.awaiting_macros);
+        self.defined_macros.extend(file.defined_macros);
     }
 
     /// Does the condition still let the finding through?
@@ -35,6 +43,10 @@ impl CrateFacts {
         match condition {
             Condition::NotUsedAsValue(name) => !self.value_uses.contains(name),
             Condition::NoAwaitingTwin(key) => !self.awaiting_async_fns.contains(key),
+            Condition::NoAwaitingMacro(name) => !self.awaiting_macros.contains(name),
+            Condition::MacroKnownNotToAwait(name) => {
+                self.defined_macros.contains(name) && !self.awaiting_macros.contains(name)
+            }
         }
     }
 }
@@ -48,4 +60,10 @@ pub enum Condition {
     /// No other `async fn` with this key awaits: a `#[cfg]` twin with the same signature
     /// that awaits means this one must stay `async` too.
     NoAwaitingTwin(String),
+    /// The crate defines no `macro_rules!` of this name whose body awaits (for well-known
+    /// macros such as `println!`, which a crate may shadow with an async one).
+    NoAwaitingMacro(String),
+    /// The crate defines a `macro_rules!` of this name, and its body does not await. (A
+    /// macro from another crate may expand to `.await`: we cannot tell, so we stay silent.)
+    MacroKnownNotToAwait(String),
 }

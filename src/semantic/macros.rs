@@ -168,6 +168,24 @@ fn parse_arm_body(input: ParseStream) -> syn::Result<Expr> {
     Ok(body)
 }
 
+/// Widely used macros that never expand to `.await` (std, log/tracing, anyhow, serde_json, ...).
+/// Any other macro from outside the crate might.
+pub fn is_known_non_awaiting(name: &str) -> bool {
+    matches!(
+        name,
+        "println" | "print" | "eprintln" | "eprint" | "format" | "format_args" | "write"
+            | "writeln" | "vec" | "assert" | "assert_eq" | "assert_ne" | "debug_assert"
+            | "debug_assert_eq" | "debug_assert_ne" | "panic" | "todo" | "unimplemented"
+            | "unreachable" | "matches" | "dbg" | "concat" | "stringify" | "include"
+            | "include_str" | "include_bytes" | "env" | "option_env" | "cfg" | "line" | "file"
+            | "column" | "module_path" | "compile_error" | "thread_local" | "trace" | "debug"
+            | "info" | "warn" | "error" | "event" | "span" | "trace_span" | "debug_span"
+            | "info_span" | "warn_span" | "error_span" | "log" | "anyhow" | "bail" | "ensure"
+            | "format_err" | "json" | "pin" | "pin_mut" | "lazy_static" | "bitflags"
+            | "assert_matches" | "cfg_if" | "quote" | "parse_quote" | "hashmap" | "btreemap"
+    )
+}
+
 /// Does the token stream contain `.await` anywhere (at any depth)?
 pub fn tokens_contain_await(tokens: &TokenStream) -> bool {
     let mut stack = vec![tokens.clone().into_iter()];
