@@ -4,6 +4,9 @@
 //! The analysis is a pure function from source text and configuration to diagnostics
 //! ([`analyze::analyze_sources`]); discovery, reading files, threads and output are a thin shell
 //! ([`run`]). See ARCHITECTURE.md.
+//!
+//! The README follows; its Rust examples are run as doc tests.
+#![doc = include_str!("../README.md")]
 
 pub mod analyze;
 pub mod cli;
