@@ -9,7 +9,7 @@
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::parse::{self, ParseFailure};
-use crate::rules::{self, FnNode, Finding, Rule, Sink};
+use crate::rules::{self, Finding, FnNode, Rule, Sink};
 use crate::semantic::awaits::AwaitSummary;
 use crate::semantic::macros::{self, MacroBody};
 use crate::semantic::{
@@ -44,6 +44,8 @@ pub struct ModDecl {
     pub span: Span,
     /// Under a `#[cfg(..)]`: a missing file is not an error (it may be for another platform).
     pub cfg_gated: bool,
+    /// Under `#[cfg(test)]` (on itself or an enclosing module): the file is test code.
+    pub cfg_test: bool,
 }
 
 /// What one file yields.
@@ -176,7 +178,12 @@ pub fn analyze_sources(
 
 // ---- the walk ------------------------------------------------------------------------------
 
-fn walk(file: &syn::File, input: FileInput<'_>, krate: &CrateInfo, config: &Config) -> FileAnalysis {
+fn walk(
+    file: &syn::File,
+    input: FileInput<'_>,
+    krate: &CrateInfo,
+    config: &Config,
+) -> FileAnalysis {
     let info = FileInfo {
         path: input.path,
         text: input.text,
@@ -267,10 +274,12 @@ impl Walker<'_> {
     }
 
     fn in_fn(&self) -> bool {
-        self.cx
-            .frames
-            .iter()
-            .any(|f| matches!(f, Frame::Fn { .. } | Frame::Closure { .. } | Frame::AsyncBlock))
+        self.cx.frames.iter().any(|f| {
+            matches!(
+                f,
+                Frame::Fn { .. } | Frame::Closure { .. } | Frame::AsyncBlock
+            )
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -318,6 +327,7 @@ impl Walker<'_> {
             is_async,
             kind,
             is_test: attrs.iter().any(semantic::is_test_attr),
+            mutable: std::rc::Rc::new(semantic::MutableBindings::of_fn(sig, body)),
         };
         self.with_frame(frame, |w| {
             w.visit_signature(sig);
@@ -325,7 +335,12 @@ impl Walker<'_> {
         });
     }
 
-    fn visit_macro_body(&mut self, name: String, body: MacroBody, tokens: &proc_macro2::TokenStream) {
+    fn visit_macro_body(
+        &mut self,
+        name: String,
+        body: MacroBody,
+        tokens: &proc_macro2::TokenStream,
+    ) {
         if matches!(body, MacroBody::Opaque) {
             let mut idents = Vec::new();
             macros::value_idents(tokens, &mut idents);
@@ -412,7 +427,17 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 span,
                 cfg_gated: self.cfg_depth > 0
                     || has_cfg(&m.attrs)
-                    || self.cx.frames.iter().any(|f| matches!(f, Frame::Macro { .. })),
+                    || self
+                        .cx
+                        .frames
+                        .iter()
+                        .any(|f| matches!(f, Frame::Macro { .. })),
+                cfg_test: m.attrs.iter().any(semantic::is_cfg_test)
+                    || self
+                        .cx
+                        .frames
+                        .iter()
+                        .any(|f| matches!(f, Frame::Mod { cfg_test: true, .. })),
             });
             return;
         };
@@ -450,10 +475,21 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                     .unwrap_or_default()
             }),
             self_ty: semantic::type_name(&i.self_ty),
-            has_attr_macro: i
-                .attrs
-                .iter()
-                .any(|a| !matches!(a.path().get_ident().map(|i| i.to_string()).as_deref(), Some("doc" | "allow" | "warn" | "deny" | "expect" | "cfg" | "cfg_attr" | "automatically_derived"))),
+            has_attr_macro: i.attrs.iter().any(|a| {
+                !matches!(
+                    a.path().get_ident().map(|i| i.to_string()).as_deref(),
+                    Some(
+                        "doc"
+                            | "allow"
+                            | "warn"
+                            | "deny"
+                            | "expect"
+                            | "cfg"
+                            | "cfg_attr"
+                            | "automatically_derived"
+                    )
+                )
+            }),
         };
         self.with_frame(frame, |w| visit::visit_item_impl(w, i));
     }
@@ -595,7 +631,15 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
         if let Some(last) = p.path.segments.last() {
-            self.facts.value_uses.insert(last.ident.to_string());
+            let name = last.ident.to_string();
+            let local = p.path.segments.len() == 1
+                && self
+                    .cx
+                    .fn_mutables()
+                    .is_some_and(|m| m.locals.contains(&name));
+            if !local {
+                self.facts.value_uses.insert(name);
+            }
         }
         visit::visit_expr_path(self, p);
     }

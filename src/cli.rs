@@ -38,7 +38,12 @@ pub struct Cli {
     #[arg(long, value_name = "PATH", help_heading = "Package selection")]
     pub manifest_path: Option<PathBuf>,
     /// Package(s) to lint.
-    #[arg(short = 'p', long = "package", value_name = "SPEC", help_heading = "Package selection")]
+    #[arg(
+        short = 'p',
+        long = "package",
+        value_name = "SPEC",
+        help_heading = "Package selection"
+    )]
     pub packages: Vec<String>,
     /// Lint all packages in the workspace.
     #[arg(long, visible_alias = "all", help_heading = "Package selection")]
@@ -64,7 +69,13 @@ pub struct Cli {
     pub forbid: Vec<String>,
 
     /// Output format.
-    #[arg(long = "message-format", visible_alias = "format", value_enum, default_value = "human", help_heading = "Output")]
+    #[arg(
+        long = "message-format",
+        visible_alias = "format",
+        value_enum,
+        default_value = "human",
+        help_heading = "Output"
+    )]
     pub format: Format,
     /// Coloring: auto, always, never (also CARGO_TERM_COLOR, NO_COLOR).
     #[arg(long, value_enum, value_name = "WHEN", help_heading = "Output")]
@@ -142,7 +153,11 @@ mod tests {
     fn cargo_subcommand_word_is_dropped_and_level_order_kept() {
         let a = args("cargo-async-lint async-lint -D all -A async-without-await -W x src");
         assert_eq!(a.cli.paths, vec![PathBuf::from("src")]);
-        let order: Vec<_> = a.levels.iter().map(|f| (f.level, f.rule.as_str())).collect();
+        let order: Vec<_> = a
+            .levels
+            .iter()
+            .map(|f| (f.level, f.rule.as_str()))
+            .collect();
         assert_eq!(
             order,
             vec![

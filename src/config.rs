@@ -36,6 +36,8 @@ pub struct Config {
     levels: BTreeMap<&'static str, (Level, LevelSource)>,
     /// `-D warnings`: every warning is reported as an error.
     pub warnings_are_errors: bool,
+    /// Per-rule options as written (`[rules.<id>]`), validated by each rule's options type.
+    options: BTreeMap<&'static str, toml::Table>,
 }
 
 impl Default for Config {
@@ -46,6 +48,7 @@ impl Default for Config {
         Config {
             levels,
             warnings_are_errors: false,
+            options: BTreeMap::new(),
         }
     }
 }
@@ -70,6 +73,28 @@ impl Config {
         }
     }
 
+    /// The typed options of `rule` (its defaults when none are set).
+    pub fn options<T: serde::de::DeserializeOwned + Default>(&self, rule: &str) -> T {
+        self.options
+            .get(rule)
+            .and_then(|t| T::deserialize(toml::Value::Table(t.clone())).ok())
+            .unwrap_or_default()
+    }
+
+    /// Set the options of `rule`, checking them against the rule's options type `T`.
+    pub fn set_options<T: serde::de::DeserializeOwned>(
+        &mut self,
+        rule: &str,
+        table: toml::Table,
+    ) -> Result<(), ConfigError> {
+        let id =
+            rules::canonical_id(rule).ok_or_else(|| ConfigError(unknown_rule_message(rule)))?;
+        T::deserialize(toml::Value::Table(table.clone()))
+            .map_err(|e| ConfigError(format!("invalid options for `{id}`: {e}")))?;
+        self.options.insert(id, table);
+        Ok(())
+    }
+
     /// Is the rule on (not `allow`)?
     pub fn enabled(&self, rule: &str) -> bool {
         self.level(rule) != Level::Allow
@@ -80,7 +105,10 @@ impl Config {
     pub fn apply_flags(&mut self, flags: &[LevelFlag]) -> Result<(), ConfigError> {
         for flag in flags {
             let name = flag.rule.replace('-', "_");
-            let name = name.strip_prefix("async_lint::").unwrap_or(&name).to_string();
+            let name = name
+                .strip_prefix("async_lint::")
+                .unwrap_or(&name)
+                .to_string();
             if name == "warnings" {
                 match flag.level {
                     Level::Deny | Level::Forbid => self.warnings_are_errors = true,
@@ -196,13 +224,13 @@ mod tests {
     fn deny_warnings_and_unknown_rules() {
         let mut c = Config::default();
         c.apply_flags(&[flag(Level::Deny, "warnings")]).unwrap();
-        assert_eq!(
-            c.severity("async_without_await"),
-            Some(Severity::Error)
-        );
+        assert_eq!(c.severity("async_without_await"), Some(Severity::Error));
         let err = c
             .apply_flags(&[flag(Level::Deny, "async_withot_await")])
             .unwrap_err();
-        assert!(err.0.contains("did you mean `async_without_await`"), "{err}");
+        assert!(
+            err.0.contains("did you mean `async_without_await`"),
+            "{err}"
+        );
     }
 }

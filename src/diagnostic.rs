@@ -90,6 +90,18 @@ pub struct Span {
     pub byte_end: usize,
 }
 
+impl Span {
+    /// From the start of `self` to the end of `other`.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            line_end: other.line_end,
+            column_end: other.column_end,
+            byte_end: other.byte_end.max(self.byte_start),
+            ..self
+        }
+    }
+}
+
 /// A secondary span with its label.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Label {

@@ -93,19 +93,25 @@ pub fn workspace_from_metadata(meta: &Metadata, sel: &Selection) -> Result<Works
             .filter(|p| !sel.exclude.iter().any(|s| spec_matches(s, p)))
             .copied()
             .collect()
-    } else if let Some(root) = meta.root_package() {
-        vec![root]
     } else {
-        // A virtual manifest: cargo's default members (all members when none are set).
-        let defaults: Vec<&cargo_metadata::Package> = meta
-            .packages
-            .iter()
-            .filter(|p| meta.workspace_default_members.contains(&p.id))
-            .collect();
-        if defaults.is_empty() {
-            members
-        } else {
+        // Cargo's default: the package of the manifest (or of the current directory), which
+        // `cargo metadata` reports as the default member; for a virtual manifest its
+        // `default-members`, else every member.
+        let defaults: Vec<&cargo_metadata::Package> =
+            if meta.workspace_default_members.is_available() {
+                meta.packages
+                    .iter()
+                    .filter(|p| meta.workspace_default_members.contains(&p.id))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+        if !defaults.is_empty() {
             defaults
+        } else if let Some(root) = meta.root_package() {
+            vec![root]
+        } else {
+            members
         }
     };
     if !sel.exclude.is_empty() && !sel.workspace {
@@ -152,7 +158,7 @@ fn convert_package(p: &cargo_metadata::Package) -> Package {
     let targets = p
         .targets
         .iter()
-        .filter(|t| !t.kind.iter().any(|k| *k == TargetKind::CustomBuild))
+        .filter(|t| !t.kind.contains(&TargetKind::CustomBuild))
         .map(|t| Target {
             meta: t.clone(),
             root: t.src_path.clone().into_std_path_buf(),
@@ -182,7 +188,11 @@ fn convert_package(p: &cargo_metadata::Package) -> Package {
 /// `parent_owns_dir` is true for crate roots, `mod.rs` files and files loaded through
 /// `#[path]` (their child modules live next to them); false for `foo.rs`, whose children live
 /// in `foo/`. Returns candidate paths in rustc's order, each with whether it owns its directory.
-pub fn module_candidates(parent: &Path, parent_owns_dir: bool, decl: &ModDecl) -> Vec<(PathBuf, bool)> {
+pub fn module_candidates(
+    parent: &Path,
+    parent_owns_dir: bool,
+    decl: &ModDecl,
+) -> Vec<(PathBuf, bool)> {
     let dir = parent.parent().unwrap_or(Path::new("")).to_path_buf();
     let mut base = dir.clone();
     if !parent_owns_dir {
@@ -279,6 +289,7 @@ mod tests {
             inline_parents: inline.iter().map(|s| s.to_string()).collect(),
             span: Span::default(),
             cfg_gated: false,
+            cfg_test: false,
         }
     }
 

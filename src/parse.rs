@@ -75,7 +75,8 @@ fn shebang_len(text: &str) -> Option<usize> {
 
 fn lex_message(raw: &str) -> String {
     if raw.is_empty() || raw == "cannot parse string into token stream" {
-        "cannot tokenize: unbalanced delimiters or an invalid token (is this Rust source?)".to_string()
+        "cannot tokenize: unbalanced delimiters or an invalid token (is this Rust source?)"
+            .to_string()
     } else {
         raw.to_string()
     }
@@ -178,7 +179,11 @@ mod tests {
             let err = parse_file(&src).unwrap_err();
             assert!(err.message.contains("nesting too deep"), "{}", err.message);
         }
-        let ty = format!("type T = {}u8{};", "Vec<".repeat(10_000), ">".repeat(10_000));
+        let ty = format!(
+            "type T = {}u8{};",
+            "Vec<".repeat(10_000),
+            ">".repeat(10_000)
+        );
         assert!(parse_file(&ty).unwrap_err().message.contains("too deep"));
         let refs = format!("fn f() {{ let x = {}y; }}", "&".repeat(10_000));
         assert!(parse_file(&refs).unwrap_err().message.contains("too deep"));

@@ -30,7 +30,11 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
         Ok(a) => a,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { EXIT_FAILURE } else { EXIT_OK };
+            return if e.use_stderr() {
+                EXIT_FAILURE
+            } else {
+                EXIT_OK
+            };
         }
     };
     let cli = &args.cli;
@@ -142,7 +146,7 @@ fn use_color(flag: Option<Color>) -> bool {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty())
                 && std::io::stdout().is_terminal()
         }
     }
@@ -230,7 +234,12 @@ impl Collector {
         self.seen.insert(key)
     }
 
-    fn add(&mut self, done: Done, display: String, origin: Option<Origin>) -> (usize, Vec<ModDecl>) {
+    fn add(
+        &mut self,
+        done: Done,
+        display: String,
+        origin: Option<Origin>,
+    ) -> (usize, Vec<ModDecl>) {
         let index = self.files.len();
         self.files.push(SourceFile {
             path: done.job.path.clone(),
@@ -261,7 +270,10 @@ impl Collector {
             remap[old] = new;
         }
         let mut slots: Vec<Option<SourceFile>> = self.files.into_iter().map(Some).collect();
-        let mut files: Vec<SourceFile> = order.iter().map(|&i| slots[i].take().unwrap_or_else(empty_file)).collect();
+        let mut files: Vec<SourceFile> = order
+            .iter()
+            .map(|&i| slots[i].take().unwrap_or_else(empty_file))
+            .collect();
         for d in &mut diags {
             d.file = remap[d.file];
         }
@@ -452,7 +464,7 @@ pub fn lint_cargo(sel: &Selection, config: &Config, verbose: bool) -> Result<Out
                                 path: path.clone(),
                                 module_path,
                                 owns_dir: *owns_dir || discover::owns_dir(path),
-                                is_test: job.is_test,
+                                is_test: job.is_test || decl.cfg_test,
                                 cfg_gated: job.cfg_gated || decl.cfg_gated,
                             });
                         }
@@ -479,7 +491,10 @@ pub fn lint_cargo(sel: &Selection, config: &Config, verbose: bool) -> Result<Out
                         .with_label("declared here")
                         .with_help(format!("create {tried}, or remove this declaration"));
                         col.findings[job.package].push(Finding {
-                            diag: Diagnostic { file: index, ..diag },
+                            diag: Diagnostic {
+                                file: index,
+                                ..diag
+                            },
                             unless: Vec::new(),
                         });
                     }
@@ -514,9 +529,12 @@ pub fn lint_paths(
         .into_iter()
         .filter(|p| col.first_visit(p))
         .map(|path| {
-            let is_test = path
-                .components()
-                .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches" | "examples")));
+            let is_test = path.components().any(|c| {
+                matches!(
+                    c.as_os_str().to_str(),
+                    Some("tests" | "benches" | "examples")
+                )
+            });
             Job {
                 package: 0,
                 target: 0,

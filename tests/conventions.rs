@@ -137,8 +137,16 @@ fn doc_examples_trigger_and_fixes_do_not() {
     for meta in checked {
         let bad = code_blocks(meta.doc, "## Example");
         let good = code_blocks(meta.doc, "## Use instead");
-        assert!(!bad.is_empty(), "rules/{}.md: no code under Example", meta.id);
-        assert!(!good.is_empty(), "rules/{}.md: no code under Use instead", meta.id);
+        assert!(
+            !bad.is_empty(),
+            "rules/{}.md: no code under Example",
+            meta.id
+        );
+        assert!(
+            !good.is_empty(),
+            "rules/{}.md: no code under Use instead",
+            meta.id
+        );
         for code in bad {
             assert!(
                 findings_of(meta, &code) > 0,

@@ -244,11 +244,7 @@ fn check_case(rule: &str, case: &Case, failures: &mut Vec<String>) -> usize {
             .join(rule)
             .join(case.name.replace(".rs", ".stderr"));
         if stderr.exists() || std::env::var_os("BLESS").is_some() {
-            let ours: Vec<Diagnostic> = diags
-                .iter()
-                .filter(|d| d.rule == rule)
-                .cloned()
-                .collect();
+            let ours: Vec<Diagnostic> = diags.iter().filter(|d| d.rule == rule).cloned().collect();
             let rendered = async_lint::render::human(
                 &ours,
                 &source_files(&case.files),
@@ -323,10 +319,7 @@ fn the_harness_notices_a_missing_marker() {
     let case = Case {
         name: "synthetic.rs".into(),
         synthetic: true,
-        files: vec![(
-            "synthetic.rs".into(),
-            "async fn f() -> u8 { 1 }\n".into(),
-        )],
+        files: vec![("synthetic.rs".into(), "async fn f() -> u8 { 1 }\n".into())],
     };
     let mut failures = Vec::new();
     check_case("async_without_await", &case, &mut failures);

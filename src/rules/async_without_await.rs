@@ -89,13 +89,10 @@ impl Rule for AsyncWithoutAwait {
             && matches!(f.vis, Some(syn::Visibility::Public(_)))
             && !matches!(f.kind, FnKind::Nested)
             && !cx.file.is_test_target;
-        let mut diag = Diagnostic::new(
-            META.id,
-            cx.span(f.sig.ident.span()),
-            message(&name, public),
-        )
-        .with_label(LABEL)
-        .with_note(NOTE_WHY);
+        let mut diag =
+            Diagnostic::new(META.id, cx.span(f.sig.ident.span()), message(&name, public))
+                .with_label(LABEL)
+                .with_note(NOTE_WHY);
         if !awaits.nested.is_empty() {
             let mut lines: Vec<u32> = awaits
                 .nested
@@ -214,16 +211,13 @@ fn cfg_attr_has_macro(attr: &syn::Attribute) -> bool {
 fn allows_clippy_unused_async(attr: &syn::Attribute) -> bool {
     let p = attr.path();
     (p.is_ident("allow") || p.is_ident("expect"))
-        && attr
-            .meta
-            .require_list()
-            .is_ok_and(|l| {
-                l.tokens
-                    .to_string()
-                    .replace(' ', "")
-                    .split(',')
-                    .any(|lint| lint == "clippy::unused_async")
-            })
+        && attr.meta.require_list().is_ok_and(|l| {
+            l.tokens
+                .to_string()
+                .replace(' ', "")
+                .split(',')
+                .any(|lint| lint == "clippy::unused_async")
+        })
 }
 
 /// Inside an impl with an attribute macro (`#[async_trait] impl Foo { .. }`).

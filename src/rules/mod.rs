@@ -9,6 +9,7 @@ use crate::semantic::facts::Condition;
 use crate::semantic::{Cx, FnKind};
 
 pub mod async_without_await;
+pub mod await_in_loop;
 
 /// What the documentation, `--list-rules` and the config know about a rule.
 #[derive(Debug)]
@@ -82,7 +83,10 @@ pub trait Rule: Sync {
 }
 
 /// Every rule that checks code, in id order.
-pub static RULES: &[&dyn Rule] = &[&async_without_await::AsyncWithoutAwait];
+pub static RULES: &[&dyn Rule] = &[
+    &async_without_await::AsyncWithoutAwait,
+    &await_in_loop::AwaitInLoop,
+];
 
 /// The tool's own reports, which have ids and levels but no check.
 pub static PARSE_ERROR: RuleMeta = RuleMeta {

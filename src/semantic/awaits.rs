@@ -101,7 +101,9 @@ mod tests {
         assert_eq!((s.own, s.in_macros, s.macros.len()), (0, 0, 1));
         let s = summary("async fn f() { assert_eq!(a().await, 1); }");
         assert_eq!((s.own, s.in_macros), (0, 1));
-        let s = summary("async fn f() { async fn g() { a().await } let c = |x| async move { x.await }; }");
+        let s = summary(
+            "async fn f() { async fn g() { a().await } let c = |x| async move { x.await }; }",
+        );
         assert_eq!((s.own, s.nested.len()), (0, 1));
     }
 }

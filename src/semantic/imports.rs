@@ -299,7 +299,10 @@ impl Resolver {
                 }
             }
             Resolution::Unknown(name) => {
-                if targets.iter().any(|t| t.rsplit("::").next() == Some(name.as_str())) {
+                if targets
+                    .iter()
+                    .any(|t| t.rsplit("::").next() == Some(name.as_str()))
+                {
                     Tri::Unknown
                 } else {
                     Tri::No
@@ -349,11 +352,17 @@ mod tests {
             &[],
         );
         assert_eq!(r.is(&path("go"), &["tokio::spawn"]), Tri::Yes);
-        assert_eq!(r.is(&path("task::spawn"), &["tokio::task::spawn"]), Tri::Yes);
+        assert_eq!(
+            r.is(&path("task::spawn"), &["tokio::task::spawn"]),
+            Tri::Yes
+        );
         assert_eq!(r.is(&path("tk::spawn"), &["tokio::spawn"]), Tri::Yes);
         assert_eq!(r.is(&path("sleep"), &["tokio::time::sleep"]), Tri::Yes);
         assert_eq!(r.is(&path("sleep"), &["std::thread::sleep"]), Tri::No);
-        assert_eq!(r.is(&path("thread::sleep"), &["std::thread::sleep"]), Tri::Yes);
+        assert_eq!(
+            r.is(&path("thread::sleep"), &["std::thread::sleep"]),
+            Tri::Yes
+        );
         assert_eq!(r.is(&path("::tokio::spawn"), &["tokio::spawn"]), Tri::Yes);
         assert_eq!(r.is(&path("tokio::spawn"), &["tokio::spawn"]), Tri::Yes);
     }
@@ -361,7 +370,10 @@ mod tests {
     #[test]
     fn globs_and_unknown_names() {
         let r = resolver("use futures::future::*;", &[]);
-        assert_eq!(r.is(&path("join_all"), &["futures::future::join_all"]), Tri::Yes);
+        assert_eq!(
+            r.is(&path("join_all"), &["futures::future::join_all"]),
+            Tri::Yes
+        );
         assert_eq!(r.is(&path("join_all"), &["tokio::join_all"]), Tri::Unknown);
         let r = resolver("", &[]);
         assert_eq!(r.is(&path("spawn"), &["tokio::spawn"]), Tri::Unknown);
@@ -377,13 +389,24 @@ mod tests {
         );
         assert_eq!(
             r.resolve(&path("spawn")),
-            Resolution::Known(vec!["crate".into(), "a".into(), "util".into(), "spawn".into()])
+            Resolution::Known(vec![
+                "crate".into(),
+                "a".into(),
+                "util".into(),
+                "spawn".into()
+            ])
         );
-        assert_eq!(r.is(&path("helper"), &["crate::a::b::inner::helper"]), Tri::Yes);
+        assert_eq!(
+            r.is(&path("helper"), &["crate::a::b::inner::helper"]),
+            Tri::Yes
+        );
         assert_eq!(r.is(&path("connect"), &["crate::net::connect"]), Tri::Yes);
         // A local fn shadows what a glob would bring.
         assert_eq!(r.is(&path("sleep"), &["std::thread::sleep"]), Tri::No);
-        assert_eq!(r.is(&path("self::sleep"), &["crate::a::b::sleep"]), Tri::Yes);
+        assert_eq!(
+            r.is(&path("self::sleep"), &["crate::a::b::sleep"]),
+            Tri::Yes
+        );
         assert_eq!(r.is(&path("super::x"), &["crate::a::x"]), Tri::Yes);
     }
 

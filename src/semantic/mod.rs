@@ -2,6 +2,7 @@
 //! mean (imports), and what does the rest of the crate say (crate-wide facts).
 
 pub mod awaits;
+pub mod dataflow;
 pub mod facts;
 pub mod imports;
 pub mod macros;
@@ -95,6 +96,9 @@ pub enum Frame {
         kind: FnKind,
         /// `#[test]`, `#[tokio::test]` and friends.
         is_test: bool,
+        /// Names bound mutably in the fn (`mut x` params and lets, `x: &mut T` params) and
+        /// whether the receiver is `&mut self`: handles that cannot be used concurrently.
+        mutable: std::rc::Rc<MutableBindings>,
     },
     Closure {
         is_async: bool,
@@ -121,6 +125,102 @@ pub enum Frame {
     Macro {
         name: String,
     },
+}
+
+/// Mutable handles of one fn body.
+#[derive(Debug, Clone, Default)]
+pub struct MutableBindings {
+    pub names: std::collections::HashSet<String>,
+    pub self_mut: bool,
+    /// The error type of a `Result<_, E>` return type, as written (for suggestions).
+    pub error_type: Option<String>,
+    /// Every name bound by a pattern in the fn (params, lets, closure params, arms): a
+    /// single-segment path with one of these names is most likely a local, not an item.
+    pub locals: std::collections::HashSet<String>,
+}
+
+impl MutableBindings {
+    pub fn of_fn(sig: &syn::Signature, body: &syn::Block) -> MutableBindings {
+        use syn::visit::Visit;
+        struct V<'a>(
+            &'a mut std::collections::HashSet<String>,
+            &'a mut std::collections::HashSet<String>,
+        );
+        impl<'ast> Visit<'ast> for V<'_> {
+            fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+                if p.mutability.is_some() {
+                    self.0.insert(p.ident.to_string());
+                }
+                self.1.insert(p.ident.to_string());
+                syn::visit::visit_pat_ident(self, p);
+            }
+            fn visit_local(&mut self, l: &'ast syn::Local) {
+                // `let tx = &mut conn;` / `let tx = pool.begin().await?` (a transaction)
+                if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
+                    if matches!(&*init.expr, syn::Expr::Reference(r) if r.mutability.is_some()) {
+                        self.0.insert(p.ident.to_string());
+                    }
+                }
+                syn::visit::visit_local(self, l);
+            }
+            fn visit_item(&mut self, _: &'ast syn::Item) {}
+        }
+        let mut names = std::collections::HashSet::new();
+        let mut locals = std::collections::HashSet::new();
+        let mut self_mut = false;
+        for input in &sig.inputs {
+            match input {
+                syn::FnArg::Receiver(r) => {
+                    self_mut = r.mutability.is_some()
+                        || matches!(&*r.ty, syn::Type::Reference(t) if t.mutability.is_some());
+                }
+                syn::FnArg::Typed(t) => {
+                    V(&mut names, &mut locals).visit_pat(&t.pat);
+                    if matches!(&*t.ty, syn::Type::Reference(r) if r.mutability.is_some()) {
+                        names.extend(dataflow::pat_idents(&t.pat));
+                    }
+                }
+            }
+        }
+        V(&mut names, &mut locals).visit_block(body);
+        let error_type = match &sig.output {
+            syn::ReturnType::Type(_, ty) => result_error_type(ty),
+            syn::ReturnType::Default => None,
+        };
+        MutableBindings {
+            names,
+            self_mut,
+            error_type,
+            locals,
+        }
+    }
+}
+
+fn result_error_type(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if !last.ident.to_string().ends_with("Result") {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let types: Vec<&syn::Type> = args
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    match types.as_slice() {
+        [_, err] => Some(
+            quote::ToTokens::to_token_stream(err)
+                .to_string()
+                .replace(" :: ", "::"),
+        ),
+        _ => None,
+    }
 }
 
 /// The callee a closure is handed to.
@@ -191,7 +291,10 @@ impl<'a> Cx<'a> {
 
     /// The source text of a span.
     pub fn snippet(&self, span: Span) -> &'a str {
-        self.file.text.get(span.byte_start..span.byte_end).unwrap_or("")
+        self.file
+            .text
+            .get(span.byte_start..span.byte_end)
+            .unwrap_or("")
     }
 
     /// Does `path` name one of `targets`?
@@ -219,6 +322,14 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// The mutable handles of the innermost fn.
+    pub fn fn_mutables(&self) -> Option<&MutableBindings> {
+        self.frames.iter().rev().find_map(|f| match f {
+            Frame::Fn { mutable, .. } => Some(&**mutable),
+            _ => None,
+        })
+    }
+
     /// Is this test code: a `#[test]`-like fn, a `#[cfg(test)]` module, or a test target?
     pub fn in_test_code(&self) -> bool {
         self.file.is_test_target
@@ -235,7 +346,10 @@ impl<'a> Cx<'a> {
 pub fn is_test_attr(attr: &syn::Attribute) -> bool {
     let path = attr.path();
     let last = path.segments.last().map(|s| s.ident.to_string());
-    matches!(last.as_deref(), Some("test" | "rstest" | "test_case" | "bench"))
+    matches!(
+        last.as_deref(),
+        Some("test" | "rstest" | "test_case" | "bench")
+    )
 }
 
 /// `#[cfg(test)]` or `#[cfg(all(test, ...))]` (but not `#[cfg(not(test))]`).

@@ -1,0 +1,165 @@
+//! Small, type-free data-flow helpers: which local names a pattern binds, which names an
+//! expression reads, what variable a method chain is rooted in.
+
+use proc_macro2::{TokenStream, TokenTree};
+use std::collections::HashSet;
+use syn::visit::Visit;
+
+/// The names a pattern binds (`(a, Some(b))` → a, b).
+pub fn pat_idents(pat: &syn::Pat) -> Vec<String> {
+    struct V(Vec<String>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0.push(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+        // Paths in patterns (`Some`, `Kind::A`) are not bindings; field names in struct
+        // patterns with shorthand are `PatIdent`s and are visited above.
+    }
+    let mut v = V(Vec::new());
+    v.visit_pat(pat);
+    v.0
+}
+
+/// Single-segment names read anywhere in `node` (including inside macro tokens).
+pub fn names_used_in_expr(e: &syn::Expr) -> HashSet<String> {
+    let mut v = NameCollector(HashSet::new());
+    v.visit_expr(e);
+    v.0
+}
+
+pub fn names_used_in_block(b: &syn::Block) -> HashSet<String> {
+    let mut v = NameCollector(HashSet::new());
+    v.visit_block(b);
+    v.0
+}
+
+struct NameCollector(HashSet<String>);
+
+impl<'ast> Visit<'ast> for NameCollector {
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        if p.qself.is_none() && p.path.segments.len() == 1 {
+            self.0.insert(p.path.segments[0].ident.to_string());
+        }
+        syn::visit::visit_expr_path(self, p);
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        token_idents(&m.tokens, &mut self.0);
+    }
+    fn visit_field_value(&mut self, f: &'ast syn::FieldValue) {
+        // `Foo { id }` reads `id`.
+        if f.colon_token.is_none() {
+            if let syn::Member::Named(n) = &f.member {
+                self.0.insert(n.to_string());
+            }
+        }
+        syn::visit::visit_field_value(self, f);
+    }
+}
+
+fn token_idents(tokens: &TokenStream, out: &mut HashSet<String>) {
+    let mut stack = vec![tokens.clone().into_iter()];
+    while let Some(it) = stack.last_mut() {
+        match it.next() {
+            None => {
+                stack.pop();
+            }
+            Some(TokenTree::Group(g)) => stack.push(g.stream().into_iter()),
+            Some(TokenTree::Ident(i)) => {
+                out.insert(i.to_string());
+            }
+            Some(TokenTree::Literal(lit)) => format_args_idents(&lit.to_string(), out),
+            Some(_) => {}
+        }
+    }
+}
+
+/// Inline format arguments in a string literal: `"{url}/x {n:?}"` reads `url` and `n`.
+fn format_args_idents(lit: &str, out: &mut HashSet<String>) {
+    if !lit.starts_with('"') && !lit.starts_with('r') {
+        return;
+    }
+    let mut rest = lit;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        if rest.starts_with('{') {
+            rest = &rest[1..];
+            continue;
+        }
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) {
+            out.insert(name);
+        }
+    }
+}
+
+/// The variable an expression is rooted in: `a` for `a.b.c()`, `&mut a[0]`, `(*a).x?`.
+pub fn root_ident(e: &syn::Expr) -> Option<String> {
+    let mut e = e;
+    loop {
+        e = match e {
+            syn::Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+                return Some(p.path.segments[0].ident.to_string())
+            }
+            syn::Expr::Field(f) => &f.base,
+            syn::Expr::MethodCall(m) => &m.receiver,
+            syn::Expr::Index(i) => &i.expr,
+            syn::Expr::Paren(p) => &p.expr,
+            syn::Expr::Reference(r) => &r.expr,
+            syn::Expr::Unary(u) => &u.expr,
+            syn::Expr::Try(t) => &t.expr,
+            syn::Expr::Await(a) => &a.base,
+            syn::Expr::Group(g) => &g.expr,
+            _ => return None,
+        }
+    }
+}
+
+/// Strip parentheses, groups and references: `&(x)` → `x`.
+pub fn peel(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Paren(p) => peel(&p.expr),
+        syn::Expr::Group(g) => peel(&g.expr),
+        syn::Expr::Reference(r) => peel(&r.expr),
+        _ => e,
+    }
+}
+
+/// The last path segment of a call's function (`join_all` for `futures::future::join_all(..)`).
+pub fn call_name(c: &syn::ExprCall) -> Option<String> {
+    match &*c.func {
+        syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_and_names() {
+        let pat: syn::Pat = syn::parse_quote!((a, Some(Item { b, c: d }), ref mut e));
+        assert_eq!(pat_idents(&pat), vec!["a", "b", "d", "e"]);
+        let e: syn::Expr = syn::parse_quote!(f(x.y, Foo { z }, format!("{}", w)));
+        let names = names_used_in_expr(&e);
+        for n in ["x", "z", "w"] {
+            assert!(names.contains(n), "{n}");
+        }
+        assert!(!names.contains("y"));
+        let e: syn::Expr = syn::parse_quote!(format!("{url}/x {{literal}} {n:?}"));
+        let names = names_used_in_expr(&e);
+        assert!(names.contains("url") && names.contains("n") && !names.contains("literal"));
+    }
+
+    #[test]
+    fn roots() {
+        let e: syn::Expr = syn::parse_quote!(&mut (*conn).inner[0].get()?);
+        assert_eq!(root_ident(&e).as_deref(), Some("conn"));
+        let e: syn::Expr = syn::parse_quote!(Client::new().get());
+        assert_eq!(root_ident(&e), None);
+    }
+}
