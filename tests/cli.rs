@@ -278,6 +278,60 @@ fn demo_json_is_a_cargo_message_stream() {
     }
 }
 
+/// Each rule implemented so far has a finding in the demo, and every suggestion the JSON
+/// carries, applied to its file, leaves code that still parses (what rustfix would do).
+#[test]
+fn demo_suggestions_apply_and_parse() {
+    let r = demo(&["--message-format", "json"]);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    let mut rules = std::collections::BTreeSet::new();
+    let mut applied = 0;
+    for m in messages(&r.stdout) {
+        let Message::CompilerMessage(cm) = m else {
+            continue;
+        };
+        let code = cm.message.code.as_ref().unwrap().code.clone();
+        rules.insert(code.clone());
+        for child in &cm.message.children {
+            let edits: Vec<_> = child
+                .spans
+                .iter()
+                .filter(|s| s.suggested_replacement.is_some())
+                .collect();
+            if edits.is_empty() {
+                continue;
+            }
+            let file = root.join(&edits[0].file_name);
+            let mut text = std::fs::read_to_string(&file).unwrap();
+            let mut sorted = edits.clone();
+            sorted.sort_by_key(|s| std::cmp::Reverse(s.byte_start));
+            for s in sorted {
+                text.replace_range(
+                    s.byte_start as usize..s.byte_end as usize,
+                    s.suggested_replacement.as_deref().unwrap(),
+                );
+            }
+            syn::parse_file(&text).unwrap_or_else(|e| {
+                panic!(
+                    "{code}: the fix leaves {} unparsable: {e}\n{text}",
+                    file.display()
+                )
+            });
+            applied += 1;
+        }
+    }
+    for rule in [
+        "async_lint::async_without_await",
+        "async_lint::await_in_loop",
+    ] {
+        assert!(
+            rules.contains(rule),
+            "the demo has no {rule} finding: {rules:?}"
+        );
+    }
+    assert!(applied >= 2, "no suggestions applied");
+}
+
 #[test]
 fn demo_json_spans_point_at_the_fn_name() {
     let r = demo(&["--message-format", "json", "-q"]);
