@@ -81,17 +81,12 @@ impl Config {
             .unwrap_or_default()
     }
 
-    /// Set the options of `rule`, checking them against the rule's options type `T`.
-    pub fn set_options<T: serde::de::DeserializeOwned>(
-        &mut self,
-        rule: &str,
-        table: toml::Table,
-    ) -> Result<(), ConfigError> {
-        let id =
-            rules::canonical_id(rule).ok_or_else(|| ConfigError(unknown_rule_message(rule)))?;
-        T::deserialize(toml::Value::Table(table.clone()))
-            .map_err(|e| ConfigError(format!("invalid options for `{id}`: {e}")))?;
-        self.options.insert(id, table);
+    /// Set the options of `rule`, checked against the rule's options type.
+    pub fn set_options(&mut self, rule: &str, table: toml::Table) -> Result<(), ConfigError> {
+        let meta = rules::meta(rule).ok_or_else(|| ConfigError(unknown_rule_message(rule)))?;
+        (meta.validate_options)(toml::Value::Table(table.clone()))
+            .map_err(|e| ConfigError(format!("invalid options for `{}`: {e}", meta.id)))?;
+        self.options.insert(meta.id, table);
         Ok(())
     }
 
@@ -218,6 +213,20 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.level("async_without_await"), Level::Forbid);
+    }
+
+    #[test]
+    fn options_are_typed_and_checked() {
+        let mut c = Config::default();
+        let t: toml::Table = toml::from_str("concurrency = 16").unwrap();
+        c.set_options("await-in-loop", t).unwrap();
+        let o: crate::rules::await_in_loop::Options = c.options("await_in_loop");
+        assert_eq!(o.concurrency, 16);
+        let bad: toml::Table = toml::from_str("concurency = 16").unwrap();
+        let err = c.set_options("await_in_loop", bad).unwrap_err();
+        assert!(err.0.contains("concurency"), "{err}");
+        let bad: toml::Table = toml::from_str("x = 1").unwrap();
+        assert!(c.set_options("async_without_await", bad).is_err());
     }
 
     #[test]

@@ -176,6 +176,14 @@ pub fn explain(rule: &str) -> Result<String, String> {
         meta.default_level.as_str(),
         if meta.has_fix { "yes" } else { "no" }
     ));
+    if meta.options.is_empty() {
+        out.push_str("Options: none.\n");
+    } else {
+        out.push_str(&format!("Options (`[rules.{}]`):\n", meta.id));
+        for o in meta.options {
+            out.push_str(&format!("  {} = {}  # {}\n", o.name, o.default, o.doc));
+        }
+    }
     Ok(out)
 }
 

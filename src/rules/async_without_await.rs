@@ -52,6 +52,8 @@ static META: RuleMeta = RuleMeta {
     default_level: Level::Warn,
     has_fix: true,
     doc: include_str!("../../rules/async_without_await.md"),
+    options: &[],
+    validate_options: super::validate_as::<super::NoOptions>,
 };
 
 // ---- the check -----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 //! See rules/await_in_loop.md.
 
-use super::{Rule, RuleMeta, Sink};
+use super::{OptionDoc, Rule, RuleMeta, Sink};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Level, Span, Suggestion};
 use crate::semantic::dataflow::{names_used_in_expr, pat_idents, peel, root_ident};
 use crate::semantic::Cx;
@@ -54,6 +54,19 @@ static META: RuleMeta = RuleMeta {
     default_level: Level::Warn,
     has_fix: true,
     doc: include_str!("../../rules/await_in_loop.md"),
+    options: &[
+        OptionDoc {
+            name: "concurrency",
+            default: "8",
+            doc: "the N in `buffered(N)` / `for_each_concurrent(N, ..)` of suggestions",
+        },
+        OptionDoc {
+            name: "check-tests",
+            default: "false",
+            doc: "also report loops in test code",
+        },
+    ],
+    validate_options: super::validate_as::<Options>,
 };
 
 /// `[rules.await_in_loop]`

@@ -23,7 +23,31 @@ pub struct RuleMeta {
     pub has_fix: bool,
     /// `rules/<id>.md`, compiled in.
     pub doc: &'static str,
+    /// The keys of `[rules.<id>]`, for docs, `--explain` and "did you mean".
+    pub options: &'static [OptionDoc],
+    /// Checks a `[rules.<id>]` table against the rule's options type (unknown keys, types).
+    pub validate_options: fn(toml::Value) -> Result<(), String>,
 }
+
+/// One option of a rule.
+#[derive(Debug)]
+pub struct OptionDoc {
+    /// kebab-case, as written in TOML.
+    pub name: &'static str,
+    /// The default, as TOML.
+    pub default: &'static str,
+    pub doc: &'static str,
+}
+
+/// `validate_options` for a rule whose options type is `T`.
+pub fn validate_as<T: serde::de::DeserializeOwned>(v: toml::Value) -> Result<(), String> {
+    T::deserialize(v).map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// The options type of rules that have none: any key is unknown.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoOptions {}
 
 /// A function with a body, as rules see it.
 pub struct FnNode<'a> {
@@ -95,6 +119,8 @@ pub static PARSE_ERROR: RuleMeta = RuleMeta {
     default_level: Level::Deny,
     has_fix: false,
     doc: include_str!("../../rules/parse_error.md"),
+    options: &[],
+    validate_options: validate_as::<NoOptions>,
 };
 
 pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
@@ -103,6 +129,8 @@ pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
     default_level: Level::Warn,
     has_fix: true,
     doc: include_str!("../../rules/unused_suppression.md"),
+    options: &[],
+    validate_options: validate_as::<NoOptions>,
 };
 
 /// Metadata of every id the tool reports: the rules, then its own reports.
