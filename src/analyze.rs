@@ -542,6 +542,9 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 
     fn visit_block(&mut self, b: &'ast syn::Block) {
+        for rule in &self.rules {
+            rule.check_block(&self.cx, b, &mut self.sink);
+        }
         let items = block_items(b);
         if items.is_empty() {
             return visit::visit_block(self, b);
@@ -576,15 +579,17 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
         // The iterator is evaluated once, before the loop.
         self.visit_expr(&l.expr);
-        self.with_frame(
-            Frame::Loop {
-                kind: LoopKind::For,
-            },
-            |w| {
-                w.visit_pat(&l.pat);
-                w.visit_block(&l.body);
-            },
-        );
+        let frame = Frame::Loop {
+            kind: LoopKind::For,
+            pat_vars: semantic::dataflow::pat_idents(&l.pat),
+            bounded: semantic::dataflow::iter_is_small_literal(&l.expr)
+                || semantic::dataflow::iter_is_batched(&l.expr)
+                || semantic::dataflow::iter_is_taken(&l.expr),
+        };
+        self.with_frame(frame, |w| {
+            w.visit_pat(&l.pat);
+            w.visit_block(&l.body);
+        });
     }
 
     fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
@@ -593,16 +598,21 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         } else {
             LoopKind::While
         };
-        self.with_frame(Frame::Loop { kind }, |w| visit::visit_expr_while(w, l));
+        let frame = Frame::Loop {
+            kind,
+            pat_vars: Vec::new(),
+            bounded: false,
+        };
+        self.with_frame(frame, |w| visit::visit_expr_while(w, l));
     }
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        self.with_frame(
-            Frame::Loop {
-                kind: LoopKind::Loop,
-            },
-            |w| visit::visit_expr_loop(w, l),
-        );
+        let frame = Frame::Loop {
+            kind: LoopKind::Loop,
+            pat_vars: Vec::new(),
+            bounded: false,
+        };
+        self.with_frame(frame, |w| visit::visit_expr_loop(w, l));
     }
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {

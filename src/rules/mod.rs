@@ -10,6 +10,8 @@ use crate::semantic::{Cx, FnKind};
 
 pub mod async_without_await;
 pub mod await_in_loop;
+pub mod detached_spawn;
+pub mod unbounded_join;
 
 /// What the documentation, `--list-rules` and the config know about a rule.
 #[derive(Debug)]
@@ -104,12 +106,18 @@ pub trait Rule: Sync {
 
     /// Called for every expression, outermost first.
     fn check_expr(&self, _cx: &Cx, _e: &syn::Expr, _out: &mut Sink) {}
+
+    /// Called for every block (fn bodies, closures' and control flow's blocks), before its
+    /// statements are walked.
+    fn check_block(&self, _cx: &Cx, _b: &syn::Block, _out: &mut Sink) {}
 }
 
 /// Every rule that checks code, in id order.
 pub static RULES: &[&dyn Rule] = &[
     &async_without_await::AsyncWithoutAwait,
     &await_in_loop::AwaitInLoop,
+    &detached_spawn::DetachedSpawn,
+    &unbounded_join::UnboundedJoin,
 ];
 
 /// The tool's own reports, which have ids and levels but no check.

@@ -44,7 +44,7 @@ impl<'ast> Visit<'ast> for NameCollector {
         syn::visit::visit_expr_path(self, p);
     }
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        token_idents(&m.tokens, &mut self.0);
+        collect_token_idents(&m.tokens, &mut self.0);
     }
     fn visit_field_value(&mut self, f: &'ast syn::FieldValue) {
         // `Foo { id }` reads `id`.
@@ -57,7 +57,7 @@ impl<'ast> Visit<'ast> for NameCollector {
     }
 }
 
-fn token_idents(tokens: &TokenStream, out: &mut HashSet<String>) {
+pub fn collect_token_idents(tokens: &TokenStream, out: &mut HashSet<String>) {
     let mut stack = vec![tokens.clone().into_iter()];
     while let Some(it) = stack.last_mut() {
         match it.next() {
@@ -134,6 +134,112 @@ pub fn call_name(c: &syn::ExprCall) -> Option<String> {
         syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
         _ => None,
     }
+}
+
+/// A literal array or tuple, `vec![..]`, a SCREAMING_CASE constant, or a constant range of at
+/// most 4 items: a fixed handful, often in a meaningful order.
+pub fn iter_is_small_literal(iter: &syn::Expr) -> bool {
+    match peel(iter) {
+        syn::Expr::Array(_) | syn::Expr::Tuple(_) => true,
+        syn::Expr::Macro(m) => m.mac.path.is_ident("vec"),
+        syn::Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "iter"
+                    | "into_iter"
+                    | "iter_mut"
+                    | "copied"
+                    | "cloned"
+                    | "enumerate"
+                    | "map"
+                    | "zip"
+                    | "filter"
+            ) =>
+        {
+            iter_is_small_literal(&m.receiver)
+        }
+        // `Kind::iter()` / `Kind::all()` (strum and friends): every variant of an enum.
+        syn::Expr::Call(c) if c.args.is_empty() => match &*c.func {
+            syn::Expr::Path(p) => {
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                segs.len() >= 2
+                    && segs[segs.len() - 2].starts_with(|c: char| c.is_ascii_uppercase())
+                    && matches!(
+                        segs[segs.len() - 1].as_str(),
+                        "iter" | "all" | "variants" | "value_variants"
+                    )
+            }
+            _ => false,
+        },
+        syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
+            let name = s.ident.to_string();
+            name.len() > 1
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        }),
+        syn::Expr::Range(r) => {
+            let lit = |e: &Option<Box<syn::Expr>>| -> Option<i128> {
+                match e.as_deref().map(peel) {
+                    Some(syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Int(i),
+                        ..
+                    })) => i.base10_parse().ok(),
+                    None => Some(0),
+                    _ => None,
+                }
+            };
+            match (
+                lit(&r.start),
+                r.end.is_some().then(|| lit(&r.end)).flatten(),
+            ) {
+                (Some(a), Some(b)) => {
+                    let inclusive = matches!(r.limits, syn::RangeLimits::Closed(_));
+                    b - a + i128::from(inclusive) <= 4
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// `xs.chunks(50)` and friends: the loop walks batches, one batch per iteration on purpose.
+pub fn iter_is_batched(iter: &syn::Expr) -> bool {
+    let mut e = peel(iter);
+    while let syn::Expr::MethodCall(m) = e {
+        if matches!(
+            m.method.to_string().as_str(),
+            "chunks"
+                | "chunks_exact"
+                | "rchunks"
+                | "chunks_mut"
+                | "array_chunks"
+                | "batches"
+                | "ready_chunks"
+        ) {
+            return true;
+        }
+        e = peel(&m.receiver);
+    }
+    false
+}
+
+/// `xs.iter().take(n)`: at most `n` items.
+pub fn iter_is_taken(iter: &syn::Expr) -> bool {
+    let mut e = peel(iter);
+    while let syn::Expr::MethodCall(m) = e {
+        if m.method == "take" {
+            return true;
+        }
+        e = peel(&m.receiver);
+    }
+    false
 }
 
 #[cfg(test)]

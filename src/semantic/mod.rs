@@ -2,6 +2,7 @@
 //! mean (imports), and what does the rest of the crate say (crate-wide facts).
 
 pub mod awaits;
+pub mod calls;
 pub mod dataflow;
 pub mod facts;
 pub mod imports;
@@ -109,6 +110,11 @@ pub enum Frame {
     AsyncBlock,
     Loop {
         kind: LoopKind,
+        /// Names bound by a `for` pattern.
+        pat_vars: Vec<String>,
+        /// A `for` over a fixed handful or over batches (`chunks(n)`, `take(n)`): its width is
+        /// capped, whatever the body starts.
+        bounded: bool,
     },
     Impl {
         trait_name: Option<String>,
@@ -137,6 +143,15 @@ pub struct MutableBindings {
     /// Every name bound by a pattern in the fn (params, lets, closure params, arms): a
     /// single-segment path with one of these names is most likely a local, not an item.
     pub locals: std::collections::HashSet<String>,
+    /// Collections of spawned tasks' handles: `v.push(tokio::spawn(..))`, or
+    /// `let v = xs.map(|x| tokio::spawn(..)).collect()`.
+    pub handle_vecs: std::collections::HashSet<String>,
+    /// Locals holding a `FuturesUnordered`, `FuturesOrdered` or `JoinSet`.
+    pub sets: std::collections::HashMap<String, &'static str>,
+    /// Names whose values come from outside the fn's own structure: parameters (not `self`),
+    /// results of `.await`s, and what is computed from them. A collection named here has the
+    /// width of the data; one reached from `self` has the width of the program's own setup.
+    pub data: std::collections::HashSet<String>,
 }
 
 impl MutableBindings {
@@ -165,6 +180,89 @@ impl MutableBindings {
             }
             fn visit_item(&mut self, _: &'ast syn::Item) {}
         }
+        struct Handles(
+            std::collections::HashSet<String>,
+            std::collections::HashMap<String, &'static str>,
+        );
+        impl<'ast> Visit<'ast> for Handles {
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                if m.method == "push" && m.args.first().is_some_and(is_spawn_like) {
+                    if let Some(root) = dataflow::root_ident(&m.receiver) {
+                        self.0.insert(root);
+                    }
+                }
+                syn::visit::visit_expr_method_call(self, m);
+            }
+            fn visit_local(&mut self, l: &'ast syn::Local) {
+                let (name, ty) = match &l.pat {
+                    syn::Pat::Ident(p) => (p.ident.to_string(), None),
+                    syn::Pat::Type(t) => match &*t.pat {
+                        syn::Pat::Ident(p) => (p.ident.to_string(), Some(type_name(&t.ty))),
+                        _ => return syn::visit::visit_local(self, l),
+                    },
+                    _ => return syn::visit::visit_local(self, l),
+                };
+                if let Some(init) = &l.init {
+                    if maps_to_spawn(&init.expr) {
+                        self.0.insert(name.clone());
+                    }
+                    let ctor = match dataflow::peel(&init.expr) {
+                        syn::Expr::Call(c) => match &*c.func {
+                            syn::Expr::Path(p) if p.path.segments.len() >= 2 => {
+                                let segs = imports::segments(&p.path);
+                                Some(segs[segs.len() - 2].clone())
+                            }
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    for k in [ty.clone(), ctor] {
+                        let kind = match k.as_deref() {
+                            Some("FuturesUnordered") => "FuturesUnordered",
+                            Some("FuturesOrdered") => "FuturesOrdered",
+                            Some("JoinSet") => "JoinSet",
+                            _ => continue,
+                        };
+                        self.1.insert(name.clone(), kind);
+                    }
+                }
+                syn::visit::visit_local(self, l);
+            }
+            fn visit_item(&mut self, _: &'ast syn::Item) {}
+        }
+        let mut handles = Handles(Default::default(), Default::default());
+        handles.visit_block(body);
+        struct Data(std::collections::HashSet<String>);
+        impl<'ast> Visit<'ast> for Data {
+            fn visit_local(&mut self, l: &'ast syn::Local) {
+                if let Some(init) = &l.init {
+                    let used = dataflow::names_used_in_expr(&init.expr);
+                    if used.iter().any(|u| self.0.contains(u)) || contains_await(&init.expr) {
+                        self.0.extend(dataflow::pat_idents(&l.pat));
+                    }
+                }
+                syn::visit::visit_local(self, l);
+            }
+            fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+                let used = dataflow::names_used_in_expr(&f.expr);
+                if used.iter().any(|u| self.0.contains(u)) {
+                    self.0.extend(dataflow::pat_idents(&f.pat));
+                }
+                syn::visit::visit_expr_for_loop(self, f);
+            }
+            fn visit_item(&mut self, _: &'ast syn::Item) {}
+        }
+        let mut data = Data(
+            sig.inputs
+                .iter()
+                .filter_map(|i| match i {
+                    syn::FnArg::Typed(t) => Some(dataflow::pat_idents(&t.pat)),
+                    syn::FnArg::Receiver(_) => None,
+                })
+                .flatten()
+                .collect(),
+        );
+        data.visit_block(body);
         let mut names = std::collections::HashSet::new();
         let mut locals = std::collections::HashSet::new();
         let mut self_mut = false;
@@ -192,8 +290,76 @@ impl MutableBindings {
             self_mut,
             error_type,
             locals,
+            handle_vecs: handles.0,
+            sets: handles.1,
+            data: data.0,
         }
     }
+}
+
+fn contains_await(e: &syn::Expr) -> bool {
+    struct V(bool);
+    impl<'ast> syn::visit::Visit<'ast> for V {
+        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    }
+    let mut v = V(false);
+    syn::visit::Visit::visit_expr(&mut v, e);
+    v.0
+}
+
+/// A call of something named `spawn`/`spawn_blocking`/`spawn_local` (by name: used where no
+/// resolver is at hand, to recognize collections of handles).
+pub fn is_spawn_like(e: &syn::Expr) -> bool {
+    match dataflow::peel(e) {
+        syn::Expr::Call(c) => matches!(
+            dataflow::call_name(c).as_deref(),
+            Some("spawn" | "spawn_blocking" | "spawn_local")
+        ),
+        syn::Expr::MethodCall(m) => {
+            matches!(
+                m.method.to_string().as_str(),
+                "spawn" | "spawn_blocking" | "spawn_local"
+            ) && m.args.len() == 1
+        }
+        _ => false,
+    }
+}
+
+/// A statement that is, or binds, a spawn-like call (by name), for cheap pre-filters.
+pub fn calls_spawn_by_name(stmt: &syn::Stmt) -> Option<&syn::Expr> {
+    let e = match stmt {
+        syn::Stmt::Expr(e, _) => e,
+        syn::Stmt::Local(l) => &l.init.as_ref()?.expr,
+        _ => return None,
+    };
+    is_spawn_like(e).then_some(e)
+}
+
+/// `xs.into_iter().map(|x| tokio::spawn(..)).collect()`: an iterator of spawned handles.
+pub fn maps_to_spawn(e: &syn::Expr) -> bool {
+    let mut e = dataflow::peel(e);
+    while let syn::Expr::MethodCall(m) = e {
+        if m.method == "map" {
+            if let Some(syn::Expr::Closure(c)) = m.args.first() {
+                if is_spawn_like(&c.body) {
+                    return true;
+                }
+                if let syn::Expr::Block(b) = &*c.body {
+                    if let Some(syn::Stmt::Expr(tail, None)) = b.block.stmts.last() {
+                        if is_spawn_like(tail) {
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+        e = dataflow::peel(&m.receiver);
+    }
+    false
 }
 
 fn result_error_type(ty: &syn::Type) -> Option<String> {

@@ -1,0 +1,183 @@
+//! Recognizing well-known calls through name resolution: task and thread spawns.
+
+use super::dataflow::peel;
+use super::{Cx, Tri};
+use syn::visit::Visit;
+
+/// What a spawn starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpawnFlavor {
+    /// An async task on the runtime (`tokio::spawn`, `spawn_local`, `Handle::spawn`).
+    Task,
+    /// A closure on the blocking pool (`spawn_blocking`).
+    Blocking,
+    /// An OS thread (`std::thread::spawn`).
+    Thread,
+}
+
+/// A recognized spawn call.
+#[derive(Debug, Clone)]
+pub struct Spawn<'a> {
+    /// How the user wrote it (`tokio::spawn`, `task::spawn`, `handle.spawn`).
+    pub written: String,
+    pub flavor: SpawnFlavor,
+    /// The future or closure that is spawned.
+    pub arg: Option<&'a syn::Expr>,
+}
+
+const TASK_SPAWNS: &[&str] = &[
+    "tokio::spawn",
+    "tokio::task::spawn",
+    "tokio::task::spawn_local",
+    "async_std::task::spawn",
+    "async_std::task::spawn_local",
+    "async_std::spawn",
+    "actix_rt::spawn",
+    "actix::spawn",
+];
+const BLOCKING_SPAWNS: &[&str] = &[
+    "tokio::task::spawn_blocking",
+    "async_std::task::spawn_blocking",
+];
+const THREAD_SPAWNS: &[&str] = &["std::thread::spawn"];
+
+/// Is `e` (after peeling parentheses) a call that spawns a task or thread?
+pub fn spawn_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
+    match peel(e) {
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return None;
+            };
+            let flavor = if cx.is(&p.path, TASK_SPAWNS) == Tri::Yes {
+                SpawnFlavor::Task
+            } else if cx.is(&p.path, BLOCKING_SPAWNS) == Tri::Yes {
+                SpawnFlavor::Blocking
+            } else if cx.is(&p.path, THREAD_SPAWNS) == Tri::Yes {
+                SpawnFlavor::Thread
+            } else {
+                return None;
+            };
+            Some(Spawn {
+                written: cx.snippet(cx.span_of(&p.path)).to_string(),
+                flavor,
+                arg: c.args.first(),
+            })
+        }
+        syn::Expr::MethodCall(m) if m.args.len() == 1 => {
+            let flavor = match m.method.to_string().as_str() {
+                "spawn" | "spawn_local" => SpawnFlavor::Task,
+                "spawn_blocking" => SpawnFlavor::Blocking,
+                _ => return None,
+            };
+            if !is_runtime_handle(cx, &m.receiver) {
+                return None;
+            }
+            Some(Spawn {
+                written: format!("{}.{}", cx.snippet(cx.span_of(&*m.receiver)), m.method),
+                flavor,
+                arg: m.args.first(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `Handle::current()`, `rt`, `runtime`, `self.handle`, `tokio::runtime::Handle::current()`:
+/// receivers that are runtimes or runtime handles (not `JoinSet`s, trackers or scopes).
+fn is_runtime_handle(cx: &Cx, receiver: &syn::Expr) -> bool {
+    match peel(receiver) {
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) => {
+                cx.is(
+                    &p.path,
+                    &[
+                        "tokio::runtime::Handle::current",
+                        "tokio::runtime::Handle::try_current",
+                    ],
+                ) == Tri::Yes
+                    || super::imports::segments(&p.path)
+                        .ends_with(&["Handle".to_string(), "current".to_string()])
+            }
+            _ => false,
+        },
+        syn::Expr::MethodCall(m) => {
+            // `Runtime::new()?.spawn(..)` / `builder.build().unwrap().spawn(..)`: rare; also
+            // `rt.handle().spawn(..)`.
+            m.method == "handle"
+        }
+        syn::Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| handle_name(&i.to_string())),
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => handle_name(&n.to_string()),
+            syn::Member::Unnamed(_) => false,
+        },
+        _ => false,
+    }
+}
+
+fn handle_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "rt"
+        || n.ends_with("_rt")
+        || n.contains("runtime")
+        || (n.contains("handle") && !n.contains("join") && !n.contains("task"))
+}
+
+/// Does the spawned future or closure produce a `Result` (it uses `?` or returns `Ok`/`Err`)?
+pub fn returns_result(body: &syn::Expr) -> bool {
+    let body = match peel(body) {
+        syn::Expr::Async(a) => BodyRef::Block(&a.block),
+        syn::Expr::Closure(c) => match peel(&c.body) {
+            syn::Expr::Block(b) => BodyRef::Block(&b.block),
+            syn::Expr::Async(a) => BodyRef::Block(&a.block),
+            other => BodyRef::Expr(other),
+        },
+        _ => return false,
+    };
+    struct V(bool);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
+            self.0 = true;
+            syn::visit::visit_expr_try(self, t);
+        }
+        fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+            if r.expr.as_deref().is_some_and(is_ok_or_err) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_return(self, r);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = V(false);
+    match body {
+        BodyRef::Block(b) => {
+            v.visit_block(b);
+            if let Some(syn::Stmt::Expr(tail, None)) = b.stmts.last() {
+                v.0 |= is_ok_or_err(tail);
+            }
+        }
+        BodyRef::Expr(e) => {
+            v.visit_expr(e);
+            v.0 |= is_ok_or_err(e);
+        }
+    }
+    v.0
+}
+
+enum BodyRef<'a> {
+    Block(&'a syn::Block),
+    Expr(&'a syn::Expr),
+}
+
+fn is_ok_or_err(e: &syn::Expr) -> bool {
+    match peel(e) {
+        syn::Expr::Call(c) => {
+            matches!(super::dataflow::call_name(c).as_deref(), Some("Ok" | "Err"))
+        }
+        _ => false,
+    }
+}
