@@ -4,7 +4,7 @@ use super::{OptionDoc, Rule, RuleMeta, Sink};
 use crate::diagnostic::{Diagnostic, Level};
 use crate::semantic::calls::{returns_result, spawn_call, Spawn, SpawnFlavor};
 use crate::semantic::dataflow::peel;
-use crate::semantic::{Cx, Runtime};
+use crate::semantic::{Cx, Frame, Runtime};
 use serde::Deserialize;
 use syn::visit::Visit;
 
@@ -96,6 +96,15 @@ impl Rule for DetachedSpawn {
         if cx.in_test_code() && !cx.config.options::<Options>(META.id).check_tests {
             return;
         }
+        // A wrapper that is itself a spawn API (`fn spawn(fut) { tokio::spawn(fut); }` in a
+        // runtime abstraction): detaching is its contract; its callers are the ones to judge.
+        let in_spawn_wrapper = cx.frames.iter().rev().find_map(|f| match f {
+            Frame::Fn { name, .. } => Some(name.starts_with("spawn") || name.ends_with("_spawn")),
+            _ => None,
+        });
+        if in_spawn_wrapper == Some(true) {
+            return;
+        }
         for (i, stmt) in b.stmts.iter().enumerate() {
             if wired_for_shutdown(&b.stmts[..=i]) {
                 continue;
@@ -154,6 +163,9 @@ impl Rule for DetachedSpawn {
 }
 
 fn report(cx: &Cx, call: &syn::Expr, spawn: &Spawn, label: String, out: &mut Sink) {
+    if spawn.arg.is_some_and(reports_through_channel) {
+        return;
+    }
     let loss = match spawn.arg {
         Some(arg) if returns_result(arg) => Loss::Errors,
         Some(arg) if matches!(peel(arg), syn::Expr::Async(_) | syn::Expr::Closure(_)) => {
@@ -244,6 +256,39 @@ fn feeds_actor(stmts: &[syn::Stmt]) -> bool {
     let mut names = std::collections::HashSet::new();
     crate::semantic::dataflow::collect_token_idents(&last.to_token_stream(), &mut names);
     receivers.iter().any(|r| names.contains(r))
+}
+
+/// The spawned body sends its outcome on a channel (`tx.send(result)`): the receiver learns the
+/// result, and sees the sender dropped if the task panics. The handle is redundant.
+fn reports_through_channel(arg: &syn::Expr) -> bool {
+    struct V(bool);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if matches!(
+                m.method.to_string().as_str(),
+                "send" | "try_send" | "unbounded_send" | "send_replace" | "blocking_send"
+            ) {
+                let names = crate::semantic::dataflow::names_used_in_expr(&m.receiver);
+                let fields = match peel(&m.receiver) {
+                    syn::Expr::Field(f) => match &f.member {
+                        syn::Member::Named(n) => vec![n.to_string()],
+                        syn::Member::Unnamed(_) => vec![],
+                    },
+                    _ => vec![],
+                };
+                if names.iter().chain(&fields).any(|n| {
+                    let n = n.to_ascii_lowercase();
+                    n == "tx" || n.ends_with("_tx") || n.starts_with("tx_") || n.contains("sender")
+                }) {
+                    self.0 = true;
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut v = V(false);
+    v.visit_expr(arg);
+    v.0
 }
 
 /// Is `name` read in any of `stmts` (a later use: awaited, aborted, stored, returned, passed)?
