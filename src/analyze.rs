@@ -17,6 +17,7 @@ use crate::semantic::{
     Resolver, Scope,
 };
 use crate::source::LineIndex;
+use crate::suppress;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
@@ -54,6 +55,22 @@ pub struct FileAnalysis {
     pub findings: Vec<Finding>,
     pub facts: FileFacts,
     pub modules: Vec<ModDecl>,
+    /// `// async-lint: allow(..)` comments, resolved to the lines they cover.
+    pub suppressions: FileSuppressions,
+}
+
+/// The suppression comments of one file, applied once the crate's findings are final.
+#[derive(Debug, Default)]
+pub struct FileSuppressions {
+    pub suppressions: Vec<suppress::Suppression>,
+    /// Comments that look like directives but are not well-formed.
+    pub malformed: Vec<(Span, String)>,
+}
+
+impl FileSuppressions {
+    pub fn is_empty(&self) -> bool {
+        self.suppressions.is_empty() && self.malformed.is_empty()
+    }
 }
 
 /// Parse and analyze one file. Pure; never panics on any input text.
@@ -63,7 +80,15 @@ pub struct FileAnalysis {
 pub fn analyze_file(input: FileInput<'_>, krate: &CrateInfo, config: &Config) -> FileAnalysis {
     let result = match parse::parse_file(input.text) {
         Ok(file) => {
-            let result = walk(&file, input, krate, config);
+            let mut result = walk(&file, input, krate, config);
+            // The directive lexer only runs on files that mention the tool.
+            if input.text.contains("async-lint") {
+                let (directives, malformed) = suppress::parse_directives(input.text);
+                result.suppressions = FileSuppressions {
+                    suppressions: suppress::resolve(input.text, &file, directives),
+                    malformed,
+                };
+            }
             drop(file);
             result
         }
@@ -123,6 +148,48 @@ pub fn finish_crate(findings: Vec<Finding>, facts: &CrateFacts) -> Vec<Diagnosti
         .collect()
 }
 
+/// Apply each file's suppression comments to its findings: suppressed findings are dropped,
+/// and directives that suppress nothing (or are malformed) become `unused_suppression`s.
+/// `suppressions` maps a file index to its directives.
+pub fn apply_suppressions(
+    diags: Vec<Diagnostic>,
+    suppressions: &std::collections::HashMap<usize, FileSuppressions>,
+    config: &Config,
+) -> Vec<Diagnostic> {
+    if suppressions.values().all(FileSuppressions::is_empty) {
+        return diags;
+    }
+    let mut by_file: std::collections::BTreeMap<usize, Vec<Diagnostic>> = Default::default();
+    for d in diags {
+        by_file.entry(d.file).or_default().push(d);
+    }
+    for file in suppressions.keys() {
+        by_file.entry(*file).or_default();
+    }
+    let all_ids: Vec<&'static str> = rules::all_meta().map(|m| m.id).collect();
+    let mut out = Vec::new();
+    for (file, diags) in by_file {
+        match suppressions.get(&file).filter(|s| !s.is_empty()) {
+            None => out.extend(diags),
+            Some(s) => {
+                let applied = suppress::apply(
+                    diags,
+                    &s.suppressions,
+                    &s.malformed,
+                    config.require_reason,
+                    &|rule| config.enabled(rule),
+                    &|name| rules::canonical_id(name),
+                    &all_ids,
+                    file,
+                );
+                out.extend(applied.kept);
+                out.extend(applied.problems);
+            }
+        }
+    }
+    out
+}
+
 /// Stamp each finding with its configured severity (dropping allowed ones), sort, and add
 /// rustc's "is warn by default" note to the first finding of each rule.
 pub fn finalize(diags: Vec<Diagnostic>, config: &Config) -> Vec<Diagnostic> {
@@ -165,6 +232,7 @@ pub fn analyze_sources(
 ) -> Vec<Diagnostic> {
     let mut facts = CrateFacts::default();
     let mut findings = Vec::new();
+    let mut suppressions = std::collections::HashMap::new();
     for (i, input) in files.iter().enumerate() {
         let analysis = analyze_file(*input, krate, config);
         facts.add(analysis.facts);
@@ -172,8 +240,10 @@ pub fn analyze_sources(
             f.diag.file = i;
             f
         }));
+        suppressions.insert(i, analysis.suppressions);
     }
-    finalize(finish_crate(findings, &facts), config)
+    let diags = apply_suppressions(finish_crate(findings, &facts), &suppressions, config);
+    finalize(diags, config)
 }
 
 // ---- the walk ------------------------------------------------------------------------------
@@ -218,6 +288,7 @@ fn walk(
         findings: w.sink.findings,
         facts: w.facts,
         modules: w.modules,
+        suppressions: FileSuppressions::default(),
     }
 }
 

@@ -36,6 +36,8 @@ pub struct Config {
     levels: BTreeMap<&'static str, (Level, LevelSource)>,
     /// `-D warnings`: every warning is reported as an error.
     pub warnings_are_errors: bool,
+    /// Suppression comments must give a reason (`-- why`).
+    pub require_reason: bool,
     /// Per-rule options as written (`[rules.<id>]`), validated by each rule's options type.
     options: BTreeMap<&'static str, toml::Table>,
 }
@@ -48,6 +50,7 @@ impl Default for Config {
         Config {
             levels,
             warnings_are_errors: false,
+            require_reason: false,
             options: BTreeMap::new(),
         }
     }

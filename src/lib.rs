@@ -19,6 +19,7 @@ pub mod rules;
 pub mod run;
 pub mod semantic;
 pub mod source;
+pub mod suppress;
 
 pub use analyze::{analyze_file, analyze_sources, FileInput};
 pub use config::Config;

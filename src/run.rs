@@ -116,6 +116,9 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
+    if !text.is_empty() && !text.ends_with('\n') {
+        let _ = stdout.write_all(b"\n");
+    }
     if !cli.quiet {
         let summary = render::summary(warnings, errors, outcome.linted, millis);
         if cli.format == Format::Human {
@@ -220,6 +223,7 @@ struct Collector {
     files: Vec<SourceFile>,
     findings: Vec<Vec<Finding>>,
     facts: Vec<CrateFacts>,
+    suppressions: HashMap<usize, analyze::FileSuppressions>,
     seen: HashSet<PathBuf>,
     /// Files that could not be read (for module-file reports).
     verbose: bool,
@@ -231,6 +235,7 @@ impl Collector {
             files: Vec::new(),
             findings: (0..packages).map(|_| Vec::new()).collect(),
             facts: (0..packages).map(|_| CrateFacts::default()).collect(),
+            suppressions: HashMap::new(),
             seen: HashSet::new(),
             verbose,
         }
@@ -257,6 +262,9 @@ impl Collector {
         });
         let pkg = done.job.package;
         self.facts[pkg].add(done.analysis.facts);
+        if !done.analysis.suppressions.is_empty() {
+            self.suppressions.insert(index, done.analysis.suppressions);
+        }
         self.findings[pkg].extend(done.analysis.findings.into_iter().map(|mut f| {
             f.diag.file = index;
             f
@@ -269,6 +277,7 @@ impl Collector {
         for (findings, facts) in self.findings.into_iter().zip(&self.facts) {
             diags.extend(analyze::finish_crate(findings, facts));
         }
+        let mut diags = analyze::apply_suppressions(diags, &self.suppressions, config);
         // Deterministic order: files by display path.
         let linted = self.files.len();
         let mut order: Vec<usize> = (0..linted).collect();

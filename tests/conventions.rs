@@ -129,11 +129,10 @@ fn findings_of(meta: &RuleMeta, code: &str) -> usize {
 
 #[test]
 fn doc_examples_trigger_and_fixes_do_not() {
-    // `unused_suppression` examples need inline suppressions, which arrive with issue 7.
     let checked = rules::RULES
         .iter()
         .map(|r| r.meta())
-        .chain([&rules::PARSE_ERROR]);
+        .chain([&rules::PARSE_ERROR, &rules::UNUSED_SUPPRESSION]);
     for meta in checked {
         let bad = code_blocks(meta.doc, "## Example");
         let good = code_blocks(meta.doc, "## Use instead");
