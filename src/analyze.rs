@@ -151,10 +151,10 @@ pub fn finish_crate(findings: Vec<Finding>, facts: &CrateFacts) -> Vec<Diagnosti
 /// Apply each file's suppression comments to its findings: suppressed findings are dropped,
 /// and directives that suppress nothing (or are malformed) become `unused_suppression`s.
 /// `suppressions` maps a file index to its directives.
-pub fn apply_suppressions(
+pub fn apply_suppressions<'c>(
     diags: Vec<Diagnostic>,
     suppressions: &std::collections::HashMap<usize, FileSuppressions>,
-    config: &Config,
+    config_of: &dyn Fn(usize) -> &'c Config,
 ) -> Vec<Diagnostic> {
     if suppressions.values().all(FileSuppressions::is_empty) {
         return diags;
@@ -172,6 +172,7 @@ pub fn apply_suppressions(
         match suppressions.get(&file).filter(|s| !s.is_empty()) {
             None => out.extend(diags),
             Some(s) => {
+                let config = config_of(file);
                 let applied = suppress::apply(
                     diags,
                     &s.suppressions,
@@ -192,11 +193,14 @@ pub fn apply_suppressions(
 
 /// Stamp each finding with its configured severity (dropping allowed ones), sort, and add
 /// rustc's "is warn by default" note to the first finding of each rule.
-pub fn finalize(diags: Vec<Diagnostic>, config: &Config) -> Vec<Diagnostic> {
+pub fn finalize<'c>(
+    diags: Vec<Diagnostic>,
+    config_of: &dyn Fn(usize) -> &'c Config,
+) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = diags
         .into_iter()
         .filter_map(|mut d| {
-            d.severity = config.severity(d.rule)?;
+            d.severity = config_of(d.file).severity(d.rule)?;
             Some(d)
         })
         .collect();
@@ -205,12 +209,11 @@ pub fn finalize(diags: Vec<Diagnostic>, config: &Config) -> Vec<Diagnostic> {
     let mut seen = std::collections::HashSet::new();
     for d in &mut out {
         if seen.insert(d.rule) {
+            let config = config_of(d.file);
             let level = config.level(d.rule);
             let origin = match config.level_source(d.rule) {
-                Some(crate::config::LevelSource::CommandLine(flag)) => {
-                    format!("set by `{flag}`")
-                }
-                _ => "on by default".to_string(),
+                Some(crate::config::LevelSource::Default) | None => "on by default".to_string(),
+                Some(source) => format!("set by {source}"),
             };
             d.notes.push(format!(
                 "`async_lint::{}` is `{}` ({origin}); see `cargo async-lint --explain {}`",
@@ -242,8 +245,8 @@ pub fn analyze_sources(
         }));
         suppressions.insert(i, analysis.suppressions);
     }
-    let diags = apply_suppressions(finish_crate(findings, &facts), &suppressions, config);
-    finalize(diags, config)
+    let diags = apply_suppressions(finish_crate(findings, &facts), &suppressions, &|_| config);
+    finalize(diags, &|_| config)
 }
 
 // ---- the walk ------------------------------------------------------------------------------

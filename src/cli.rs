@@ -87,6 +87,15 @@ pub struct Cli {
     #[arg(short, long, action = ArgAction::Count, help_heading = "Output")]
     pub verbose: u8,
 
+    /// Read the configuration from FILE (an `async-lint.toml`, or a `Cargo.toml` with
+    /// `[package.metadata.async-lint]`) instead of discovering it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print each package's resolved configuration (every rule's level and where it came
+    /// from, options, overrides) and exit.
+    #[arg(long)]
+    pub show_config: bool,
+
     /// Print a rule's documentation.
     #[arg(long, value_name = "RULE")]
     pub explain: Option<String>,

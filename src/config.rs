@@ -10,7 +10,22 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LevelSource {
     Default,
+    /// `[lints]` of a configuration file (its path).
+    File(String),
+    /// An `[[overrides]]` entry of a configuration file (its path and globs).
+    Override(String, String),
     CommandLine(String),
+}
+
+impl std::fmt::Display for LevelSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LevelSource::Default => f.write_str("default"),
+            LevelSource::File(p) => write!(f, "[lints] in {p}"),
+            LevelSource::Override(p, globs) => write!(f, "[[overrides]] {globs} in {p}"),
+            LevelSource::CommandLine(flag) => write!(f, "command line `{flag}`"),
+        }
+    }
 }
 
 /// One level flag as given on the command line (`-D await_in_loop`).
@@ -123,7 +138,7 @@ impl Config {
                 continue;
             }
             let targets: Vec<&'static str> = if name == "all" {
-                self.levels.keys().copied().collect()
+                all_rules()
             } else {
                 match rules::canonical_id(&name) {
                     Some(id) => vec![id],
@@ -144,6 +159,165 @@ impl Config {
         }
         Ok(())
     }
+}
+
+impl Config {
+    /// Apply `[lints]` settings: lower `priority` first, and at equal priority `all` before
+    /// single rules (so `all = "deny"` with `x = "allow"` allows `x`). `forbid` sticks.
+    pub fn apply_settings(
+        &mut self,
+        settings: &[crate::config_file::LintSetting],
+        source: &LevelSource,
+    ) {
+        let mut ordered: Vec<&crate::config_file::LintSetting> = settings.iter().collect();
+        ordered.sort_by_key(|s| (s.priority, s.rule != "all"));
+        for s in ordered {
+            let targets: Vec<&'static str> = if s.rule == "all" {
+                all_rules()
+            } else {
+                rules::canonical_id(&s.rule).into_iter().collect()
+            };
+            for id in targets {
+                let entry = self
+                    .levels
+                    .entry(id)
+                    .or_insert((Level::Warn, LevelSource::Default));
+                if entry.0 == Level::Forbid && s.level != Level::Forbid {
+                    continue;
+                }
+                *entry = (s.level, source.clone());
+            }
+        }
+    }
+
+    /// Every rule with its level and where it came from, for `--show-config`.
+    pub fn describe(&self) -> String {
+        let width = self.levels.keys().map(|k| k.len()).max().unwrap_or(0);
+        let mut out = String::new();
+        for (id, (level, source)) in &self.levels {
+            out.push_str(&format!("  {id:width$}  {:6}  {source}\n", level.as_str()));
+            if let Some(opts) = self.options.get(id) {
+                for (k, v) in opts {
+                    out.push_str(&format!("  {:width$}    {k} = {v}\n", ""));
+                }
+            }
+        }
+        if self.warnings_are_errors {
+            out.push_str("  warnings are errors (-D warnings)\n");
+        }
+        if self.require_reason {
+            out.push_str("  suppression comments must give a reason\n");
+        }
+        out
+    }
+}
+
+/// The configuration of one package: its layers (workspace then package file), their
+/// overrides and excludes, and the command-line flags. Files get their [`Config`] from
+/// [`ConfigSet::for_file`].
+#[derive(Debug, Clone, Default)]
+pub struct ConfigSet {
+    base: Config,
+    overrides: Vec<(std::path::PathBuf, String, crate::config_file::Override)>,
+    excludes: Vec<(std::path::PathBuf, globset::GlobSet)>,
+    flags: Vec<LevelFlag>,
+    warnings_flags: Config,
+}
+
+impl ConfigSet {
+    /// Layer the sources (lowest precedence first) and the command line.
+    pub fn new(
+        layers: &[crate::config_file::ProjectConfig],
+        flags: &[LevelFlag],
+    ) -> Result<ConfigSet, ConfigError> {
+        let mut base = Config::default();
+        let mut overrides = Vec::new();
+        let mut excludes = Vec::new();
+        for layer in layers {
+            let origin = layer.origin.display().to_string();
+            base.apply_settings(&layer.lints, &LevelSource::File(origin.clone()));
+            for (id, table) in &layer.rules {
+                base.set_options(id, table.clone())?;
+            }
+            if let Some(r) = layer.require_reason {
+                base.require_reason = r;
+            }
+            for o in &layer.overrides {
+                overrides.push((layer.base.clone(), origin.clone(), o.clone()));
+            }
+            if let Some(ex) = &layer.exclude {
+                excludes.push((layer.base.clone(), ex.clone()));
+            }
+        }
+        // Validate the flags once, so per-file application cannot fail.
+        let mut warnings_flags = base.clone();
+        warnings_flags.apply_flags(flags)?;
+        Ok(ConfigSet {
+            base,
+            overrides,
+            excludes,
+            flags: flags.to_vec(),
+            warnings_flags,
+        })
+    }
+
+    /// The configuration for a file (an absolute path, or relative to the current directory).
+    pub fn for_file(&self, path: &std::path::Path) -> Config {
+        let mut c = self.base.clone();
+        for (base, origin, o) in &self.overrides {
+            if matches_under(&o.globs, base, path) {
+                c.apply_settings(
+                    &o.lints,
+                    &LevelSource::Override(origin.clone(), o.patterns.join(", ")),
+                );
+            }
+        }
+        // Flags were validated in `new`.
+        let _ = c.apply_flags(&self.flags);
+        c
+    }
+
+    /// The configuration with no path-specific overrides (for `--show-config`).
+    pub fn general(&self) -> &Config {
+        &self.warnings_flags
+    }
+
+    /// Is the file excluded by `[settings] exclude`?
+    pub fn excluded(&self, path: &std::path::Path) -> bool {
+        self.excludes
+            .iter()
+            .any(|(base, set)| matches_under(set, base, path))
+    }
+
+    /// The overrides as text, for `--show-config`.
+    pub fn describe_overrides(&self) -> String {
+        let mut out = String::new();
+        for (_, origin, o) in &self.overrides {
+            let lints: Vec<String> = o
+                .lints
+                .iter()
+                .map(|l| format!("{} = {}", l.rule, l.level.as_str()))
+                .collect();
+            out.push_str(&format!(
+                "  override [{}]: {} (from {origin})\n",
+                o.patterns.join(", "),
+                lints.join(", ")
+            ));
+        }
+        out
+    }
+}
+
+/// Does `path`, taken relative to `base` when it lies under it, match the globs?
+fn matches_under(set: &globset::GlobSet, base: &std::path::Path, path: &std::path::Path) -> bool {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    set.is_match(rel)
+}
+
+/// What `all` names: every rule that checks code (not the tool's own `parse_error` and
+/// `unused_suppression` reports, which `all = "warn"` should not lower).
+fn all_rules() -> Vec<&'static str> {
+    rules::RULES.iter().map(|r| r.meta().id).collect()
 }
 
 fn flag_letter(level: Level) -> char {
@@ -168,11 +342,24 @@ pub fn unknown_rule_message(name: &str) -> String {
 /// The candidate closest to `name` by edit distance, if it is close enough.
 pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let name = name.replace('-', "_");
-    candidates
-        .map(|c| (edit_distance(&name, c), c))
+    let candidates: Vec<&'a str> = candidates.collect();
+    let close = candidates
+        .iter()
+        .map(|c| (edit_distance(&name, &c.replace('-', "_")), *c))
         .filter(|(d, c)| *d <= (c.len() / 3).max(2))
         .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+        .map(|(_, c)| c);
+    // An abbreviation (`prio` for `priority`).
+    close.or_else(|| {
+        (name.len() >= 3)
+            .then(|| {
+                candidates
+                    .iter()
+                    .copied()
+                    .find(|c| c.starts_with(name.as_str()))
+            })
+            .flatten()
+    })
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -216,6 +403,54 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.level("async_without_await"), Level::Forbid);
+    }
+
+    fn layer(text: &str) -> crate::config_file::ProjectConfig {
+        crate::config_file::parse_file(std::path::Path::new("/w/async-lint.toml"), text).unwrap()
+    }
+
+    #[test]
+    fn precedence_default_file_override_cli() {
+        let ws = layer(
+            "[lints]\nall = { level = \"deny\", priority = -1 }\nawait_in_loop = \"allow\"\n",
+        );
+        let pkg = layer(
+            "[lints]\ndetached_spawn = \"warn\"\n[[overrides]]\npaths = [\"tests/**\"]\nlints = { detached_spawn = \"allow\", await_in_loop = \"deny\" }\n",
+        );
+        let set = ConfigSet::new(&[ws, pkg], &[]).unwrap();
+        let src = set.for_file(std::path::Path::new("/w/src/lib.rs"));
+        assert_eq!(src.level("unbounded_join"), Level::Deny);
+        assert_eq!(src.level("await_in_loop"), Level::Allow);
+        assert_eq!(src.level("detached_spawn"), Level::Warn);
+        let test = set.for_file(std::path::Path::new("/w/tests/a.rs"));
+        assert_eq!(test.level("detached_spawn"), Level::Allow);
+        assert_eq!(test.level("await_in_loop"), Level::Deny);
+        assert!(matches!(
+            test.level_source("await_in_loop"),
+            Some(LevelSource::Override(..))
+        ));
+        // The command line beats files and overrides.
+        let set = ConfigSet::new(
+            &[layer("[lints]\nawait_in_loop = \"deny\"\n")],
+            &[flag(Level::Allow, "await_in_loop")],
+        )
+        .unwrap();
+        assert_eq!(
+            set.for_file(std::path::Path::new("/w/src/a.rs"))
+                .level("await_in_loop"),
+            Level::Allow
+        );
+    }
+
+    #[test]
+    fn excludes_are_relative_to_the_config_file() {
+        let set = ConfigSet::new(
+            &[layer("[settings]\nexclude = [\"src/generated/**\"]\n")],
+            &[],
+        )
+        .unwrap();
+        assert!(set.excluded(std::path::Path::new("/w/src/generated/x.rs")));
+        assert!(!set.excluded(std::path::Path::new("/w/src/x.rs")));
     }
 
     #[test]

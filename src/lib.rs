@@ -11,6 +11,7 @@
 pub mod analyze;
 pub mod cli;
 pub mod config;
+pub mod config_file;
 pub mod diagnostic;
 pub mod discover;
 pub mod parse;

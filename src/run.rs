@@ -3,7 +3,7 @@
 
 use crate::analyze::{self, FileAnalysis, FileInput, ModDecl};
 use crate::cli::{self, Color, Format};
-use crate::config::Config;
+use crate::config::{Config, ConfigSet};
 use crate::diagnostic::{Diagnostic, Severity, Span};
 use crate::discover::{self, Selection};
 use crate::parse;
@@ -54,11 +54,17 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
             }
         };
     }
-    let mut config = Config::default();
-    if let Err(e) = config.apply_flags(&args.levels) {
+    // Flags are checked before anything is read, so a typo fails fast.
+    if let Err(e) = Config::default().apply_flags(&args.levels) {
         eprintln!("error: {e}");
         return EXIT_FAILURE;
     }
+    let settings = Settings {
+        flags: args.levels.clone(),
+        config_file: cli.config.clone(),
+        show_config: cli.show_config,
+        verbose: cli.verbose > 0,
+    };
     let color = use_color(cli.color);
     let jobs = cli
         .jobs
@@ -85,14 +91,15 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
                 workspace: cli.workspace,
                 exclude: cli.exclude.clone(),
             };
-            lint_cargo(&sel, &config, cli.verbose > 0)
+            lint_cargo(&sel, &settings)
         } else {
             let edition = Edition::parse(&cli.edition).unwrap_or_default();
-            lint_paths(&cli.paths, edition, &config, cli.verbose > 0)
+            lint_paths(&cli.paths, edition, &settings)
         }
     });
     let outcome = match result {
-        Ok(o) => o,
+        Ok(Some(o)) => o,
+        Ok(None) => return EXIT_OK, // --show-config
         Err(msg) => {
             eprintln!("error: {msg}");
             return EXIT_FAILURE;
@@ -190,6 +197,53 @@ pub fn explain(rule: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// What the shell needs to build each package's configuration.
+pub struct Settings {
+    pub flags: Vec<crate::config::LevelFlag>,
+    /// `--config FILE`: used instead of discovered files.
+    pub config_file: Option<PathBuf>,
+    /// `--show-config`: print the resolved configuration and stop.
+    pub show_config: bool,
+    pub verbose: bool,
+}
+
+fn read_text(p: &Path) -> Option<String> {
+    std::fs::read_to_string(p).ok()
+}
+
+/// The configuration layers for a package (or, in PATH mode, for the current directory).
+fn layers_for(
+    settings: &Settings,
+    workspace_root: &Path,
+    package_dir: &Path,
+) -> Result<Vec<crate::config_file::ProjectConfig>, String> {
+    if let Some(file) = &settings.config_file {
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            format!(
+                "cannot read config file `{}`: {}",
+                file.display(),
+                discover::io_reason(&e)
+            )
+        })?;
+        let cfg = if file.file_name().is_some_and(|n| n == "Cargo.toml") {
+            crate::config_file::parse_cargo_metadata(file, &text, false)
+                .map_err(|e| e.to_string())?
+                .unwrap_or_default()
+        } else {
+            crate::config_file::parse_file(file, &text).map_err(|e| e.to_string())?
+        };
+        return Ok(vec![cfg]);
+    }
+    crate::config_file::discover(workspace_root, package_dir, &read_text).map_err(|e| e.to_string())
+}
+
+fn show_config(title: &str, set: &ConfigSet) -> String {
+    let mut out = format!("{title}\n");
+    out.push_str(&set.general().describe());
+    out.push_str(&set.describe_overrides());
+    out
+}
+
 /// What a run produced: every file that has a finding (with its text), the findings, and how
 /// many files were linted in all.
 pub struct Outcome {
@@ -224,6 +278,8 @@ struct Collector {
     findings: Vec<Vec<Finding>>,
     facts: Vec<CrateFacts>,
     suppressions: HashMap<usize, analyze::FileSuppressions>,
+    /// The configuration each file was analyzed with (index = file index).
+    configs: Vec<Config>,
     seen: HashSet<PathBuf>,
     /// Files that could not be read (for module-file reports).
     verbose: bool,
@@ -236,6 +292,7 @@ impl Collector {
             findings: (0..packages).map(|_| Vec::new()).collect(),
             facts: (0..packages).map(|_| CrateFacts::default()).collect(),
             suppressions: HashMap::new(),
+            configs: Vec::new(),
             seen: HashSet::new(),
             verbose,
         }
@@ -252,8 +309,10 @@ impl Collector {
         done: Done,
         display: String,
         origin: Option<Origin>,
+        config: Config,
     ) -> (usize, Vec<ModDecl>) {
         let index = self.files.len();
+        self.configs.push(config);
         self.files.push(SourceFile {
             path: done.job.path.clone(),
             display,
@@ -272,12 +331,13 @@ impl Collector {
         (index, done.analysis.modules)
     }
 
-    fn finish(self, config: &Config) -> Outcome {
+    fn finish(self) -> Outcome {
         let mut diags = Vec::new();
         for (findings, facts) in self.findings.into_iter().zip(&self.facts) {
             diags.extend(analyze::finish_crate(findings, facts));
         }
-        let mut diags = analyze::apply_suppressions(diags, &self.suppressions, config);
+        let configs = self.configs;
+        let mut diags = analyze::apply_suppressions(diags, &self.suppressions, &|f| &configs[f]);
         // Deterministic order: files by display path.
         let linted = self.files.len();
         let mut order: Vec<usize> = (0..linted).collect();
@@ -291,10 +351,18 @@ impl Collector {
             .iter()
             .map(|&i| slots[i].take().unwrap_or_else(empty_file))
             .collect();
+        let mut configs_by_new: Vec<Option<Config>> = vec![None; linted];
+        for (old, c) in configs.into_iter().enumerate() {
+            configs_by_new[remap[old]] = Some(c);
+        }
+        let configs: Vec<Config> = configs_by_new
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect();
         for d in &mut diags {
             d.file = remap[d.file];
         }
-        let diags = analyze::finalize(diags, config);
+        let diags = analyze::finalize(diags, &|f| &configs[f]);
         // Renderers only need the text of files with findings.
         let with_findings: HashSet<usize> = diags.iter().map(|d| d.file).collect();
         for (i, f) in files.iter_mut().enumerate() {
@@ -421,8 +489,31 @@ fn only(diag: Diagnostic) -> FileAnalysis {
 }
 
 /// Cargo mode: lint the selected packages, following `mod` declarations from each target root.
-pub fn lint_cargo(sel: &Selection, config: &Config, verbose: bool) -> Result<Outcome, String> {
+pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome>, String> {
+    let verbose = settings.verbose;
     let ws = discover::cargo_workspace(sel)?;
+    let mut sets = Vec::new();
+    for pkg in &ws.packages {
+        let dir = pkg.manifest_path.parent().unwrap_or(Path::new(""));
+        let layers = layers_for(settings, &ws.root, dir)?;
+        sets.push(ConfigSet::new(&layers, &settings.flags).map_err(|e| e.to_string())?);
+    }
+    if settings.show_config {
+        for (pkg, set) in ws.packages.iter().zip(&sets) {
+            print!(
+                "{}",
+                show_config(
+                    &format!(
+                        "package `{}` ({})",
+                        pkg.krate.name,
+                        pkg.manifest_path.display()
+                    ),
+                    set
+                )
+            );
+        }
+        return Ok(None);
+    }
     let mut col = Collector::new(ws.packages.len(), verbose);
     let mut wave: Vec<Job> = Vec::new();
     for (pi, pkg) in ws.packages.iter().enumerate() {
@@ -449,16 +540,27 @@ pub fn lint_cargo(sel: &Selection, config: &Config, verbose: bool) -> Result<Out
         );
     }
     while !wave.is_empty() {
-        let done: Vec<(Done, String)> = wave
+        wave.retain(|job| {
+            let excluded = sets[job.package].excluded(&job.path);
+            if excluded && verbose {
+                eprintln!(
+                    "async-lint: excluded by configuration: {}",
+                    job.path.display()
+                );
+            }
+            !excluded
+        });
+        let done: Vec<(Done, String, Config)> = wave
             .into_par_iter()
             .map(|job| {
                 let display = discover::display_path(&job.path, &ws.root);
                 let krate = &ws.packages[job.package].krate;
-                (process(job, krate, config, &display), display)
+                let config = sets[job.package].for_file(&job.path);
+                (process(job, krate, &config, &display), display, config)
             })
             .collect();
         let mut next = Vec::new();
-        for (d, display) in done {
+        for (d, display, config) in done {
             let job = d.job.clone();
             let pkg = &ws.packages[job.package];
             let origin = Origin {
@@ -466,7 +568,7 @@ pub fn lint_cargo(sel: &Selection, config: &Config, verbose: bool) -> Result<Out
                 manifest_path: pkg.manifest_path.to_string_lossy().into_owned(),
                 target: pkg.targets[job.target].meta.clone(),
             };
-            let (index, mods) = col.add(d, display, Some(origin));
+            let (index, mods) = col.add(d, display, Some(origin), config);
             for decl in mods {
                 let candidates = discover::module_candidates(&job.path, job.owns_dir, &decl);
                 match candidates.iter().find(|(p, _)| p.is_file()) {
@@ -520,18 +622,41 @@ pub fn lint_cargo(sel: &Selection, config: &Config, verbose: bool) -> Result<Out
         }
         wave = next;
     }
-    Ok(col.finish(config))
+    Ok(Some(col.finish()))
 }
 
 /// PATH mode: the given files and the `.rs` files under the given directories form one crate.
 pub fn lint_paths(
     paths: &[PathBuf],
     edition: Edition,
-    config: &Config,
-    verbose: bool,
-) -> Result<Outcome, String> {
+    settings: &Settings,
+) -> Result<Option<Outcome>, String> {
+    let verbose = settings.verbose;
     let files = discover::path_files(paths)?;
     let cwd = std::env::current_dir().unwrap_or_default();
+    // The nearest directory at or above the current one that has a configuration.
+    let config_dir = cwd
+        .ancestors()
+        .find(|d| {
+            ["async-lint.toml", ".async-lint.toml", "Cargo.toml"]
+                .iter()
+                .any(|f| d.join(f).is_file())
+        })
+        .unwrap_or(&cwd)
+        .to_path_buf();
+    let layers = layers_for(settings, &config_dir, &config_dir)?;
+    let set = ConfigSet::new(&layers, &settings.flags).map_err(|e| e.to_string())?;
+    if settings.show_config {
+        print!(
+            "{}",
+            show_config(&format!("files under {}", cwd.display()), &set)
+        );
+        return Ok(None);
+    }
+    let files: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|f| !set.excluded(&std::path::absolute(f).unwrap_or_else(|_| f.clone())))
+        .collect();
     let krate = CrateInfo {
         name: String::new(),
         edition,
@@ -563,17 +688,19 @@ pub fn lint_paths(
             }
         })
         .collect();
-    let done: Vec<(Done, String)> = jobs
+    let done: Vec<(Done, String, Config)> = jobs
         .into_par_iter()
         .map(|job| {
             let display = discover::display_path(&job.path, &cwd);
-            (process(job, &krate, config, &display), display)
+            let abs = std::path::absolute(&job.path).unwrap_or_else(|_| job.path.clone());
+            let config = set.for_file(&abs);
+            (process(job, &krate, &config, &display), display, config)
         })
         .collect();
-    for (d, display) in done {
-        col.add(d, display, None);
+    for (d, display, config) in done {
+        col.add(d, display, None, config);
     }
-    Ok(col.finish(config))
+    Ok(Some(col.finish()))
 }
 
 /// Findings per rule, for summaries and tests.

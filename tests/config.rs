@@ -1,0 +1,261 @@
+//! Configuration and suppression, end to end on temporary cargo projects (SPEC §6, §7).
+
+use std::path::Path;
+use std::process::Command;
+use tempfile::TempDir;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TERM_COLOR", "never")
+        .output()
+        .expect("cannot start cargo-async-lint");
+    let run = Run {
+        code: out.status.code().unwrap_or(101),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(run.code != 101, "crashed: {}", run.stderr);
+    run
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// A package with one `async_without_await` finding in `src/lib.rs` and one in `tests/t.rs`.
+fn project(config: Option<&str>) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    );
+    write(
+        dir.path(),
+        "src/lib.rs",
+        "pub async fn price() -> u32 {\n    1\n}\n",
+    );
+    write(
+        dir.path(),
+        "tests/t.rs",
+        "async fn helper() -> u32 {\n    2\n}\n",
+    );
+    if let Some(c) = config {
+        write(dir.path(), "async-lint.toml", c);
+    }
+    dir
+}
+
+fn short(dir: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["--message-format", "short", "-q"];
+    args.extend_from_slice(extra);
+    run_in(dir, &args)
+}
+
+fn lines_with(r: &Run, needle: &str) -> usize {
+    r.stdout.lines().filter(|l| l.contains(needle)).count()
+}
+
+#[test]
+fn deny_in_config_fails_and_allow_silences() {
+    let p = project(Some("[lints]\nasync_without_await = \"deny\"\n"));
+    let r = short(p.path(), &[]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(lines_with(&r, "error[async_lint::async_without_await]"), 2);
+
+    let p = project(Some("[lints]\nasync-without-await = \"allow\"\n"));
+    let r = short(p.path(), &[]);
+    assert_eq!(r.code, 0);
+    assert_eq!(lines_with(&r, "async_without_await"), 0, "{}", r.stdout);
+}
+
+#[test]
+fn override_by_path() {
+    let p = project(Some(
+        "[lints]\nasync_without_await = \"deny\"\n\n[[overrides]]\npaths = [\"tests/**\"]\nlints = { async_without_await = \"allow\" }\n",
+    ));
+    let r = short(p.path(), &[]);
+    assert_eq!(r.code, 1);
+    assert_eq!(lines_with(&r, "src/lib.rs"), 1, "{}", r.stdout);
+    assert_eq!(lines_with(&r, "tests/t.rs"), 0, "{}", r.stdout);
+}
+
+#[test]
+fn command_line_beats_config() {
+    let p = project(Some("[lints]\nasync_without_await = \"deny\"\n"));
+    let r = short(p.path(), &["-W", "async_without_await"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(
+        lines_with(&r, "warning[async_lint::async_without_await]"),
+        2
+    );
+}
+
+#[test]
+fn priority_and_all() {
+    // `all` at a lower priority, a single rule above it.
+    let p = project(Some(
+        "[lints]\nall = { level = \"deny\", priority = -1 }\nasync_without_await = \"warn\"\n",
+    ));
+    let r = short(p.path(), &[]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
+#[test]
+fn metadata_table_in_cargo_toml() {
+    let p = project(None);
+    let manifest = "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.async-lint.lints]\nasync_without_await = \"deny\"\n\n[workspace]\n";
+    write(p.path(), "Cargo.toml", manifest);
+    let r = short(p.path(), &[]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn exclude_setting_skips_files() {
+    let p = project(Some("[settings]\nexclude = [\"tests/**\"]\n"));
+    let r = short(p.path(), &[]);
+    assert_eq!(lines_with(&r, "tests/t.rs"), 0, "{}", r.stdout);
+    assert_eq!(lines_with(&r, "src/lib.rs"), 1, "{}", r.stdout);
+}
+
+#[test]
+fn config_errors_name_file_line_key_and_exit_2() {
+    let cases = [
+        (
+            "[lints]\nasync_without_awiat = \"deny\"\n",
+            "async-lint.toml:2:1",
+            "did you mean `async_without_await`",
+        ),
+        (
+            "[lints]\nasync_without_await = \"dney\"\n",
+            "async-lint.toml:2:",
+            "did you mean \"deny\"",
+        ),
+        (
+            "[rules.await_in_loop]\nconcurency = 4\n",
+            "async-lint.toml:2:1",
+            "did you mean `concurrency`",
+        ),
+        (
+            "[rules.await_in_loop]\nconcurrency = \"x\"\n",
+            "async-lint.toml:",
+            "invalid option",
+        ),
+        ("[lints\n", "async-lint.toml:1:", ""),
+        ("[lint]\n", "async-lint.toml:1:", "did you mean `lints`"),
+    ];
+    for (config, at, hint) in cases {
+        let p = project(Some(config));
+        let r = short(p.path(), &[]);
+        assert_eq!(r.code, 2, "{config}: {}", r.stderr);
+        assert!(r.stderr.contains(at), "{config}: {}", r.stderr);
+        assert!(r.stderr.contains(hint), "{config}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn explicit_config_file_and_show_config() {
+    let p = project(None);
+    write(
+        p.path(),
+        "ci/lint.toml",
+        "[lints]\nasync_without_await = \"forbid\"\n",
+    );
+    let r = short(p.path(), &["--config", "ci/lint.toml"]);
+    assert_eq!(r.code, 1);
+    let r = run_in(p.path(), &["--config", "ci/lint.toml", "--show-config"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout.lines().any(|l| l.contains("async_without_await")
+            && l.contains("forbid")
+            && l.contains("lint.toml")),
+        "{}",
+        r.stdout
+    );
+    let r = run_in(p.path(), &["--config", "ci/missing.toml"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("missing.toml"));
+}
+
+#[test]
+fn forbid_cannot_be_lowered_by_inline_or_flags() {
+    let p = project(Some("[lints]\nasync_without_await = \"forbid\"\n"));
+    let r = short(p.path(), &["-A", "async_without_await"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+}
+
+#[test]
+fn suppression_forms_end_to_end() {
+    let p = project(None);
+    write(
+        p.path(),
+        "src/lib.rs",
+        r#"pub async fn a() -> u32 { 1 } // async-lint: allow(async_without_await) -- mirrors the API
+
+// async-lint: allow(async_without_await) -- reviewed
+pub async fn b() -> u32 {
+    2
+}
+
+pub fn c() -> &'static str {
+    "// async-lint: allow(async_without_await) -- inside a string, not a comment"
+}
+pub async fn d() -> u32 { 4 }
+
+// async-lint: allow(await_in_loop) -- suppresses nothing
+pub fn e() {}
+"#,
+    );
+    let r = short(p.path(), &[]);
+    let found: Vec<&str> = r.stdout.lines().collect();
+    assert!(
+        found
+            .iter()
+            .any(|l| l.starts_with("src/lib.rs:11:") && l.contains("async_without_await")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        found
+            .iter()
+            .any(|l| l.starts_with("src/lib.rs:13:") && l.contains("unused_suppression")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|l| l.starts_with("src/lib.rs:1:") || l.starts_with("src/lib.rs:4:")),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn allow_file_and_required_reasons() {
+    let p = project(Some("[settings]\nrequire-reason = true\n"));
+    write(
+        p.path(),
+        "src/lib.rs",
+        "// async-lint: allow-file(async_without_await)\n\npub async fn a() -> u32 {\n    1\n}\n",
+    );
+    let r = short(p.path(), &[]);
+    assert!(
+        !r.stdout
+            .lines()
+            .any(|l| l.starts_with("src/lib.rs") && l.contains("async_without_await]")),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("has no reason"), "{}", r.stdout);
+}
