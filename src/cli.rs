@@ -13,6 +13,38 @@ pub enum Format {
     Json,
 }
 
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        <Format as ValueEnum>::from_str(s, true).ok()
+    }
+}
+
+/// One `--message-format` value: a format, written to stdout or (`FMT=PATH`) to a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub format: Format,
+    pub path: Option<PathBuf>,
+}
+
+fn parse_output(s: &str) -> Result<Output, String> {
+    let (fmt, path) = match s.split_once('=') {
+        Some((f, p)) if !p.is_empty() => (f, Some(PathBuf::from(p))),
+        Some((f, _)) => return Err(format!("`{f}=` needs a path after `=`")),
+        None => (s, None),
+    };
+    let names: Vec<String> = Format::value_variants()
+        .iter()
+        .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+        .collect();
+    let format = Format::parse(fmt).ok_or_else(|| {
+        format!(
+            "unknown format `{fmt}`; expected one of: {}",
+            names.join(", ")
+        )
+    })?;
+    Ok(Output { format, path })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Color {
     Auto,
@@ -68,15 +100,13 @@ pub struct Cli {
     #[arg(short = 'F', long = "forbid", value_name = "RULE", action = ArgAction::Append, help_heading = "Levels")]
     pub forbid: Vec<String>,
 
-    /// Output format.
-    #[arg(
-        long = "message-format",
-        visible_alias = "format",
-        value_enum,
-        default_value = "human",
-        help_heading = "Output"
-    )]
-    pub format: Format,
+    /// Output format (human, short, json); `FMT=PATH` writes that format to PATH as well.
+    /// Repeatable.
+    #[arg(long = "message-format", visible_alias = "format", value_name = "FMT[=PATH]", value_parser = parse_output, action = ArgAction::Append, help_heading = "Output")]
+    pub outputs: Vec<Output>,
+    /// Report only findings on lines changed since this git revision (and in new files).
+    #[arg(long, value_name = "REV", help_heading = "Gating")]
+    pub diff_base: Option<String>,
     /// Coloring: auto, always, never (also CARGO_TERM_COLOR, NO_COLOR).
     #[arg(long, value_enum, value_name = "WHEN", help_heading = "Output")]
     pub color: Option<Color>,
@@ -105,6 +135,17 @@ pub struct Cli {
     /// Number of threads (default: all cores).
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
+}
+
+impl Cli {
+    /// The format printed on stdout: the last `--message-format FMT` without a path, else human.
+    pub fn stdout_format(&self) -> Format {
+        self.outputs
+            .iter()
+            .rev()
+            .find(|o| o.path.is_none())
+            .map_or(Format::Human, |o| o.format)
+    }
 }
 
 /// Parsed arguments plus the level flags in the order they were given.
@@ -180,9 +221,13 @@ mod tests {
     #[test]
     fn format_alias_and_defaults() {
         let a = args("cargo-async-lint --format json");
-        assert_eq!(a.cli.format, Format::Json);
+        assert_eq!(a.cli.stdout_format(), Format::Json);
         let a = args("cargo-async-lint");
-        assert_eq!(a.cli.format, Format::Human);
+        assert_eq!(a.cli.stdout_format(), Format::Human);
         assert!(a.cli.paths.is_empty());
+        let a = args("cargo-async-lint --message-format json=out.json --message-format short");
+        assert_eq!(a.cli.stdout_format(), Format::Short);
+        assert_eq!(a.cli.outputs[0].path, Some(PathBuf::from("out.json")));
+        assert!(parse(vec!["x".into(), "--message-format".into(), "xml".into()]).is_err());
     }
 }

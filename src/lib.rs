@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod config_file;
 pub mod diagnostic;
+pub mod diffbase;
 pub mod discover;
 pub mod parse;
 pub mod render;

@@ -97,7 +97,7 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
             lint_paths(&cli.paths, edition, &settings)
         }
     });
-    let outcome = match result {
+    let mut outcome = match result {
         Ok(Some(o)) => o,
         Ok(None) => return EXIT_OK, // --show-config
         Err(msg) => {
@@ -105,6 +105,29 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
             return EXIT_FAILURE;
         }
     };
+    if let Some(rev) = &cli.diff_base {
+        let dir = std::env::current_dir().unwrap_or_default();
+        match crate::diffbase::changed_lines(&dir, rev) {
+            Ok((root, changed)) => {
+                let root = std::fs::canonicalize(&root).unwrap_or(root);
+                let files = &outcome.files;
+                outcome.diags.retain(|d| {
+                    let Some(f) = files.get(d.file) else {
+                        return true;
+                    };
+                    let abs = std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone());
+                    match abs.strip_prefix(&root) {
+                        Ok(rel) => crate::diffbase::is_changed(&changed, rel, d.span.line_start),
+                        Err(_) => false,
+                    }
+                });
+            }
+            Err(e) => {
+                eprintln!("error: --diff-base {rev}: {e}");
+                return EXIT_FAILURE;
+            }
+        }
+    }
     let millis = start.elapsed().as_millis();
     let errors = outcome
         .diags
@@ -112,15 +135,36 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
         .filter(|d| d.severity == Severity::Error)
         .count();
     let warnings = outcome.diags.len() - errors;
-    let text = match cli.format {
-        Format::Human => render::human(
-            &outcome.diags,
-            &outcome.files,
-            &render::HumanOptions { color },
-        ),
-        Format::Short => render::short(&outcome.diags, &outcome.files),
-        Format::Json => render::json(&outcome.diags, &outcome.files),
+    let render = |format: Format, color: bool| -> String {
+        match format {
+            Format::Human => render::human(
+                &outcome.diags,
+                &outcome.files,
+                &render::HumanOptions { color },
+            ),
+            Format::Short => render::short(&outcome.diags, &outcome.files),
+            Format::Json => render::json(&outcome.diags, &outcome.files),
+        }
     };
+    for output in &cli.outputs {
+        if let Some(path) = &output.path {
+            let mut text = render(output.format, false);
+            if output.format == Format::Human && !cli.quiet {
+                text.push_str(&render::summary(warnings, errors, outcome.linted, millis));
+                text.push('\n');
+            }
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!(
+                    "error: cannot write `{}`: {}",
+                    path.display(),
+                    discover::io_reason(&e)
+                );
+                return EXIT_FAILURE;
+            }
+        }
+    }
+    let stdout_format = cli.stdout_format();
+    let text = render(stdout_format, color);
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     if !text.is_empty() && !text.ends_with('\n') {
@@ -128,7 +172,7 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
     }
     if !cli.quiet {
         let summary = render::summary(warnings, errors, outcome.linted, millis);
-        if cli.format == Format::Human {
+        if stdout_format == Format::Human {
             let _ = writeln!(stdout, "{summary}");
         } else {
             eprintln!("{summary}");

@@ -259,3 +259,89 @@ fn allow_file_and_required_reasons() {
     );
     assert!(r.stdout.contains("has no reason"), "{}", r.stdout);
 }
+
+#[test]
+fn diff_base_reports_only_changed_lines() {
+    let p = project(None);
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .current_dir(p.path())
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "base"]);
+    // A new finding below the old one, and a wholly new untracked file.
+    write(
+        p.path(),
+        "src/lib.rs",
+        "pub async fn price() -> u32 {\n    1\n}\n\npub async fn added() -> u32 {\n    2\n}\n",
+    );
+    write(
+        p.path(),
+        "tests/new.rs",
+        "async fn fresh() -> u8 {\n    3\n}\n",
+    );
+    let all = short(p.path(), &[]);
+    assert_eq!(lines_with(&all, "async_without_await"), 4, "{}", all.stdout);
+    let r = short(p.path(), &["--diff-base", "HEAD"]);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.stdout);
+    assert!(
+        lines.iter().any(|l| l.starts_with("src/lib.rs:5:")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("tests/new.rs:1:")),
+        "{}",
+        r.stdout
+    );
+    let r = short(p.path(), &["--diff-base", "no-such-rev"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no-such-rev"), "{}", r.stderr);
+}
+
+#[test]
+fn message_format_to_files_in_one_run() {
+    let p = project(None);
+    let r = run_in(
+        p.path(),
+        &[
+            "--message-format",
+            "json=out.json",
+            "--message-format",
+            "short=out.txt",
+        ],
+    );
+    assert_eq!(r.code, 0);
+    // stdout keeps the human rendering.
+    assert!(
+        r.stdout
+            .contains("warning[async_lint::async_without_await]"),
+        "{}",
+        r.stdout
+    );
+    let json = std::fs::read_to_string(p.path().join("out.json")).unwrap();
+    assert!(json
+        .lines()
+        .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()));
+    assert!(json.contains("\"reason\":\"build-finished\""));
+    let txt = std::fs::read_to_string(p.path().join("out.txt")).unwrap();
+    assert_eq!(txt.lines().count(), 2, "{txt}");
+    let r = run_in(p.path(), &["--message-format", "xml=out.xml"]);
+    assert_eq!(r.code, 2);
+}
