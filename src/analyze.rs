@@ -285,6 +285,7 @@ fn walk(
         module_path: input.module_path.to_vec(),
         pending_callee: None,
         cfg_depth: 0,
+        awaited: None,
     };
     w.visit_file(file);
     FileAnalysis {
@@ -307,6 +308,8 @@ struct Walker<'a> {
     pending_callee: Option<Callee>,
     /// How many enclosing items carry a `#[cfg(..)]`.
     cfg_depth: usize,
+    /// The address of the expression directly under the innermost `.await` seen.
+    awaited: Option<usize>,
 }
 
 fn has_cfg(attrs: &[syn::Attribute]) -> bool {
@@ -446,6 +449,17 @@ impl Walker<'_> {
             }
             MacroBody::Opaque => {}
         });
+    }
+
+    /// A call of a fn (not a method: method names are too common to mean one fn) not directly
+    /// under `.await` may be an async fn whose future is used as a value (spawned, joined,
+    /// selected, stored): record its name.
+    fn note_future_use(&mut self, addr: usize, last: Option<&syn::PathSegment>) {
+        if self.awaited != Some(addr) {
+            if let Some(seg) = last {
+                self.facts.future_uses.insert(seg.ident.to_string());
+            }
+        }
     }
 
     fn visit_call_args<'e>(&mut self, args: impl Iterator<Item = &'e syn::Expr>, callee: &Callee) {
@@ -689,7 +703,18 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.with_frame(frame, |w| visit::visit_expr_loop(w, l));
     }
 
+    fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        self.awaited = match semantic::dataflow::peel(&a.base) {
+            syn::Expr::Call(c) => Some(c as *const syn::ExprCall as usize),
+            _ => None,
+        };
+        visit::visit_expr_await(self, a);
+    }
+
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if let syn::Expr::Path(p) = &*c.func {
+            self.note_future_use(c as *const syn::ExprCall as usize, p.path.segments.last());
+        }
         let callee = match &*c.func {
             syn::Expr::Path(p) => {
                 // A called path is not a use as a value; visit only its generic arguments.

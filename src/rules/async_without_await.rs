@@ -122,7 +122,10 @@ impl Rule for AsyncWithoutAwait {
             applicability: Applicability::MaybeIncorrect,
         });
 
-        let mut unless = vec![Condition::NotUsedAsValue(name.clone())];
+        let mut unless = vec![
+            Condition::NotUsedAsValue(name.clone()),
+            Condition::NotUsedAsFuture(name.clone()),
+        ];
         unless.extend(awaits.macros.iter().map(|m| {
             if crate::semantic::macros::is_known_non_awaiting(m) {
                 Condition::NoAwaitingMacro(m.clone())

@@ -19,6 +19,9 @@ pub struct FileFacts {
     pub awaiting_macros: HashSet<String>,
     /// Names of every `macro_rules!` macro the file defines.
     pub defined_macros: HashSet<String>,
+    /// Names of fns called somewhere without being awaited in place: for an async fn, its
+    /// future is used as a value (spawned, joined, selected, stored).
+    pub future_uses: HashSet<String>,
 }
 
 /// The merged facts of every file of a crate.
@@ -28,6 +31,7 @@ pub struct CrateFacts {
     pub awaiting_async_fns: HashSet<String>,
     pub awaiting_macros: HashSet<String>,
     pub defined_macros: HashSet<String>,
+    pub future_uses: HashSet<String>,
 }
 
 impl CrateFacts {
@@ -36,12 +40,14 @@ impl CrateFacts {
         self.awaiting_async_fns.extend(file.awaiting_async_fns);
         self.awaiting_macros.extend(file.awaiting_macros);
         self.defined_macros.extend(file.defined_macros);
+        self.future_uses.extend(file.future_uses);
     }
 
     /// Does the condition still let the finding through?
     pub fn holds(&self, condition: &Condition) -> bool {
         match condition {
             Condition::NotUsedAsValue(name) => !self.value_uses.contains(name),
+            Condition::NotUsedAsFuture(name) => !self.future_uses.contains(name),
             Condition::NoAwaitingTwin(key) => !self.awaiting_async_fns.contains(key),
             Condition::NoAwaitingMacro(name) => !self.awaiting_macros.contains(name),
             Condition::MacroKnownNotToAwait(name) => {
@@ -57,6 +63,9 @@ pub enum Condition {
     /// The fn of this name is nowhere used as a value (a handler registered with a framework
     /// must be `async` whatever its body does).
     NotUsedAsValue(String),
+    /// The fn of this name is only ever called under `.await`: no caller uses its future as a
+    /// value (`tokio::spawn(f())`, `join!(f(), g())`, `let fut = f();`).
+    NotUsedAsFuture(String),
     /// No other `async fn` with this key awaits: a `#[cfg]` twin with the same signature
     /// that awaits means this one must stay `async` too.
     NoAwaitingTwin(String),
