@@ -11,6 +11,8 @@ pub enum Format {
     Human,
     Short,
     Json,
+    Sarif,
+    Github,
 }
 
 impl Format {
@@ -100,10 +102,18 @@ pub struct Cli {
     #[arg(short = 'F', long = "forbid", value_name = "RULE", action = ArgAction::Append, help_heading = "Levels")]
     pub forbid: Vec<String>,
 
-    /// Output format (human, short, json); `FMT=PATH` writes that format to PATH as well.
+    /// Output format (human, short, json, sarif, github); `FMT=PATH` writes that format to PATH
+    /// as well.
     /// Repeatable.
     #[arg(long = "message-format", visible_alias = "format", value_name = "FMT[=PATH]", value_parser = parse_output, action = ArgAction::Append, help_heading = "Output")]
     pub outputs: Vec<Output>,
+    /// Hide the findings recorded in this baseline file (new findings still count).
+    #[arg(long, value_name = "FILE", help_heading = "Gating")]
+    pub baseline: Option<PathBuf>,
+    /// Write the current findings to the `--baseline` file (default `async-lint-baseline.json`)
+    /// and exit 0.
+    #[arg(long, help_heading = "Gating")]
+    pub update_baseline: bool,
     /// Report only findings on lines changed since this git revision (and in new files).
     #[arg(long, value_name = "REV", help_heading = "Gating")]
     pub diff_base: Option<String>,

@@ -9,6 +9,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod analyze;
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod config_file;

@@ -128,6 +128,9 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
             }
         }
     }
+    if let Some(code) = apply_baseline(cli, &mut outcome) {
+        return code;
+    }
     let millis = start.elapsed().as_millis();
     let errors = outcome
         .diags
@@ -144,6 +147,8 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
             ),
             Format::Short => render::short(&outcome.diags, &outcome.files),
             Format::Json => render::json(&outcome.diags, &outcome.files),
+            Format::Sarif => render::sarif(&outcome.diags, &outcome.files, &[]),
+            Format::Github => render::github(&outcome.diags, &outcome.files),
         }
     };
     for output in &cli.outputs {
@@ -184,6 +189,77 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
     } else {
         EXIT_OK
     }
+}
+
+/// `--update-baseline` writes the findings and ends the run (Some(exit status));
+/// `--baseline FILE` hides the recorded findings and reports stale entries.
+fn apply_baseline(cli: &cli::Cli, outcome: &mut Outcome) -> Option<i32> {
+    use crate::baseline::Baseline;
+    let default = PathBuf::from("async-lint-baseline.json");
+    if cli.update_baseline {
+        let path = cli.baseline.clone().unwrap_or(default);
+        let baseline = Baseline::from_findings(&outcome.diags, &outcome.files);
+        proc_macro2::extra::invalidate_current_thread_spans();
+        if let Err(e) = std::fs::write(&path, baseline.to_json()) {
+            eprintln!(
+                "error: cannot write `{}`: {}",
+                path.display(),
+                discover::io_reason(&e)
+            );
+            return Some(EXIT_FAILURE);
+        }
+        eprintln!(
+            "async-lint: wrote {} finding(s) to {}",
+            outcome.diags.len(),
+            path.display()
+        );
+        return Some(EXIT_OK);
+    }
+    let path = cli.baseline.as_ref()?;
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!(
+                "error: cannot read baseline `{}`: {}",
+                path.display(),
+                discover::io_reason(&e)
+            );
+            return Some(EXIT_FAILURE);
+        }
+    };
+    let baseline = match Baseline::from_json(&text) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            return Some(EXIT_FAILURE);
+        }
+    };
+    let diags = std::mem::take(&mut outcome.diags);
+    let applied = baseline.apply(diags, &outcome.files);
+    proc_macro2::extra::invalidate_current_thread_spans();
+    outcome.diags = applied.new;
+    // In PATH mode only some files may have been linted: entries of other files are not stale.
+    let mut stale = applied.stale;
+    if cli.paths.is_empty() {
+        stale.extend(applied.outside);
+    }
+    if !stale.is_empty() && !cli.quiet {
+        eprintln!(
+            "async-lint: {} baseline entr{} no longer match (fixed or moved); prune them with --update-baseline:",
+            stale.len(),
+            if stale.len() == 1 { "y" } else { "ies" }
+        );
+        for (key, n) in stale.iter().take(20) {
+            eprintln!("  {key} (x{n})");
+        }
+    }
+    if !applied.hidden.is_empty() && !cli.quiet {
+        eprintln!(
+            "async-lint: {} finding(s) hidden by the baseline",
+            applied.hidden.len()
+        );
+    }
+    None
 }
 
 fn use_color(flag: Option<Color>) -> bool {

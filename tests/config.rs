@@ -345,3 +345,92 @@ fn message_format_to_files_in_one_run() {
     let r = run_in(p.path(), &["--message-format", "xml=out.xml"]);
     assert_eq!(r.code, 2);
 }
+
+#[test]
+fn sarif_for_code_scanning() {
+    let p = project(None);
+    let r = run_in(p.path(), &["--message-format", "sarif", "-q"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("SARIF is JSON");
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "cargo-async-lint");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(rules.len() >= 4);
+    for rule in rules {
+        for field in ["id", "shortDescription", "fullDescription", "help"] {
+            assert!(!rule[field].is_null(), "rule without {field}: {rule}");
+        }
+    }
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    for res in results {
+        let idx = res["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[idx]["id"], res["ruleId"]);
+        let loc = &res["locations"][0]["physicalLocation"];
+        let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
+        assert!(uri == "src/lib.rs" || uri == "tests/t.rs", "{uri}");
+        assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
+        assert!(res["partialFingerprints"]
+            .as_object()
+            .is_some_and(|f| !f.is_empty()));
+    }
+}
+
+#[test]
+fn github_annotations() {
+    let p = project(Some("[lints]\nasync_without_await = \"deny\"\n"));
+    let r = run_in(p.path(), &["--message-format", "github", "-q"]);
+    assert_eq!(r.code, 1);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.stdout);
+    assert!(
+        lines[0].starts_with("::error file=src/lib.rs,line=1,col=14,")
+            && lines[0].contains("title=async_lint%3A%3Aasync_without_await::"),
+        "{}",
+        lines[0]
+    );
+}
+
+#[test]
+fn baseline_hides_recorded_findings_across_edits() {
+    let p = project(Some("[lints]\nasync_without_await = \"deny\"\n"));
+    let r = run_in(
+        p.path(),
+        &["--update-baseline", "--baseline", "base.json", "-q"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = short(p.path(), &["--baseline", "base.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.stdout.trim(), "");
+    // Lines inserted above the finding: still hidden.
+    write(
+        p.path(),
+        "src/lib.rs",
+        "// a comment\nuse std::fmt;\n\npub async fn price() -> u32 {\n    1\n}\n",
+    );
+    let r = short(p.path(), &["--baseline", "base.json"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // A new finding still fails the run.
+    write(
+        p.path(),
+        "src/lib.rs",
+        "pub async fn price() -> u32 {\n    1\n}\npub async fn other() -> u32 {\n    2\n}\n",
+    );
+    let r = short(p.path(), &["--baseline", "base.json"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(lines_with(&r, "async fn other"), 1, "{}", r.stdout);
+    assert_eq!(lines_with(&r, "async fn price"), 0, "{}", r.stdout);
+    // A fixed finding leaves a stale entry, reported for pruning.
+    write(p.path(), "tests/t.rs", "fn helper() -> u32 {\n    2\n}\n");
+    let r = run_in(
+        p.path(),
+        &["--baseline", "base.json", "--message-format", "short"],
+    );
+    assert!(r.stderr.contains("no longer match"), "{}", r.stderr);
+    // A broken baseline file is a failed run.
+    write(p.path(), "bad.json", "{ not json");
+    let r = short(p.path(), &["--baseline", "bad.json"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("bad.json"), "{}", r.stderr);
+}

@@ -8,15 +8,21 @@
 //! * [`human`]: rustc's look, drawn by `annotate-snippets` (the crate rustc itself uses).
 //! * [`short`]: `path:line:col: warning[async_lint::rule]: message`.
 //! * [`json`]: cargo's `--message-format=json` stream (what `cargo_metadata::Message` parses).
+//! * [`sarif`]: SARIF 2.1.0 for GitHub code scanning.
+//! * [`github`]: GitHub Actions workflow commands (annotations).
 
+mod github;
 mod human;
 mod json;
+mod sarif;
 mod short;
 
 use std::ops::Range;
 
+pub use github::github;
 pub use human::{human, human_one, summary};
 pub use json::json;
+pub use sarif::sarif;
 pub use short::short;
 
 use crate::diagnostic::{Diagnostic, Span};

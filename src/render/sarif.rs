@@ -340,6 +340,12 @@ fn why_is_this_bad(doc: &str) -> Option<String> {
         }
         out.push_str(&p);
     }
+    // A last paragraph that introduces a list that did not fit says nothing on its own.
+    if out.ends_with(':') {
+        if let Some(i) = out.rfind("\n\n") {
+            out.truncate(i);
+        }
+    }
     (!out.is_empty()).then_some(out)
 }
 
@@ -701,6 +707,11 @@ mod tests {
         );
         let got = why_is_this_bad(&long).unwrap();
         assert_eq!(got.trim_end(), "word ".repeat(150).trim_end());
+        let intro = format!(
+            "## Why is this bad?\n\nFirst.\n\nIt is silent when:\n\n{}\n",
+            "- case ".repeat(300)
+        );
+        assert_eq!(why_is_this_bad(&intro).unwrap(), "First.");
         let huge = format!("## Why is this bad?\n\n{}\n", "word ".repeat(400));
         let got = why_is_this_bad(&huge).unwrap();
         assert!(got.ends_with("word…") && got.chars().count() <= MAX_DESCRIPTION_CHARS);
