@@ -148,16 +148,17 @@ pub fn finish_crate(findings: Vec<Finding>, facts: &CrateFacts) -> Vec<Diagnosti
         .collect()
 }
 
-/// Apply each file's suppression comments to its findings: suppressed findings are dropped,
-/// and directives that suppress nothing (or are malformed) become `unused_suppression`s.
-/// `suppressions` maps a file index to its directives.
+/// Apply each file's suppression comments to its findings. Returns the findings that stay
+/// (with `unused_suppression`s for directives that suppress nothing or are malformed) and the
+/// suppressed ones, each carrying its reason (for SARIF). `suppressions` maps a file index to
+/// its directives.
 pub fn apply_suppressions<'c>(
     diags: Vec<Diagnostic>,
     suppressions: &std::collections::HashMap<usize, FileSuppressions>,
     config_of: &dyn Fn(usize) -> &'c Config,
-) -> Vec<Diagnostic> {
+) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
     if suppressions.values().all(FileSuppressions::is_empty) {
-        return diags;
+        return (diags, Vec::new());
     }
     let mut by_file: std::collections::BTreeMap<usize, Vec<Diagnostic>> = Default::default();
     for d in diags {
@@ -168,6 +169,7 @@ pub fn apply_suppressions<'c>(
     }
     let all_ids: Vec<&'static str> = rules::all_meta().map(|m| m.id).collect();
     let mut out = Vec::new();
+    let mut hidden = Vec::new();
     for (file, diags) in by_file {
         match suppressions.get(&file).filter(|s| !s.is_empty()) {
             None => out.extend(diags),
@@ -185,10 +187,11 @@ pub fn apply_suppressions<'c>(
                 );
                 out.extend(applied.kept);
                 out.extend(applied.problems);
+                hidden.extend(applied.suppressed);
             }
         }
     }
-    out
+    (out, hidden)
 }
 
 /// Stamp each finding with its configured severity (dropping allowed ones), sort, and add
@@ -245,7 +248,8 @@ pub fn analyze_sources(
         }));
         suppressions.insert(i, analysis.suppressions);
     }
-    let diags = apply_suppressions(finish_crate(findings, &facts), &suppressions, &|_| config);
+    let (diags, _suppressed) =
+        apply_suppressions(finish_crate(findings, &facts), &suppressions, &|_| config);
     finalize(diags, &|_| config)
 }
 

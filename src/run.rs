@@ -147,7 +147,7 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
             ),
             Format::Short => render::short(&outcome.diags, &outcome.files),
             Format::Json => render::json(&outcome.diags, &outcome.files),
-            Format::Sarif => render::sarif(&outcome.diags, &outcome.files, &[]),
+            Format::Sarif => render::sarif(&outcome.diags, &outcome.files, &outcome.suppressed),
             Format::Github => render::github(&outcome.diags, &outcome.files),
         }
     };
@@ -369,6 +369,8 @@ fn show_config(title: &str, set: &ConfigSet) -> String {
 pub struct Outcome {
     pub files: Vec<SourceFile>,
     pub diags: Vec<Diagnostic>,
+    /// Findings hidden by inline suppressions, with their reasons (shown in SARIF).
+    pub suppressed: Vec<Diagnostic>,
     pub linted: usize,
 }
 
@@ -457,7 +459,8 @@ impl Collector {
             diags.extend(analyze::finish_crate(findings, facts));
         }
         let configs = self.configs;
-        let mut diags = analyze::apply_suppressions(diags, &self.suppressions, &|f| &configs[f]);
+        let (mut diags, mut suppressed) =
+            analyze::apply_suppressions(diags, &self.suppressions, &|f| &configs[f]);
         // Deterministic order: files by display path.
         let linted = self.files.len();
         let mut order: Vec<usize> = (0..linted).collect();
@@ -479,12 +482,14 @@ impl Collector {
             .into_iter()
             .map(Option::unwrap_or_default)
             .collect();
-        for d in &mut diags {
+        for d in diags.iter_mut().chain(suppressed.iter_mut()) {
             d.file = remap[d.file];
         }
         let diags = analyze::finalize(diags, &|f| &configs[f]);
+        let suppressed = analyze::finalize(suppressed, &|f| &configs[f]);
         // Renderers only need the text of files with findings.
-        let with_findings: HashSet<usize> = diags.iter().map(|d| d.file).collect();
+        let with_findings: HashSet<usize> =
+            diags.iter().chain(&suppressed).map(|d| d.file).collect();
         for (i, f) in files.iter_mut().enumerate() {
             if !with_findings.contains(&i) {
                 f.text = String::new();
@@ -493,6 +498,7 @@ impl Collector {
         Outcome {
             files,
             diags,
+            suppressed,
             linted,
         }
     }

@@ -434,3 +434,25 @@ fn baseline_hides_recorded_findings_across_edits() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("bad.json"), "{}", r.stderr);
 }
+
+#[test]
+fn suppression_reasons_reach_sarif() {
+    let p = project(None);
+    write(
+        p.path(),
+        "src/lib.rs",
+        "// async-lint: allow(async_without_await) -- mirrors the async trait of v2\npub async fn price() -> u32 {\n    1\n}\n",
+    );
+    let r = run_in(p.path(), &["--message-format", "sarif", "-q"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    let suppressed: Vec<_> = results
+        .iter()
+        .filter(|r| !r["suppressions"].is_null())
+        .collect();
+    assert_eq!(suppressed.len(), 1, "{results:#?}");
+    assert_eq!(
+        suppressed[0]["suppressions"][0]["justification"],
+        "mirrors the async trait of v2"
+    );
+}
