@@ -199,6 +199,7 @@ impl Rule for MissingTimeout {
         if !body_may_connect(f.body, &opts) || is_connect_helper(&f.sig.ident.to_string()) {
             return;
         }
+        let before = out.findings.len();
         let mut walk = ConnectWalk {
             cx,
             opts: &opts,
@@ -210,6 +211,13 @@ impl Rule for MissingTimeout {
         };
         walk.hyper = hyper_params(cx, f.sig);
         walk.visit_block(f.body);
+        // The fn itself awaited inside a timeout by a caller in this file
+        // (`timeout(d, self.tls_client(addr))`): the caller decided the deadline.
+        if walk.out.findings.len() > before
+            && called_under_timeout(cx.file.text, &f.sig.ident.to_string())
+        {
+            walk.out.findings.truncate(before);
+        }
     }
 }
 
@@ -418,6 +426,61 @@ fn file_requests_all_bounded(text: &str) -> bool {
     let mut v = V::default();
     v.visit_file(&file);
     v.sends > 0 && v.sends == v.bounded
+}
+
+/// Is a fn named `name` called inside a timeout anywhere in this file? (Parses the file again:
+/// only reached when the fn has a finding.)
+fn called_under_timeout(text: &str, name: &str) -> bool {
+    let Ok(file) = syn::parse_file(text) else {
+        return false;
+    };
+    struct V<'n> {
+        name: &'n str,
+        depth: usize,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            let (wraps, called) = match &*c.func {
+                syn::Expr::Path(p) => p.path.segments.last().map_or((false, false), |s| {
+                    let n = s.ident.to_string();
+                    (names_a_deadline(&n), n == self.name)
+                }),
+                _ => (false, false),
+            };
+            self.found |= called && self.depth > 0;
+            self.depth += usize::from(wraps);
+            visit::visit_expr_call(self, c);
+            self.depth -= usize::from(wraps);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.found |= m.method == self.name && self.depth > 0;
+            let wraps = names_a_deadline(&m.method.to_string());
+            self.depth += usize::from(wraps);
+            visit::visit_expr_method_call(self, m);
+            self.depth -= usize::from(wraps);
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            es_visit(self, mac);
+        }
+    }
+    fn es_visit(v: &mut V<'_>, mac: &syn::Macro) {
+        match macros::parse_expr_macro(mac) {
+            MacroBody::Exprs(es) => es.iter().for_each(|e| v.visit_expr(e)),
+            MacroBody::Select { branches, .. } => branches.iter().for_each(|b| {
+                v.visit_expr(&b.future);
+                v.visit_expr(&b.handler);
+            }),
+            _ => {}
+        }
+    }
+    let mut v = V {
+        name,
+        depth: 0,
+        found: false,
+    };
+    v.visit_file(&file);
+    v.found
 }
 
 /// `timeout`, `with_timeout`, `timeout_at`, `with_deadline`: a name that promises a deadline.
