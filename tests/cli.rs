@@ -323,6 +323,8 @@ fn demo_suggestions_apply_and_parse() {
     for rule in [
         "async_lint::async_without_await",
         "async_lint::await_in_loop",
+        "async_lint::blocking_in_async",
+        "async_lint::missing_timeout",
     ] {
         assert!(
             rules.contains(rule),

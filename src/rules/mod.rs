@@ -10,7 +10,9 @@ use crate::semantic::{Cx, FnKind};
 
 pub mod async_without_await;
 pub mod await_in_loop;
+pub mod blocking_in_async;
 pub mod detached_spawn;
+pub mod missing_timeout;
 pub mod unbounded_join;
 
 /// What the documentation, `--list-rules` and the config know about a rule.
@@ -116,7 +118,9 @@ pub trait Rule: Sync {
 pub static RULES: &[&dyn Rule] = &[
     &async_without_await::AsyncWithoutAwait,
     &await_in_loop::AwaitInLoop,
+    &blocking_in_async::BlockingInAsync,
     &detached_spawn::DetachedSpawn,
+    &missing_timeout::MissingTimeout,
     &unbounded_join::UnboundedJoin,
 ];
 

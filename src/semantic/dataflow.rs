@@ -118,6 +118,28 @@ pub fn root_ident(e: &syn::Expr) -> Option<String> {
     }
 }
 
+/// A method chain, outermost call first: `Client::builder().timeout(d).build()?` gives the
+/// root `Client::builder()` and the calls `build`, `timeout`. `?`, `.await`, parentheses and
+/// references between the links are looked through.
+pub fn method_chain(e: &syn::Expr) -> (&syn::Expr, Vec<&syn::ExprMethodCall>) {
+    let mut calls = Vec::new();
+    let mut e = e;
+    loop {
+        e = match e {
+            syn::Expr::MethodCall(m) => {
+                calls.push(m);
+                &m.receiver
+            }
+            syn::Expr::Try(t) => &t.expr,
+            syn::Expr::Await(a) => &a.base,
+            syn::Expr::Paren(p) => &p.expr,
+            syn::Expr::Group(g) => &g.expr,
+            syn::Expr::Reference(r) => &r.expr,
+            _ => return (e, calls),
+        }
+    }
+}
+
 /// Strip parentheses, groups and references: `&(x)` → `x`.
 pub fn peel(e: &syn::Expr) -> &syn::Expr {
     match e {
@@ -259,6 +281,17 @@ mod tests {
         let e: syn::Expr = syn::parse_quote!(format!("{url}/x {{literal}} {n:?}"));
         let names = names_used_in_expr(&e);
         assert!(names.contains("url") && names.contains("n") && !names.contains("literal"));
+    }
+
+    #[test]
+    fn chains() {
+        let e: syn::Expr = syn::parse_quote!(Client::builder().timeout(d).build()?);
+        let (root, calls) = method_chain(&e);
+        assert!(matches!(root, syn::Expr::Call(_)));
+        let names: Vec<String> = calls.iter().map(|m| m.method.to_string()).collect();
+        assert_eq!(names, vec!["build", "timeout"]);
+        let e: syn::Expr = syn::parse_quote!(x);
+        assert!(method_chain(&e).1.is_empty());
     }
 
     #[test]

@@ -179,7 +179,7 @@ fn absolutize(path: &[String], module: &[String]) -> Vec<String> {
 }
 
 /// A stack of scopes, innermost last.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Resolver {
     scopes: Vec<Scope>,
 }
