@@ -11,6 +11,8 @@ use crate::semantic::{Cx, FnKind};
 pub mod async_without_await;
 pub mod await_in_loop;
 pub mod detached_spawn;
+pub mod lock_across_await;
+pub mod unbounded_channel;
 pub mod unbounded_join;
 
 /// What the documentation, `--list-rules` and the config know about a rule.
@@ -117,6 +119,8 @@ pub static RULES: &[&dyn Rule] = &[
     &async_without_await::AsyncWithoutAwait,
     &await_in_loop::AwaitInLoop,
     &detached_spawn::DetachedSpawn,
+    &lock_across_await::LockAcrossAwait,
+    &unbounded_channel::UnboundedChannel,
     &unbounded_join::UnboundedJoin,
 ];
 

@@ -5,7 +5,8 @@
 //! if the merged [`CrateFacts`] say so. Each file is parsed once; no syntax tree outlives its
 //! own analysis.
 
-use std::collections::HashSet;
+use super::locks::LockDecl;
+use std::collections::{HashMap, HashSet};
 
 /// What one file contributes to the crate's facts.
 #[derive(Debug, Default, Clone)]
@@ -19,6 +20,8 @@ pub struct FileFacts {
     pub awaiting_macros: HashSet<String>,
     /// Names of every `macro_rules!` macro the file defines.
     pub defined_macros: HashSet<String>,
+    /// Struct fields and statics declared with a lock or cell type (`cache: Mutex<..>`), by name.
+    pub lock_decls: Vec<(String, LockDecl)>,
 }
 
 /// The merged facts of every file of a crate.
@@ -28,6 +31,7 @@ pub struct CrateFacts {
     pub awaiting_async_fns: HashSet<String>,
     pub awaiting_macros: HashSet<String>,
     pub defined_macros: HashSet<String>,
+    pub lock_decls: HashMap<String, HashSet<LockDecl>>,
 }
 
 impl CrateFacts {
@@ -36,6 +40,9 @@ impl CrateFacts {
         self.awaiting_async_fns.extend(file.awaiting_async_fns);
         self.awaiting_macros.extend(file.awaiting_macros);
         self.defined_macros.extend(file.defined_macros);
+        for (name, kind) in file.lock_decls {
+            self.lock_decls.entry(name).or_default().insert(kind);
+        }
     }
 
     /// Does the condition still let the finding through?
@@ -47,6 +54,10 @@ impl CrateFacts {
             Condition::MacroKnownNotToAwait(name) => {
                 self.defined_macros.contains(name) && !self.awaiting_macros.contains(name)
             }
+            Condition::DeclaredLock(name, kind) => self
+                .lock_decls
+                .get(name)
+                .is_some_and(|kinds| kinds.len() == 1 && kinds.contains(kind)),
         }
     }
 }
@@ -66,4 +77,7 @@ pub enum Condition {
     /// The crate defines a `macro_rules!` of this name, and its body does not await. (A
     /// macro from another crate may expand to `.await`: we cannot tell, so we stay silent.)
     MacroKnownNotToAwait(String),
+    /// Every struct field and static of this name in the crate is declared with this lock
+    /// kind (a `Mutex` from tokio under the same name elsewhere makes the name ambiguous).
+    DeclaredLock(String, LockDecl),
 }
