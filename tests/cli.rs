@@ -323,6 +323,8 @@ fn demo_suggestions_apply_and_parse() {
     for rule in [
         "async_lint::async_without_await",
         "async_lint::await_in_loop",
+        "async_lint::lock_across_await",
+        "async_lint::unbounded_channel",
     ] {
         assert!(
             rules.contains(rule),

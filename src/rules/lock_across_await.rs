@@ -205,8 +205,8 @@ fn check_body(cx: &Cx, mut locals: HashMap<String, LockDecl>, body: Body, out: &
         if g.awaits.is_empty() {
             continue;
         }
-        let mut diag = Diagnostic::new(META.id, g.span, message(g.kind, &g.written))
-            .with_label(label(g.kind));
+        let mut diag =
+            Diagnostic::new(META.id, g.span, message(g.kind, &g.written)).with_label(label(g.kind));
         let mut seen = Vec::new();
         for a in &g.awaits {
             if !seen.contains(a) {
@@ -499,17 +499,10 @@ impl Walk<'_, '_> {
             E::Unsafe(b) => self.block(&b.block),
             E::Const(_) => {}
             E::Let(l) => self.expr(&l.expr, Follow::None),
-            E::Closure(c) => {
-                if c.capture.is_some() {
-                    self.consume_captures(&c.body);
-                }
-            }
-            E::Async(a) => {
-                if a.capture.is_some() {
-                    let used = crate::semantic::dataflow::names_used_in_block(&a.block);
-                    for n in used {
-                        self.end(&n);
-                    }
+            E::Closure(c) if c.capture.is_some() => self.consume_captures(&c.body),
+            E::Async(a) if a.capture.is_some() => {
+                for n in crate::semantic::dataflow::names_used_in_block(&a.block) {
+                    self.end(&n);
                 }
             }
             E::Macro(m) => self.mac(&m.mac),

@@ -51,8 +51,10 @@ fn help(lib: Lib, n: usize) -> String {
 
 fn help_single(lib: Lib) -> &'static str {
     match lib {
-        Lib::Tokio => "for one message use `tokio::sync::oneshot::channel()`: its `send` \
-            cannot pile up, and the receiver learns when the sender is gone",
+        Lib::Tokio => {
+            "for one message use `tokio::sync::oneshot::channel()`: its `send` \
+            cannot pile up, and the receiver learns when the sender is gone"
+        }
         Lib::Futures => "for one message use `futures::channel::oneshot::channel()`",
         Lib::Bounded => "for one message use a oneshot channel, or `bounded(1)`",
     }
@@ -241,7 +243,12 @@ impl Rule for UnboundedChannel {
                     Some((tx, rx)) => judge(tx, rx.as_deref(), &b.stmts[i + 1..], &opts),
                     None => Verdict::Report,
                 };
-                if is_unit_channel(call) || carries_reply(call) || binding.as_ref().is_some_and(|(tx, rx)| notification(tx, rx.as_deref())) {
+                if is_unit_channel(call)
+                    || carries_reply(call)
+                    || binding
+                        .as_ref()
+                        .is_some_and(|(tx, rx)| notification(tx, rx.as_deref()))
+                {
                     continue;
                 }
                 match verdict {
@@ -270,10 +277,19 @@ fn report(
     let syn::Expr::Path(p) = &*call.func else {
         return;
     };
-    let mut segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let mut segs: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
     let written = format!(
         "{}{}",
-        if p.path.leading_colon.is_some() { "::" } else { "" },
+        if p.path.leading_colon.is_some() {
+            "::"
+        } else {
+            ""
+        },
         segs.join("::")
     );
     let generics = p
@@ -306,7 +322,11 @@ fn report(
         segs.push(ctor.bounded.to_string());
         let base = format!(
             "{}{}{generics}",
-            if p.path.leading_colon.is_some() && segs.len() > 1 { "::" } else { "" },
+            if p.path.leading_colon.is_some() && segs.len() > 1 {
+                "::"
+            } else {
+                ""
+            },
             segs.join("::")
         );
         diag = diag.with_note(NOTE_SENDS).with_suggestion(Suggestion {
@@ -368,9 +388,9 @@ fn is_unit_channel(call: &syn::ExprCall) -> bool {
         return false;
     };
     match &last.arguments {
-        syn::PathArguments::AngleBracketed(a) => a.args.iter().any(|g| {
-            matches!(g, syn::GenericArgument::Type(syn::Type::Tuple(t)) if t.elems.is_empty())
-        }),
+        syn::PathArguments::AngleBracketed(a) => a.args.iter().any(
+            |g| matches!(g, syn::GenericArgument::Type(syn::Type::Tuple(t)) if t.elems.is_empty()),
+        ),
         _ => false,
     }
 }
@@ -419,7 +439,10 @@ impl<'ast> Visit<'ast> for Wrapped<'_> {
         syn::visit::visit_field_value(self, f);
     }
     fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-        if p.path.get_ident().is_some_and(|i| self.names.iter().any(|n| i == n)) {
+        if p.path
+            .get_ident()
+            .is_some_and(|i| self.names.iter().any(|n| i == n))
+        {
             self.other = true;
         }
     }
@@ -685,8 +708,7 @@ impl<'ast> Visit<'ast> for Uses {
         syn::visit::visit_expr_method_call(self, m);
     }
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-        if crate::semantic::dataflow::call_name(c).as_deref() == Some("drop") && c.args.len() == 1
-        {
+        if crate::semantic::dataflow::call_name(c).as_deref() == Some("drop") && c.args.len() == 1 {
             if let Some(name) = self.is_ours(&c.args[0]) {
                 self.mention(&name);
                 return;
@@ -765,7 +787,8 @@ fn macro_mentions(tokens: &TokenStream, names: &[String], out: &mut Vec<(String,
         match t {
             TokenTree::Group(g) => macro_mentions(&g.stream(), names, out),
             TokenTree::Ident(id) if names.contains(&id.to_string()) => {
-                let prev_dot = i > 0 && matches!(&toks[i - 1], TokenTree::Punct(p) if p.as_char() == '.');
+                let prev_dot =
+                    i > 0 && matches!(&toks[i - 1], TokenTree::Punct(p) if p.as_char() == '.');
                 if prev_dot {
                     continue; // a field of something else
                 }
@@ -777,4 +800,3 @@ fn macro_mentions(tokens: &TokenStream, names: &[String], out: &mut Vec<(String,
         }
     }
 }
-

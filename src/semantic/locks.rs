@@ -84,7 +84,11 @@ pub fn lock_ctor(resolver: &Resolver, e: &syn::Expr) -> Option<LockDecl> {
             ty_path.segments.pop();
             let ty_path = syn::Path {
                 leading_colon: ty_path.leading_colon,
-                segments: ty_path.segments.into_pairs().map(|p| p.into_value()).collect(),
+                segments: ty_path
+                    .segments
+                    .into_pairs()
+                    .map(|p| p.into_value())
+                    .collect(),
             };
             let ty = syn::Type::Path(syn::TypePath {
                 qself: None,
@@ -111,7 +115,9 @@ mod tests {
 
     #[test]
     fn declared_types() {
-        let r = resolver("use std::sync::{Arc, Mutex}; use tokio::sync::RwLock; use std::cell::RefCell;");
+        let r = resolver(
+            "use std::sync::{Arc, Mutex}; use tokio::sync::RwLock; use std::cell::RefCell;",
+        );
         let t = |s: &str| lock_decl(&r, &syn::parse_str(s).unwrap());
         assert_eq!(t("Arc<Mutex<u8>>"), Some(LockDecl::Sync));
         assert_eq!(t("RwLock<u8>"), Some(LockDecl::Other));
