@@ -423,6 +423,9 @@ struct Wrapped<'n> {
     names: [&'n str; 2],
     wrapped: [bool; 2],
     other: bool,
+    /// A later `let` rebinds the name (`let tx = Sender { inner: tx }`): mentions after it
+    /// are of the new binding.
+    retired: [bool; 2],
 }
 
 impl<'ast> Visit<'ast> for Wrapped<'_> {
@@ -433,17 +436,32 @@ impl<'ast> Visit<'ast> for Wrapped<'_> {
             _ => None,
         };
         if let Some(k) = name.and_then(|n| self.names.iter().position(|x| *x == n)) {
-            self.wrapped[k] = true;
-            return;
+            if !self.retired[k] {
+                self.wrapped[k] = true;
+                return;
+            }
         }
         syn::visit::visit_field_value(self, f);
     }
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let Some(init) = &l.init {
+            self.visit_expr(&init.expr);
+        }
+        for n in crate::semantic::dataflow::pat_idents(&l.pat) {
+            if let Some(k) = self.names.iter().position(|x| *x == n) {
+                self.retired[k] = true;
+            }
+        }
+    }
     fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-        if p.path
+        if let Some(k) = p
+            .path
             .get_ident()
-            .is_some_and(|i| self.names.iter().any(|n| i == n))
+            .and_then(|i| self.names.iter().position(|n| i == n))
         {
-            self.other = true;
+            if !self.retired[k] {
+                self.other = true;
+            }
         }
     }
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
@@ -502,6 +520,7 @@ fn judge(tx: &str, rx: Option<&str>, rest: &[syn::Stmt], opts: &Options) -> Verd
             names: [tx, rx],
             wrapped: [false, false],
             other: false,
+            retired: [false, false],
         };
         rest.iter().for_each(|s| w.visit_stmt(s));
         if w.wrapped == [true, true] && !w.other {
