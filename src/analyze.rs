@@ -549,6 +549,25 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.module_path.pop();
     }
 
+    fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+        for field in &s.fields {
+            if let (Some(name), Some(kind)) = (
+                &field.ident,
+                semantic::locks::lock_decl(&self.cx.resolver, &field.ty),
+            ) {
+                self.facts.lock_decls.push((name.to_string(), kind));
+            }
+        }
+        visit::visit_item_struct(self, s);
+    }
+
+    fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+        if let Some(kind) = semantic::locks::lock_decl(&self.cx.resolver, &s.ty) {
+            self.facts.lock_decls.push((s.ident.to_string(), kind));
+        }
+        visit::visit_item_static(self, s);
+    }
+
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         let kind = if self.in_fn() {
             FnKind::Nested

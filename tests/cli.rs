@@ -325,6 +325,8 @@ fn demo_suggestions_apply_and_parse() {
         "async_lint::await_in_loop",
         "async_lint::blocking_in_async",
         "async_lint::missing_timeout",
+        "async_lint::lock_across_await",
+        "async_lint::unbounded_channel",
     ] {
         assert!(
             rules.contains(rule),

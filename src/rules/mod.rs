@@ -12,7 +12,9 @@ pub mod async_without_await;
 pub mod await_in_loop;
 pub mod blocking_in_async;
 pub mod detached_spawn;
+pub mod lock_across_await;
 pub mod missing_timeout;
+pub mod unbounded_channel;
 pub mod unbounded_join;
 
 /// What the documentation, `--list-rules` and the config know about a rule.
@@ -121,6 +123,8 @@ pub static RULES: &[&dyn Rule] = &[
     &blocking_in_async::BlockingInAsync,
     &detached_spawn::DetachedSpawn,
     &missing_timeout::MissingTimeout,
+    &lock_across_await::LockAcrossAwait,
+    &unbounded_channel::UnboundedChannel,
     &unbounded_join::UnboundedJoin,
 ];
 

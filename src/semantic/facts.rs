@@ -5,7 +5,8 @@
 //! if the merged [`CrateFacts`] say so. Each file is parsed once; no syntax tree outlives its
 //! own analysis.
 
-use std::collections::HashSet;
+use super::locks::LockDecl;
+use std::collections::{HashMap, HashSet};
 
 /// What one file contributes to the crate's facts.
 #[derive(Debug, Default, Clone)]
@@ -22,6 +23,8 @@ pub struct FileFacts {
     /// Names of fns called somewhere without being awaited in place: for an async fn, its
     /// future is used as a value (spawned, joined, selected, stored).
     pub future_uses: HashSet<String>,
+    /// Struct fields and statics declared with a lock or cell type (`cache: Mutex<..>`), by name.
+    pub lock_decls: Vec<(String, LockDecl)>,
 }
 
 /// The merged facts of every file of a crate.
@@ -32,6 +35,7 @@ pub struct CrateFacts {
     pub awaiting_macros: HashSet<String>,
     pub defined_macros: HashSet<String>,
     pub future_uses: HashSet<String>,
+    pub lock_decls: HashMap<String, HashSet<LockDecl>>,
 }
 
 impl CrateFacts {
@@ -41,6 +45,9 @@ impl CrateFacts {
         self.awaiting_macros.extend(file.awaiting_macros);
         self.defined_macros.extend(file.defined_macros);
         self.future_uses.extend(file.future_uses);
+        for (name, kind) in file.lock_decls {
+            self.lock_decls.entry(name).or_default().insert(kind);
+        }
     }
 
     /// Does the condition still let the finding through?
@@ -53,6 +60,10 @@ impl CrateFacts {
             Condition::MacroKnownNotToAwait(name) => {
                 self.defined_macros.contains(name) && !self.awaiting_macros.contains(name)
             }
+            Condition::DeclaredLock(name, kind) => self
+                .lock_decls
+                .get(name)
+                .is_some_and(|kinds| kinds.len() == 1 && kinds.contains(kind)),
         }
     }
 }
@@ -75,4 +86,7 @@ pub enum Condition {
     /// The crate defines a `macro_rules!` of this name, and its body does not await. (A
     /// macro from another crate may expand to `.await`: we cannot tell, so we stay silent.)
     MacroKnownNotToAwait(String),
+    /// Every struct field and static of this name in the crate is declared with this lock
+    /// kind (a `Mutex` from tokio under the same name elsewhere makes the name ambiguous).
+    DeclaredLock(String, LockDecl),
 }

@@ -6,6 +6,7 @@ pub mod calls;
 pub mod dataflow;
 pub mod facts;
 pub mod imports;
+pub mod locks;
 pub mod macros;
 
 use crate::diagnostic::Span;

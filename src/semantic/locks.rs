@@ -1,0 +1,141 @@
+//! Which declared types are locks: `std::sync::Mutex` and friends, seen through wrappers
+//! (`Arc<Mutex<T>>`, `Lazy<RwLock<T>>`), resolved through `use`.
+
+use super::{Resolver, Tri};
+
+/// What a declared type holds, for guard-producing methods on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LockDecl {
+    /// `std::sync::Mutex`/`RwLock`, `parking_lot`'s, `spin`'s: `.lock()` returns a guard.
+    Sync,
+    /// `std::cell::RefCell`: `.borrow()`/`.borrow_mut()` return a guard.
+    RefCell,
+    /// A lock of another kind (tokio, async-std, futures, async-lock) or one we cannot resolve:
+    /// a field of this name says nothing.
+    Other,
+}
+
+const SYNC_LOCKS: &[&str] = &[
+    "std::sync::Mutex",
+    "std::sync::RwLock",
+    "parking_lot::Mutex",
+    "parking_lot::RwLock",
+    "parking_lot::FairMutex",
+    "parking_lot::ReentrantMutex",
+    "spin::Mutex",
+    "spin::RwLock",
+];
+const REF_CELLS: &[&str] = &["std::cell::RefCell", "core::cell::RefCell"];
+
+/// The lock kind of a type as written: the outermost `Mutex`/`RwLock`/`RefCell` found through
+/// generic arguments (`Arc<Mutex<T>>` is a sync lock, `Mutex<RefCell<T>>` too).
+pub fn lock_decl(resolver: &Resolver, ty: &syn::Type) -> Option<LockDecl> {
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            let name = last.ident.to_string();
+            if matches!(
+                name.as_str(),
+                "Mutex" | "RwLock" | "FairMutex" | "ReentrantMutex" | "RefCell"
+            ) {
+                let targets = if name == "RefCell" {
+                    REF_CELLS
+                } else {
+                    SYNC_LOCKS
+                };
+                return Some(match resolver.is(&p.path, targets) {
+                    Tri::Yes if name == "RefCell" => LockDecl::RefCell,
+                    Tri::Yes => LockDecl::Sync,
+                    _ => LockDecl::Other,
+                });
+            }
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            args.args.iter().find_map(|a| match a {
+                syn::GenericArgument::Type(t) => lock_decl(resolver, t),
+                _ => None,
+            })
+        }
+        syn::Type::Reference(r) => lock_decl(resolver, &r.elem),
+        syn::Type::Paren(p) => lock_decl(resolver, &p.elem),
+        syn::Type::Group(g) => lock_decl(resolver, &g.elem),
+        _ => None,
+    }
+}
+
+/// The lock kind of a value expression that constructs one: `Mutex::new(..)`,
+/// `Arc::new(RwLock::new(..))`, `RefCell::default()`.
+pub fn lock_ctor(resolver: &Resolver, e: &syn::Expr) -> Option<LockDecl> {
+    let syn::Expr::Call(c) = super::dataflow::peel(e) else {
+        return None;
+    };
+    let syn::Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    let segs = &p.path.segments;
+    if segs.len() >= 2 {
+        let ty_name = segs[segs.len() - 2].ident.to_string();
+        if matches!(
+            ty_name.as_str(),
+            "Mutex" | "RwLock" | "FairMutex" | "ReentrantMutex" | "RefCell"
+        ) {
+            let mut ty_path = p.path.clone();
+            ty_path.segments.pop();
+            let ty_path = syn::Path {
+                leading_colon: ty_path.leading_colon,
+                segments: ty_path
+                    .segments
+                    .into_pairs()
+                    .map(|p| p.into_value())
+                    .collect(),
+            };
+            let ty = syn::Type::Path(syn::TypePath {
+                qself: None,
+                path: ty_path,
+            });
+            return lock_decl(resolver, &ty);
+        }
+    }
+    // `Arc::new(Mutex::new(..))`, `Rc::new(RefCell::new(..))`
+    c.args.first().and_then(|a| lock_ctor(resolver, a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::semantic::Scope;
+
+    fn resolver(src: &str) -> Resolver {
+        let file: syn::File = syn::parse_str(src).unwrap();
+        let mut r = Resolver::default();
+        r.push(Scope::for_items(file.items.iter(), &[]));
+        r
+    }
+
+    #[test]
+    fn declared_types() {
+        let r = resolver(
+            "use std::sync::{Arc, Mutex}; use tokio::sync::RwLock; use std::cell::RefCell;",
+        );
+        let t = |s: &str| lock_decl(&r, &syn::parse_str(s).unwrap());
+        assert_eq!(t("Arc<Mutex<u8>>"), Some(LockDecl::Sync));
+        assert_eq!(t("RwLock<u8>"), Some(LockDecl::Other));
+        assert_eq!(t("std::sync::RwLock<u8>"), Some(LockDecl::Sync));
+        assert_eq!(t("Rc<RefCell<u8>>"), Some(LockDecl::RefCell));
+        assert_eq!(t("&parking_lot::Mutex<u8>"), Some(LockDecl::Sync));
+        assert_eq!(t("Vec<u8>"), None);
+        let e = |s: &str| lock_ctor(&r, &syn::parse_str(s).unwrap());
+        assert_eq!(e("Arc::new(Mutex::new(0))"), Some(LockDecl::Sync));
+        assert_eq!(e("RwLock::new(0)"), Some(LockDecl::Other));
+        assert_eq!(e("RefCell::new(0)"), Some(LockDecl::RefCell));
+        assert_eq!(e("Vec::new()"), None);
+    }
+
+    #[test]
+    fn unresolved_mutex_is_other() {
+        let r = resolver("use some_crate::*;");
+        let ty: syn::Type = syn::parse_str("Mutex<u8>").unwrap();
+        assert_eq!(lock_decl(&r, &ty), Some(LockDecl::Other));
+    }
+}
