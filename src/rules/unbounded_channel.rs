@@ -536,6 +536,11 @@ fn judge(tx: &str, rx: Option<&str>, rest: &[syn::Stmt], opts: &Options) -> Verd
             return Verdict::Quiet;
         }
     }
+    // A paced producer: every send sits in a loop that also sleeps or ticks (a QPS-driven
+    // load generator, a heartbeat). Its rate is chosen, so the buffer cannot run away.
+    if all_sends_paced(&senders, rest) {
+        return Verdict::Quiet;
+    }
     let mut uses = Uses::new(&[tx]);
     rest.iter().for_each(|s| uses.visit_stmt(s));
     if senders.len() == 1 && uses.mentions == 1 {
@@ -544,6 +549,89 @@ fn judge(tx: &str, rx: Option<&str>, rest: &[syn::Stmt], opts: &Options) -> Verd
         }
     }
     Verdict::Report
+}
+
+/// Is there at least one send on the senders, and is each inside a loop that also paces itself
+/// (`sleep`, `sleep_until`, `tick`, a rate limiter)?
+fn all_sends_paced(senders: &HashSet<String>, rest: &[syn::Stmt]) -> bool {
+    type Pos = (usize, usize);
+    struct V<'s> {
+        senders: &'s HashSet<String>,
+        sends: Vec<Pos>,
+        paced_loops: Vec<(Pos, Pos)>,
+    }
+    fn pos(s: proc_macro2::Span) -> (Pos, Pos) {
+        let (a, b) = (s.start(), s.end());
+        ((a.line, a.column), (b.line, b.column))
+    }
+    fn paces(body: &syn::Block) -> bool {
+        struct P(bool);
+        impl<'ast> Visit<'ast> for P {
+            fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+                if let Some(n) = crate::semantic::dataflow::call_name(c) {
+                    if matches!(n.as_str(), "sleep" | "sleep_until" | "delay_for") {
+                        self.0 = true;
+                    }
+                }
+                syn::visit::visit_expr_call(self, c);
+            }
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "tick" | "until_ready" | "until_n_ready" | "throttle"
+                ) {
+                    self.0 = true;
+                }
+                syn::visit::visit_expr_method_call(self, m);
+            }
+        }
+        let mut p = P(false);
+        p.visit_block(body);
+        p.0
+    }
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let ours = matches!(&*m.receiver, syn::Expr::Path(p)
+                if p.path.get_ident().is_some_and(|i| self.senders.contains(&i.to_string())));
+            if ours
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "send" | "unbounded_send" | "try_send"
+                )
+            {
+                self.sends.push(pos(m.method.span()).0);
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+            if paces(&l.body) {
+                self.paced_loops.push(pos(l.body.brace_token.span.join()));
+            }
+            syn::visit::visit_expr_for_loop(self, l);
+        }
+        fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+            if paces(&l.body) {
+                self.paced_loops.push(pos(l.body.brace_token.span.join()));
+            }
+            syn::visit::visit_expr_while(self, l);
+        }
+        fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+            if paces(&l.body) {
+                self.paced_loops.push(pos(l.body.brace_token.span.join()));
+            }
+            syn::visit::visit_expr_loop(self, l);
+        }
+    }
+    let mut v = V {
+        senders,
+        sends: Vec::new(),
+        paced_loops: Vec::new(),
+    };
+    rest.iter().for_each(|s| v.visit_stmt(s));
+    !v.sends.is_empty()
+        && v.sends
+            .iter()
+            .all(|s| v.paced_loops.iter().any(|(a, b)| a <= s && s <= b))
 }
 
 /// `let x = tx.clone();` (for any known sender `tx`).
