@@ -7,9 +7,6 @@
 //! `parse_error` instead of being parsed. The shell also runs analysis on threads with a large
 //! stack (see `STACK_SIZE`), so the limit leaves a wide margin even in debug builds.
 
-use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
-use std::str::FromStr;
-
 /// Deepest nesting (delimiters, generic brackets, prefix operators, operator chains) we hand to syn.
 /// Real code stays under 30 levels of delimiters; generated code may chain a few hundred operators.
 pub const MAX_NESTING: usize = 1_000;
@@ -27,25 +24,8 @@ pub struct ParseFailure {
 
 /// Tokenize, check the nesting, then parse with syn.
 pub fn parse_file(text: &str) -> Result<syn::File, ParseFailure> {
-    // A leading shebang (`#!/usr/bin/env run-cargo-script`) is not a token; syn's parse_file
-    // strips it, but we tokenize first, so blank it out (keeping positions).
-    let cleaned;
-    let text = match shebang_len(text) {
-        Some(n) => {
-            cleaned = format!("{}{}", " ".repeat(n), &text[n..]);
-            cleaned.as_str()
-        }
-        None => text,
-    };
-    let tokens = TokenStream::from_str(text).map_err(|e| {
-        let start = e.span().start();
-        ParseFailure {
-            line: start.line as u32,
-            column: start.column as u32 + 1,
-            message: lex_message(&e.to_string()),
-        }
-    })?;
-    if let Some((depth, line, column)) = too_deep(&tokens) {
+    if let Some((depth, offset)) = too_deep(text) {
+        let (line, column) = crate::source::LineIndex::new(text).position(text, offset);
         return Err(ParseFailure {
             line,
             column,
@@ -54,23 +34,19 @@ pub fn parse_file(text: &str) -> Result<syn::File, ParseFailure> {
             ),
         });
     }
-    syn::parse2::<syn::File>(tokens).map_err(|e| {
+    syn::parse_file(text).map_err(|e| {
         let start = e.span().start();
+        let message = e.to_string();
         ParseFailure {
             line: start.line.max(1) as u32,
             column: start.column as u32 + 1,
-            message: e.to_string(),
+            message: if message == "cannot parse string into token stream" || message.is_empty() {
+                lex_message(&message)
+            } else {
+                message
+            },
         }
     })
-}
-
-fn shebang_len(text: &str) -> Option<usize> {
-    let rest = text.strip_prefix("#!")?;
-    // `#![attr]` is an inner attribute, not a shebang.
-    if rest.trim_start().starts_with('[') {
-        return None;
-    }
-    Some(text.find('\n').unwrap_or(text.len()))
 }
 
 fn lex_message(raw: &str) -> String {
@@ -82,74 +58,200 @@ fn lex_message(raw: &str) -> String {
     }
 }
 
-/// The deepest recursion syn would need, approximated from tokens without recursing ourselves.
-/// Returns (depth, line, column) of the first place that exceeds [`MAX_NESTING`].
-fn too_deep(tokens: &TokenStream) -> Option<(usize, u32, u32)> {
-    // Explicit stack of token iterators: one per open delimiter.
-    let mut stack: Vec<proc_macro2::token_stream::IntoIter> = vec![tokens.clone().into_iter()];
-    // Per-level counters that approximate recursion inside one delimiter level.
-    let mut angle = vec![0usize];
-    let mut chain = vec![0usize];
+/// The deepest recursion syn would need, estimated from the text in one pass without
+/// recursion or allocation: delimiter depth, plus, within one delimiter level, open generic
+/// brackets, runs of prefix operators and long operator chains. Comments, strings, raw strings
+/// and char literals are skipped as the lexer skips them. Returns (depth, byte offset) of the
+/// first place beyond [`MAX_NESTING`].
+fn too_deep(text: &str) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let n = b.len();
+    // Per delimiter level: (angle brackets open, operators in the current chain).
+    let mut levels: Vec<(usize, usize)> = vec![(0, 0)];
     let mut prefix_run = 0usize;
-    let mut prev_was_operand = false;
-    while let Some(iter) = stack.last_mut() {
-        let Some(tt) = iter.next() else {
-            stack.pop();
-            angle.pop();
-            chain.pop();
-            prev_was_operand = true;
-            continue;
+    let mut prev_operand = false;
+    let mut i = 0;
+    while i < n {
+        let c = b[i];
+        let depth = {
+            let (angle, chain) = *levels.last().unwrap_or(&(0, 0));
+            levels.len() - 1 + angle + chain / 4 + prefix_run
         };
-        let level = stack.len() - 1;
-        let depth_here = level + angle[level] + chain[level] / 4 + prefix_run;
-        if depth_here > MAX_NESTING {
-            let start = tt.span().start();
-            return Some((depth_here, start.line as u32, start.column as u32 + 1));
+        if depth > MAX_NESTING {
+            return Some((depth, i));
         }
-        match tt {
-            TokenTree::Group(g) => {
-                prefix_run = 0;
-                prev_was_operand = false;
-                if g.delimiter() == Delimiter::Brace {
-                    angle[level] = 0;
-                    chain[level] = 0;
+        match c {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < n && b[i] != b'\n' {
+                    i += 1;
                 }
-                stack.push(g.stream().into_iter());
-                angle.push(0);
-                chain.push(0);
+                continue;
             }
-            TokenTree::Punct(p) => match p.as_char() {
-                ';' | ',' => {
-                    angle[level] = 0;
-                    chain[level] = 0;
-                    prefix_run = 0;
-                    prev_was_operand = false;
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut nest = 1;
+                i += 2;
+                while i < n && nest > 0 {
+                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                        nest += 1;
+                        i += 2;
+                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                        nest -= 1;
+                        i += 2;
+                    } else {
+                        i += 1;
+                    }
                 }
-                '<' => {
-                    angle[level] += 1;
-                    prev_was_operand = false;
-                }
-                '>' if p.spacing() == Spacing::Alone || angle[level] > 0 => {
-                    angle[level] = angle[level].saturating_sub(1);
-                    prev_was_operand = false;
-                }
-                '&' | '*' | '!' | '-' if !prev_was_operand => {
-                    prefix_run += 1;
-                }
-                _ => {
-                    // Binary operators and `.` chains build left-nested trees that visitors
-                    // and `Drop` walk recursively.
-                    chain[level] += 1;
-                    prev_was_operand = false;
-                }
-            },
-            TokenTree::Ident(_) | TokenTree::Literal(_) => {
+                continue;
+            }
+            b'"' => {
+                i = skip_string(b, i + 1);
+                prev_operand = true;
                 prefix_run = 0;
-                prev_was_operand = true;
+                continue;
+            }
+            b'\'' => {
+                i = skip_quote(b, i);
+                prev_operand = true;
+                prefix_run = 0;
+                continue;
+            }
+            b'(' | b'[' | b'{' => {
+                if c == b'{' {
+                    if let Some(top) = levels.last_mut() {
+                        *top = (0, 0);
+                    }
+                }
+                levels.push((0, 0));
+                prefix_run = 0;
+                prev_operand = false;
+            }
+            b')' | b']' | b'}' => {
+                if levels.len() > 1 {
+                    levels.pop();
+                }
+                prefix_run = 0;
+                prev_operand = true;
+            }
+            b';' | b',' => {
+                if let Some(top) = levels.last_mut() {
+                    *top = (0, 0);
+                }
+                prefix_run = 0;
+                prev_operand = false;
+            }
+            b'<' => {
+                if let Some(top) = levels.last_mut() {
+                    top.0 += 1;
+                }
+                prev_operand = false;
+            }
+            b'>' => {
+                // `->` and `=>` are arrows, not closing brackets.
+                let arrow = i > 0 && matches!(b[i - 1], b'-' | b'=');
+                if !arrow {
+                    if let Some(top) = levels.last_mut() {
+                        top.0 = top.0.saturating_sub(1);
+                    }
+                }
+                prev_operand = false;
+            }
+            b'&' | b'*' | b'!' | b'-' if !prev_operand => prefix_run += 1,
+            c if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 => {
+                // `r"..."`, `r#"..."#`, `b"..."`, `br#"..."#`, `c"..."`: string literals.
+                let start = i;
+                while i < n && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80) {
+                    i += 1;
+                }
+                let word = &b[start..i];
+                if matches!(word, b"r" | b"br" | b"cr") && i < n && (b[i] == b'"' || b[i] == b'#') {
+                    let mut hashes = 0;
+                    let mut j = i;
+                    while j < n && b[j] == b'#' {
+                        hashes += 1;
+                        j += 1;
+                    }
+                    if j < n && b[j] == b'"' {
+                        i = skip_raw_string(b, j + 1, hashes);
+                    }
+                } else if matches!(word, b"b" | b"c") && i < n && b[i] == b'"' {
+                    i = skip_string(b, i + 1);
+                } else if word == b"b" && i < n && b[i] == b'\'' {
+                    i = skip_quote(b, i);
+                }
+                prev_operand = true;
+                prefix_run = 0;
+                continue;
+            }
+            c if c.is_ascii_whitespace() => {}
+            _ => {
+                // Binary operators and `.` chains build left-nested trees.
+                if let Some(top) = levels.last_mut() {
+                    top.1 += 1;
+                }
+                prev_operand = false;
             }
         }
+        i += 1;
     }
     None
+}
+
+/// Past the closing quote of a `"..."` string whose body starts at `i`.
+fn skip_string(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+/// Past a raw string body starting at `i` that ends with `"` and `hashes` `#`s.
+fn skip_raw_string(b: &[u8], mut i: usize, hashes: usize) -> usize {
+    while i < b.len() {
+        if b[i] == b'"'
+            && b[i + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|c| **c == b'#')
+                .count()
+                == hashes
+        {
+            return i + 1 + hashes;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// At a `'`: past a char literal (`'x'`, `'\n'`, `'\u{1F600}'`, `'é'`), or past the quote
+/// of a lifetime or label (`'a`).
+fn skip_quote(b: &[u8], i: usize) -> usize {
+    let n = b.len();
+    if i + 1 >= n {
+        return n;
+    }
+    if b[i + 1] == b'\\' {
+        // An escape: the literal ends at the next quote.
+        let mut j = i + 2;
+        while j < n && b[j] != b'\'' && b[j] != b'\n' {
+            j += 1;
+        }
+        return (j + 1).min(n);
+    }
+    // One (possibly multi-byte) char followed by a quote is a char literal.
+    let width = match b[i + 1] {
+        x if x < 0x80 => 1,
+        x if x >= 0xF0 => 4,
+        x if x >= 0xE0 => 3,
+        _ => 2,
+    };
+    if b.get(i + 1 + width) == Some(&b'\'') {
+        return i + 2 + width;
+    }
+    i + 1
 }
 
 #[cfg(test)]

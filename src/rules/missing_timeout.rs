@@ -196,7 +196,9 @@ impl Rule for MissingTimeout {
         if (cx.in_test_code() || f.attrs.iter().any(is_test_attr)) && !opts.check_tests {
             return;
         }
-        if !body_may_connect(f.body, &opts) || is_connect_helper(&f.sig.ident.to_string()) {
+        if !body_may_connect(cx.snippet(cx.span_of(f.body)), &opts)
+            || is_connect_helper(&f.sig.ident.to_string())
+        {
             return;
         }
         let before = out.findings.len();
@@ -238,20 +240,25 @@ fn is_connect_helper(name: &str) -> bool {
     .any(|w| n.contains(w))
 }
 
-/// A cheap textual pre-filter: only bodies that mention a connect-like name are walked.
-fn body_may_connect(body: &syn::Block, opts: &Options) -> bool {
-    let mut names = HashSet::new();
-    collect_token_idents(&quote::ToTokens::to_token_stream(body), &mut names);
-    names.iter().any(|n| {
-        n.contains("connect")
-            || n == "lookup_host"
-            || n == "request"
-            || n == "get"
-            || opts
-                .extra_calls
-                .iter()
-                .any(|c| c.rsplit("::").next() == Some(n.as_str()))
-    })
+/// A cheap textual pre-filter on the body's source: only bodies that mention a connect-like
+/// name are walked.
+fn body_may_connect(body: &str, opts: &Options) -> bool {
+    [
+        "connect",
+        "lookup_host",
+        "request",
+        "get",
+        "Client",
+        "Endpoint",
+        "Channel",
+    ]
+    .iter()
+    .any(|w| body.contains(w))
+        || opts
+            .extra_calls
+            .iter()
+            .filter_map(|c| c.rsplit("::").next())
+            .any(|n| body.contains(n))
 }
 
 fn check_client_call(cx: &Cx, c: &syn::ExprCall, out: &mut Sink) {

@@ -178,15 +178,16 @@ fn absolutize(path: &[String], module: &[String]) -> Vec<String> {
     }
 }
 
-/// A stack of scopes, innermost last.
+/// A stack of scopes, innermost last. Cloning is cheap (the scopes are shared), so a rule's
+/// own body walk can take a copy and push its block scopes on it.
 #[derive(Debug, Default, Clone)]
 pub struct Resolver {
-    scopes: Vec<Scope>,
+    scopes: Vec<std::rc::Rc<Scope>>,
 }
 
 impl Resolver {
     pub fn push(&mut self, scope: Scope) {
-        self.scopes.push(scope);
+        self.scopes.push(std::rc::Rc::new(scope));
     }
 
     pub fn pop(&mut self) {
