@@ -7,9 +7,18 @@
 //! cargo bench --bench throughput -- DIR -j 2     # any directory, any thread count
 //! ```
 //!
-//! Reported: files, MB, and for each phase the best of 3 runs in seconds, files/s and MB/s,
+//! Reported: files, MB, and for each phase the best of 5 runs in seconds, files/s and MB/s,
 //! and the ratios analysis/parse and end-to-end/read+parse. No criterion: the phases take
-//! about a second each, so three timed runs are plenty and the output stays readable.
+//! about a second each, so a few timed runs are plenty and the output stays readable.
+//!
+//! Wall time on a shared 2-core VM varies by tens of percent between runs; for a stable
+//! ratio, count instructions of one phase at a time under callgrind:
+//!
+//! ```sh
+//! B=$(ls -t target/release/deps/throughput-* | grep -v '\.d$' | head -1)
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null $B DIR -j 1 --phase parse
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null $B DIR -j 1 --phase analysis
+//! ```
 
 use async_lint::analyze::{analyze_file, FileInput};
 use async_lint::semantic::CrateInfo;
@@ -17,6 +26,10 @@ use async_lint::Config;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+// The same allocator as the binary, so parse-only and end-to-end compare like with like.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
@@ -59,10 +72,13 @@ fn main() {
         .collect();
     let mut jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut dir = None;
+    let mut phase: Option<String> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         if a == "-j" {
             jobs = it.next().and_then(|n| n.parse().ok()).unwrap_or(jobs);
+        } else if a == "--phase" {
+            phase = it.next().cloned();
         } else if !a.starts_with('-') {
             dir = Some(PathBuf::from(a));
         }
@@ -86,16 +102,47 @@ fn main() {
         dir.display(),
         paths.len()
     );
+    let config = Config::default();
+    let krate = CrateInfo {
+        dependencies: vec!["tokio".into()],
+        has_lib: true,
+        ..CrateInfo::default()
+    };
+    // One phase, once: for instruction counting under callgrind.
+    if let Some(phase) = phase {
+        let texts: Vec<String> = paths
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+            .collect();
+        pool.install(|| {
+            texts.par_iter().for_each(|t| match phase.as_str() {
+                "parse" => {
+                    let _ = syn::parse_file(t);
+                    proc_macro2::extra::invalidate_current_thread_spans();
+                }
+                _ => {
+                    let input = FileInput {
+                        path: "f.rs",
+                        text: t,
+                        module_path: &[],
+                        is_test_target: false,
+                    };
+                    let _ = analyze_file(input, &krate, &config);
+                }
+            })
+        });
+        return;
+    }
 
-    // Read + parse: what any syn-based tool must pay.
-    let (read_parse, bytes) = best_of(3, || {
+    // Read + parse: what any syn-based tool must pay (`syn::parse_file`, the floor).
+    let (read_parse, bytes) = best_of(5, || {
         pool.install(|| {
             paths
                 .par_iter()
                 .map(|p| {
                     let text = std::fs::read_to_string(p).unwrap_or_default();
                     let n = text.len();
-                    let _ = async_lint::parse::parse_file(&text);
+                    let _ = syn::parse_file(&text);
                     proc_macro2::extra::invalidate_current_thread_spans();
                     n
                 })
@@ -106,21 +153,15 @@ fn main() {
         .iter()
         .map(|p| std::fs::read_to_string(p).unwrap_or_default())
         .collect();
-    let (parse_only, _) = best_of(3, || {
+    let (parse_only, _) = best_of(5, || {
         pool.install(|| {
             texts.par_iter().for_each(|t| {
-                let _ = async_lint::parse::parse_file(t);
+                let _ = syn::parse_file(t);
                 proc_macro2::extra::invalidate_current_thread_spans();
             })
         })
     });
-    let config = Config::default();
-    let krate = CrateInfo {
-        dependencies: vec!["tokio".into()],
-        has_lib: true,
-        ..CrateInfo::default()
-    };
-    let (analysis, findings) = best_of(3, || {
+    let (analysis, findings) = best_of(5, || {
         pool.install(|| {
             texts
                 .par_iter()
@@ -139,7 +180,7 @@ fn main() {
         })
     });
     let bin = env!("CARGO_BIN_EXE_cargo-async-lint");
-    let (end_to_end, _) = best_of(3, || {
+    let (end_to_end, _) = best_of(5, || {
         std::process::Command::new(bin)
             .arg(&dir)
             .args(["-q", "--message-format", "short", "-j", &jobs.to_string()])

@@ -738,11 +738,17 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         if let syn::Expr::Path(p) = &*c.func {
             self.note_future_use(c as *const syn::ExprCall as usize, p.path.segments.last());
         }
+        let has_closure = c.args.iter().any(|a| matches!(a, syn::Expr::Closure(_)));
         let callee = match &*c.func {
             syn::Expr::Path(p) => {
                 // A called path is not a use as a value; visit only its generic arguments.
                 visit::visit_path(self, &p.path);
-                Callee::Path(self.cx.resolver.resolve(&p.path))
+                // Resolved only when a closure argument will need to know its callee.
+                if has_closure {
+                    Callee::Path(self.cx.resolver.resolve(&p.path))
+                } else {
+                    Callee::Method(String::new())
+                }
             }
             other => {
                 self.visit_expr(other);

@@ -71,14 +71,41 @@ fn too_deep(text: &str) -> Option<(usize, usize)> {
     let mut prefix_run = 0usize;
     let mut prev_operand = false;
     let mut i = 0;
+    // Checked only after the estimate grows (an opening delimiter, `<`, an operator, a prefix).
+    let depth_of = |levels: &[(usize, usize)], prefix_run: usize| {
+        let (angle, chain) = *levels.last().unwrap_or(&(0, 0));
+        levels.len() - 1 + angle + chain / 4 + prefix_run
+    };
     while i < n {
         let c = b[i];
-        let depth = {
-            let (angle, chain) = *levels.last().unwrap_or(&(0, 0));
-            levels.len() - 1 + angle + chain / 4 + prefix_run
-        };
-        if depth > MAX_NESTING {
-            return Some((depth, i));
+        if matches!(
+            c,
+            b'(' | b'['
+                | b'{'
+                | b'<'
+                | b'&'
+                | b'*'
+                | b'!'
+                | b'-'
+                | b'.'
+                | b'+'
+                | b'|'
+                | b'='
+                | b'/'
+                | b'%'
+                | b'^'
+                | b'>'
+                | b':'
+                | b'?'
+                | b'@'
+                | b'#'
+                | b'$'
+                | b'~'
+        ) {
+            let depth = depth_of(&levels, prefix_run);
+            if depth > MAX_NESTING {
+                return Some((depth, i));
+            }
         }
         match c {
             b'/' if b.get(i + 1) == Some(&b'/') => {

@@ -196,7 +196,8 @@ impl Rule for MissingTimeout {
         if (cx.in_test_code() || f.attrs.iter().any(is_test_attr)) && !opts.check_tests {
             return;
         }
-        if !body_may_connect(cx.snippet(cx.span_of(f.body)), &opts)
+        // The braces' span: `span_of(body)` would turn the whole body into tokens.
+        if !body_may_connect(cx.snippet(cx.span(f.body.brace_token.span.join())), &opts)
             || is_connect_helper(&f.sig.ident.to_string())
         {
             return;
@@ -263,6 +264,16 @@ fn body_may_connect(body: &str, opts: &Options) -> bool {
 
 fn check_client_call(cx: &Cx, c: &syn::ExprCall, out: &mut Sink) {
     let syn::Expr::Path(p) = &*c.func else { return };
+    // Only `get(..)` and constructors can be what this looks for; skip resolving the rest
+    // (a single name may be a renamed import, so it is always resolved).
+    let Some(last) = p.path.segments.last() else {
+        return;
+    };
+    if p.path.segments.len() > 1
+        && !(last.ident == "get" || last.ident == "new" || last.ident == "default")
+    {
+        return;
+    }
     if cx.is(&p.path, &["reqwest::get"]) == Tri::Yes {
         let written = cx.snippet(cx.span_of(&p.path)).to_string();
         out.report(
@@ -310,9 +321,8 @@ fn check_client_call(cx: &Cx, c: &syn::ExprCall, out: &mut Sink) {
 
 /// `Client::builder()…build()` and `Endpoint::from_static(..)…connect()` written as one chain.
 fn check_built_chain(cx: &Cx, m: &syn::ExprMethodCall, out: &mut Sink) {
-    let method = m.method.to_string();
-    let tonic = matches!(method.as_str(), "connect" | "connect_lazy");
-    if method != "build" && !tonic {
+    let tonic = m.method == "connect" || m.method == "connect_lazy";
+    if m.method != "build" && !tonic {
         return;
     }
     let (root, calls) = method_chain(&m.receiver);

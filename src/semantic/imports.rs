@@ -277,6 +277,17 @@ impl Resolver {
     /// imports, yes when one glob provides a target of that name; unknown for a bare name with
     /// no import at all; no otherwise.
     pub fn is(&self, path: &syn::Path, targets: &[&str]) -> Tri {
+        // Fast path: imports rename only a path's first segment, so a path of two or more
+        // segments whose last one matches no target's last segment is none of them.
+        if path.segments.len() > 1 {
+            let last = &path.segments[path.segments.len() - 1].ident;
+            if !targets
+                .iter()
+                .any(|t| t.rsplit("::").next().is_some_and(|name| last == name))
+            {
+                return Tri::No;
+            }
+        }
         self.is_resolution(&self.resolve(path), targets)
     }
 

@@ -47,6 +47,15 @@ pub fn parse_expr_macro(mac: &syn::Macro) -> MacroBody {
     if tokens.is_empty() {
         return MacroBody::Exprs(Vec::new());
     }
+    // Most macro calls are `format!`/`assert_eq!`/`debug!` over literals, names and pure
+    // calls: only bodies that can hold what rules look for are parsed.
+    if !matches!(
+        name.as_str(),
+        "select" | "select_biased" | "join" | "try_join" | "pin"
+    ) && !worth_parsing(&tokens)
+    {
+        return MacroBody::Opaque;
+    }
     if matches!(name.as_str(), "select" | "select_biased") {
         if let Ok(body) = parse_select.parse2(tokens.clone()) {
             return body;
@@ -70,6 +79,68 @@ pub fn parse_expr_macro(mac: &syn::Macro) -> MacroBody {
         return MacroBody::Stmts(stmts);
     }
     MacroBody::Opaque
+}
+
+/// Does a macro body mention anything a rule looks at: an `.await`, an `async` block, a
+/// closure, or a name of the calls rules report (spawns, blocking calls, connects, channels,
+/// locks)? Bodies that do not (formatting and logging arguments, assertions over plain
+/// values) are not parsed; their identifiers still count as uses.
+fn worth_parsing(tokens: &TokenStream) -> bool {
+    const NAMES: &[&str] = &[
+        "await",
+        "async",
+        "spawn",
+        "spawn_blocking",
+        "spawn_local",
+        "block_on",
+        "blocking_recv",
+        "blocking_send",
+        "sleep",
+        "connect",
+        "connect_async",
+        "lookup_host",
+        "join_all",
+        "try_join_all",
+        "unbounded_channel",
+        "unbounded",
+        "lock",
+        "borrow_mut",
+        "enter",
+        "Client",
+        "fs",
+        "File",
+        "Command",
+        "thread",
+        "read_to_string",
+        "read_dir",
+        "buffer_unordered",
+        "buffered",
+        "for_each_concurrent",
+        "FuturesUnordered",
+    ];
+    let mut stack = vec![tokens.clone().into_iter()];
+    while let Some(it) = stack.last_mut() {
+        match it.next() {
+            None => {
+                stack.pop();
+            }
+            Some(TokenTree::Group(g)) => {
+                if g.delimiter() == Delimiter::Brace {
+                    return true; // a block or closure body
+                }
+                stack.push(g.stream().into_iter());
+            }
+            Some(TokenTree::Punct(p)) if p.as_char() == '|' => return true,
+            Some(TokenTree::Ident(i)) => {
+                let s = i.to_string();
+                if NAMES.contains(&s.as_str()) {
+                    return true;
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    false
 }
 
 /// Parse a macro in item position: a list of items, or (`cfg_if!`-style) items inside braces.
@@ -341,6 +412,26 @@ mod tests {
             MacroBody::Items(items) => assert_eq!(items.len(), 3),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn flat_bodies_are_not_parsed() {
+        assert!(matches!(
+            parse_expr_macro(&mac("println!(\"{} {}\", a, b.c)")),
+            MacroBody::Opaque
+        ));
+        assert!(matches!(
+            parse_expr_macro(&mac("assert_eq!(f(x), 1)")),
+            MacroBody::Opaque
+        ));
+        assert!(matches!(
+            parse_expr_macro(&mac("assert_eq!(std::fs::read(p), 1)")),
+            MacroBody::Exprs(_)
+        ));
+        assert!(matches!(
+            parse_expr_macro(&mac("assert!(x.await)")),
+            MacroBody::Exprs(_)
+        ));
     }
 
     #[test]

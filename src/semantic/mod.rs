@@ -157,115 +157,92 @@ pub struct MutableBindings {
 
 impl MutableBindings {
     pub fn of_fn(sig: &syn::Signature, body: &syn::Block) -> MutableBindings {
+        use std::collections::{HashMap, HashSet};
         use syn::visit::Visit;
-        struct V<'a>(
-            &'a mut std::collections::HashSet<String>,
-            &'a mut std::collections::HashSet<String>,
-        );
-        impl<'ast> Visit<'ast> for V<'_> {
+        /// One pass over the body collecting every per-fn fact.
+        #[derive(Default)]
+        struct Scan {
+            names: HashSet<String>,
+            locals: HashSet<String>,
+            handle_vecs: HashSet<String>,
+            sets: HashMap<String, &'static str>,
+            data: HashSet<String>,
+        }
+        impl<'ast> Visit<'ast> for Scan {
             fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
                 if p.mutability.is_some() {
-                    self.0.insert(p.ident.to_string());
+                    self.names.insert(p.ident.to_string());
                 }
-                self.1.insert(p.ident.to_string());
+                self.locals.insert(p.ident.to_string());
                 syn::visit::visit_pat_ident(self, p);
             }
-            fn visit_local(&mut self, l: &'ast syn::Local) {
-                // `let tx = &mut conn;` / `let tx = pool.begin().await?` (a transaction)
-                if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
-                    if matches!(&*init.expr, syn::Expr::Reference(r) if r.mutability.is_some()) {
-                        self.0.insert(p.ident.to_string());
-                    }
-                }
-                syn::visit::visit_local(self, l);
-            }
-            fn visit_item(&mut self, _: &'ast syn::Item) {}
-        }
-        struct Handles(
-            std::collections::HashSet<String>,
-            std::collections::HashMap<String, &'static str>,
-        );
-        impl<'ast> Visit<'ast> for Handles {
             fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
                 if m.method == "push" && m.args.first().is_some_and(is_spawn_like) {
                     if let Some(root) = dataflow::root_ident(&m.receiver) {
-                        self.0.insert(root);
+                        self.handle_vecs.insert(root);
                     }
                 }
                 syn::visit::visit_expr_method_call(self, m);
             }
             fn visit_local(&mut self, l: &'ast syn::Local) {
-                let (name, ty) = match &l.pat {
-                    syn::Pat::Ident(p) => (p.ident.to_string(), None),
-                    syn::Pat::Type(t) => match &*t.pat {
-                        syn::Pat::Ident(p) => (p.ident.to_string(), Some(type_name(&t.ty))),
-                        _ => return syn::visit::visit_local(self, l),
-                    },
-                    _ => return syn::visit::visit_local(self, l),
-                };
                 if let Some(init) = &l.init {
-                    if maps_to_spawn(&init.expr) {
-                        self.0.insert(name.clone());
+                    // Data taint: computed from a parameter, another tainted name, or an await.
+                    let (used, awaits) = reads_and_awaits(&init.expr);
+                    if awaits || used.iter().any(|u| self.data.contains(u)) {
+                        self.data.extend(dataflow::pat_idents(&l.pat));
                     }
-                    let ctor = match dataflow::peel(&init.expr) {
-                        syn::Expr::Call(c) => match &*c.func {
-                            syn::Expr::Path(p) if p.path.segments.len() >= 2 => {
-                                let segs = imports::segments(&p.path);
-                                Some(segs[segs.len() - 2].clone())
+                    let (name, ty) = match &l.pat {
+                        syn::Pat::Ident(p) => (Some(p.ident.to_string()), None),
+                        syn::Pat::Type(t) => match &*t.pat {
+                            syn::Pat::Ident(p) => {
+                                (Some(p.ident.to_string()), Some(type_name(&t.ty)))
                             }
-                            _ => None,
+                            _ => (None, None),
                         },
-                        _ => None,
+                        _ => (None, None),
                     };
-                    for k in [ty.clone(), ctor] {
-                        let kind = match k.as_deref() {
-                            Some("FuturesUnordered") => "FuturesUnordered",
-                            Some("FuturesOrdered") => "FuturesOrdered",
-                            Some("JoinSet") => "JoinSet",
-                            _ => continue,
+                    if let Some(name) = name {
+                        // `let tx = &mut conn;`: a mutable handle.
+                        if matches!(&*init.expr, syn::Expr::Reference(r) if r.mutability.is_some())
+                        {
+                            self.names.insert(name.clone());
+                        }
+                        if maps_to_spawn(&init.expr) {
+                            self.handle_vecs.insert(name.clone());
+                        }
+                        let ctor = match dataflow::peel(&init.expr) {
+                            syn::Expr::Call(c) => match &*c.func {
+                                syn::Expr::Path(p) if p.path.segments.len() >= 2 => {
+                                    let n = p.path.segments.len();
+                                    Some(p.path.segments[n - 2].ident.to_string())
+                                }
+                                _ => None,
+                            },
+                            _ => None,
                         };
-                        self.1.insert(name.clone(), kind);
-                    }
-                }
-                syn::visit::visit_local(self, l);
-            }
-            fn visit_item(&mut self, _: &'ast syn::Item) {}
-        }
-        let mut handles = Handles(Default::default(), Default::default());
-        handles.visit_block(body);
-        struct Data(std::collections::HashSet<String>);
-        impl<'ast> Visit<'ast> for Data {
-            fn visit_local(&mut self, l: &'ast syn::Local) {
-                if let Some(init) = &l.init {
-                    let used = dataflow::names_used_in_expr(&init.expr);
-                    if used.iter().any(|u| self.0.contains(u)) || contains_await(&init.expr) {
-                        self.0.extend(dataflow::pat_idents(&l.pat));
+                        for k in [ty, ctor] {
+                            let kind = match k.as_deref() {
+                                Some("FuturesUnordered") => "FuturesUnordered",
+                                Some("FuturesOrdered") => "FuturesOrdered",
+                                Some("JoinSet") => "JoinSet",
+                                _ => continue,
+                            };
+                            self.sets.insert(name.clone(), kind);
+                        }
                     }
                 }
                 syn::visit::visit_local(self, l);
             }
             fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
                 let used = dataflow::names_used_in_expr(&f.expr);
-                if used.iter().any(|u| self.0.contains(u)) {
-                    self.0.extend(dataflow::pat_idents(&f.pat));
+                if used.iter().any(|u| self.data.contains(u)) {
+                    self.data.extend(dataflow::pat_idents(&f.pat));
                 }
                 syn::visit::visit_expr_for_loop(self, f);
             }
             fn visit_item(&mut self, _: &'ast syn::Item) {}
         }
-        let mut data = Data(
-            sig.inputs
-                .iter()
-                .filter_map(|i| match i {
-                    syn::FnArg::Typed(t) => Some(dataflow::pat_idents(&t.pat)),
-                    syn::FnArg::Receiver(_) => None,
-                })
-                .flatten()
-                .collect(),
-        );
-        data.visit_block(body);
-        let mut names = std::collections::HashSet::new();
-        let mut locals = std::collections::HashSet::new();
+        let mut scan = Scan::default();
         let mut self_mut = false;
         for input in &sig.inputs {
             match input {
@@ -274,28 +251,37 @@ impl MutableBindings {
                         || matches!(&*r.ty, syn::Type::Reference(t) if t.mutability.is_some());
                 }
                 syn::FnArg::Typed(t) => {
-                    V(&mut names, &mut locals).visit_pat(&t.pat);
+                    let names = dataflow::pat_idents(&t.pat);
+                    scan.visit_pat(&t.pat);
                     if matches!(&*t.ty, syn::Type::Reference(r) if r.mutability.is_some()) {
-                        names.extend(dataflow::pat_idents(&t.pat));
+                        scan.names.extend(names.iter().cloned());
                     }
+                    scan.data.extend(names);
                 }
             }
         }
-        V(&mut names, &mut locals).visit_block(body);
+        scan.visit_block(body);
         let error_type = match &sig.output {
             syn::ReturnType::Type(_, ty) => result_error_type(ty),
             syn::ReturnType::Default => None,
         };
         MutableBindings {
-            names,
+            names: scan.names,
             self_mut,
             error_type,
-            locals,
-            handle_vecs: handles.0,
-            sets: handles.1,
-            data: data.0,
+            locals: scan.locals,
+            handle_vecs: scan.handle_vecs,
+            sets: scan.sets,
+            data: scan.data,
         }
     }
+}
+
+/// The single-segment names an expression reads, and whether it awaits (outside closures and
+/// async blocks), in one walk.
+fn reads_and_awaits(e: &syn::Expr) -> (std::collections::HashSet<String>, bool) {
+    let used = dataflow::names_used_in_expr(e);
+    (used, contains_await(e))
 }
 
 fn contains_await(e: &syn::Expr) -> bool {
