@@ -30,16 +30,82 @@ impl Rng {
 }
 
 const TOKENS: &[&str] = &[
-    "async", "fn", "await", ".await", "loop", "for", "in", "while", "let", "mut", "match", "if",
-    "else", "{", "}", "(", ")", "[", "]", "<", ">", "::", ";", ",", ".", "|", "||", "&", "*", "!",
-    "?", "=>", "->", "=", "'a", "'x'", "\"s\"", "r#\"raw\"#", "b'x'", "/*", "*/", "//", "\n",
-    "tokio::spawn", "std::thread::sleep", "join_all", "unbounded_channel", "lock()", "select!",
-    "join!", "macro_rules!", "#[", "#![", "impl", "trait", "mod", "use", "self", "super", "crate",
-    "// async-lint: allow(all)", "move", "return", "break", "x", "y", "0", "1.0", "..", "..=",
+    "async",
+    "fn",
+    "await",
+    ".await",
+    "loop",
+    "for",
+    "in",
+    "while",
+    "let",
+    "mut",
+    "match",
+    "if",
+    "else",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "<",
+    ">",
+    "::",
+    ";",
+    ",",
+    ".",
+    "|",
+    "||",
+    "&",
+    "*",
+    "!",
+    "?",
+    "=>",
+    "->",
+    "=",
+    "'a",
+    "'x'",
+    "\"s\"",
+    "r#\"raw\"#",
+    "b'x'",
+    "/*",
+    "*/",
+    "//",
+    "\n",
+    "tokio::spawn",
+    "std::thread::sleep",
+    "join_all",
+    "unbounded_channel",
+    "lock()",
+    "select!",
+    "join!",
+    "macro_rules!",
+    "#[",
+    "#![",
+    "impl",
+    "trait",
+    "mod",
+    "use",
+    "self",
+    "super",
+    "crate",
+    "// async-lint: allow(all)",
+    "move",
+    "return",
+    "break",
+    "x",
+    "y",
+    "0",
+    "1.0",
+    "..",
+    "..=",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -101,7 +167,10 @@ fn main() {
     let secs: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(60);
     let mut paths = Vec::new();
     rust_files(
-        Path::new(args.get(1).map_or(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"), |s| s)),
+        Path::new(
+            args.get(1)
+                .map_or(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"), |s| s),
+        ),
         &mut paths,
     );
     let seeds: Vec<String> = paths
@@ -144,7 +213,10 @@ fn main() {
                     eprintln!("PANIC on input saved to {path}");
                 }
                 if last_report.elapsed() > Duration::from_secs(30) {
-                    eprintln!("{runs} inputs, {panics} panics, {:.0} s", start.elapsed().as_secs_f64());
+                    eprintln!(
+                        "{runs} inputs, {panics} panics, {:.0} s",
+                        start.elapsed().as_secs_f64()
+                    );
                     last_report = Instant::now();
                 }
             }

@@ -456,3 +456,43 @@ fn suppression_reasons_reach_sarif() {
         "mirrors the async trait of v2"
     );
 }
+
+/// The recipes in the README, run as written.
+#[test]
+fn readme_recipes_rust_analyzer_and_github_actions() {
+    let p = project(None);
+    // rust-analyzer's `check.overrideCommand`: ["cargo", "async-lint", "--message-format=json"]
+    let r = run_in(p.path(), &["async-lint", "--message-format=json"]);
+    assert_eq!(r.code, 0);
+    for line in r.stdout.lines() {
+        let m: cargo_metadata::Message = serde_json::from_str(line).expect("a cargo message");
+        if let cargo_metadata::Message::CompilerMessage(cm) = m {
+            assert!(cm.message.spans.iter().any(|s| s.is_primary));
+        }
+    }
+    // The GitHub Actions step.
+    let r = run_in(
+        p.path(),
+        &[
+            "-D",
+            "warnings",
+            "--message-format",
+            "github",
+            "--message-format",
+            "sarif=async-lint.sarif",
+            "--message-format",
+            "human=async-lint.txt",
+        ],
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.starts_with("::error file="), "{}", r.stdout);
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.path().join("async-lint.sarif")).unwrap())
+            .unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 2);
+    let human = std::fs::read_to_string(p.path().join("async-lint.txt")).unwrap();
+    assert!(
+        human.contains("error[async_lint::async_without_await]"),
+        "{human}"
+    );
+}
