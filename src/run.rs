@@ -837,3 +837,50 @@ pub fn count_by_rule(diags: &[Diagnostic]) -> HashMap<&'static str, usize> {
     }
     m
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file listed by discovery that is gone (or unreadable) by the time it is read.
+    #[test]
+    fn a_file_that_vanished_after_discovery_is_a_parse_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gone.rs");
+        std::fs::write(&path, "fn f() {}").unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let job = Job {
+            package: 0,
+            target: 0,
+            path,
+            module_path: Vec::new(),
+            owns_dir: true,
+            is_test: false,
+            cfg_gated: false,
+        };
+        let done = process(job, &CrateInfo::default(), &Config::default(), "gone.rs");
+        let findings = &done.analysis.findings;
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].diag.rule, "parse_error");
+        assert!(
+            findings[0]
+                .diag
+                .message
+                .contains("could not read this file"),
+            "{}",
+            findings[0].diag.message
+        );
+        // A directory where a file was expected reads as an error too.
+        let job = Job {
+            package: 0,
+            target: 0,
+            path: dir.path().to_path_buf(),
+            module_path: Vec::new(),
+            owns_dir: true,
+            is_test: false,
+            cfg_gated: false,
+        };
+        let done = process(job, &CrateInfo::default(), &Config::default(), "dir");
+        assert_eq!(done.analysis.findings[0].diag.rule, "parse_error");
+    }
+}
