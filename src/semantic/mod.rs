@@ -505,7 +505,8 @@ pub fn is_test_attr(attr: &syn::Attribute) -> bool {
     )
 }
 
-/// `#[cfg(test)]` or `#[cfg(all(test, ...))]` (but not `#[cfg(not(test))]`).
+/// `#[cfg(test)]` or `#[cfg(all(test, ...))]` (but not `#[cfg(not(test))]`, and not
+/// `#[cfg(feature = "test")]`: only the bare `test` predicate counts).
 pub fn is_cfg_test(attr: &syn::Attribute) -> bool {
     if !attr.path().is_ident("cfg") {
         return false;
@@ -513,11 +514,25 @@ pub fn is_cfg_test(attr: &syn::Attribute) -> bool {
     let Ok(list) = attr.meta.require_list() else {
         return false;
     };
-    let text = list.tokens.to_string();
-    let has_test = text
-        .split(|c: char| !c.is_alphanumeric() && c != '_')
-        .any(|w| w == "test");
-    has_test && !text.contains("not")
+    let mut idents = std::collections::HashSet::new();
+    let mut stack = vec![list.tokens.clone().into_iter().peekable()];
+    while let Some(it) = stack.last_mut() {
+        match it.next() {
+            None => {
+                stack.pop();
+            }
+            Some(proc_macro2::TokenTree::Group(g)) => stack.push(g.stream().into_iter().peekable()),
+            Some(proc_macro2::TokenTree::Ident(i)) => {
+                // `feature = "test"`: an ident followed by `=` is a key, not a predicate.
+                let is_key = matches!(it.peek(), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '=');
+                if !is_key {
+                    idents.insert(i.to_string());
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    idents.contains("test") && !idents.contains("not")
 }
 
 /// A short name for a type, for messages and crate-wide keys (`Client` for `crate::net::Client<T>`).
@@ -533,5 +548,20 @@ pub fn type_name(ty: &syn::Type) -> String {
         syn::Type::Paren(p) => type_name(&p.elem),
         syn::Type::Group(g) => type_name(&g.elem),
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod cfg_tests {
+    use super::is_cfg_test;
+
+    #[test]
+    fn only_the_bare_test_predicate() {
+        let yes: syn::Attribute = syn::parse_quote!(#[cfg(test)]);
+        let all: syn::Attribute = syn::parse_quote!(#[cfg(all(test, unix))]);
+        let feature: syn::Attribute = syn::parse_quote!(#[cfg(feature = "test")]);
+        let not: syn::Attribute = syn::parse_quote!(#[cfg(not(test))]);
+        assert!(is_cfg_test(&yes) && is_cfg_test(&all));
+        assert!(!is_cfg_test(&feature) && !is_cfg_test(&not));
     }
 }
