@@ -115,16 +115,7 @@ pub fn parse_error(text: &str, failure: &ParseFailure) -> Diagnostic {
         .chars()
         .next()
         .map_or(start, |c| start + c.len_utf8());
-    let (line_end, column_end) = lines.position(text, end);
-    let (line_start, column_start) = lines.position(text, start);
-    let span = Span {
-        line_start,
-        column_start,
-        line_end,
-        column_end,
-        byte_start: start,
-        byte_end: end,
-    };
+    let span = lines.span(text, start, end);
     Diagnostic::new(
         rules::PARSE_ERROR.id,
         span,

@@ -349,20 +349,26 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -
         .filter(|(d, c)| *d <= (c.len() / 3).max(2))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c);
-    // An abbreviation (`prio` for `priority`).
+    // An abbreviation (`prio` for `priority`), or a name that contains or is contained in a
+    // candidate (`timeout` for `missing_timeout`): the one closest in length.
     close.or_else(|| {
         (name.len() >= 3)
             .then(|| {
                 candidates
                     .iter()
                     .copied()
-                    .find(|c| c.starts_with(name.as_str()))
+                    .filter(|c| {
+                        c.starts_with(name.as_str())
+                            || (name.len() >= 4 && (c.contains(name.as_str()) || name.contains(*c)))
+                    })
+                    .min_by_key(|c| c.len().abs_diff(name.len()))
             })
             .flatten()
     })
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance over chars.
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -451,6 +457,14 @@ mod tests {
         .unwrap();
         assert!(set.excluded(std::path::Path::new("/w/src/generated/x.rs")));
         assert!(!set.excluded(std::path::Path::new("/w/src/x.rs")));
+    }
+
+    #[test]
+    fn edit_distance_basics() {
+        assert_eq!(edit_distance("", ""), 0);
+        assert_eq!(edit_distance("abc", ""), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("awiat", "await"), 2);
     }
 
     #[test]

@@ -73,6 +73,20 @@ impl LineIndex {
         (line as u32 + 1, col as u32 + 1)
     }
 
+    /// The [`Span`](crate::diagnostic::Span) of the byte range `start..end` of `text`.
+    pub fn span(&self, text: &str, start: usize, end: usize) -> crate::diagnostic::Span {
+        let (line_start, column_start) = self.position(text, start);
+        let (line_end, column_end) = self.position(text, end);
+        crate::diagnostic::Span {
+            line_start,
+            column_start,
+            line_end,
+            column_end,
+            byte_start: start,
+            byte_end: end,
+        }
+    }
+
     /// The text of a 1-based line, without its newline.
     pub fn line_text<'t>(&self, text: &'t str, line: u32) -> &'t str {
         let l = line.max(1) as usize;

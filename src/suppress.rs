@@ -487,16 +487,7 @@ fn parse_body(body: &str) -> Parsed {
 }
 
 fn span_of(text: &str, index: &LineIndex, start: usize, end: usize) -> Span {
-    let (line_start, column_start) = index.position(text, start);
-    let (line_end, column_end) = index.position(text, end);
-    Span {
-        line_start,
-        column_start,
-        line_end,
-        column_end,
-        byte_start: start,
-        byte_end: end,
-    }
+    index.span(text, start, end)
 }
 
 /// Byte range to delete to remove the comment `c`.
@@ -718,42 +709,9 @@ pub fn suppressions_of(text: &str) -> (Vec<Suppression>, Vec<(Span, String)>) {
 // Applying
 // ---------------------------------------------------------------------------------------------
 
-/// Levenshtein distance over chars.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
-/// The id closest to `name`, if close enough to be a likely typo.
+/// The id closest to `name`, if close enough to be a likely typo (shared with the config).
 fn did_you_mean(name: &str, all_ids: &[&'static str]) -> Option<&'static str> {
-    let name = name.to_ascii_lowercase();
-    let limit = (name.chars().count() / 3).max(2);
-    let best = all_ids
-        .iter()
-        .map(|id| (edit_distance(&name, id), *id))
-        .filter(|(d, _)| *d <= limit)
-        .min();
-    if let Some((_, id)) = best {
-        return Some(id);
-    }
-    if name.len() >= 4 {
-        return all_ids
-            .iter()
-            .copied()
-            .filter(|id| id.contains(name.as_str()) || name.contains(id))
-            .min_by_key(|id| id.len().abs_diff(name.len()));
-    }
-    None
+    crate::config::did_you_mean(&name.to_ascii_lowercase(), all_ids.iter().copied())
 }
 
 fn directive_text(d: &Directive) -> String {
@@ -1907,16 +1865,6 @@ fn f() {} // async-lint: allow(detached_spawn)
         let kept: Vec<u32> = a.kept.iter().map(|d| d.span.line_start).collect();
         assert_eq!(kept, vec![9, 3]);
         assert_eq!(a.suppressed[1].label, "second");
-    }
-
-    #[test]
-    fn edit_distance_basics() {
-        assert_eq!(edit_distance("", ""), 0);
-        assert_eq!(edit_distance("abc", ""), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("awiat", "await"), 2);
-        assert_eq!(did_you_mean("xyz", IDS), None);
-        assert_eq!(did_you_mean("AWAIT_IN_LOOP", IDS), Some("await_in_loop"));
     }
 
     // ---- robustness --------------------------------------------------------------------------

@@ -233,17 +233,7 @@ pub(crate) mod test_support {
     }
 
     pub fn span_bytes(text: &str, start: usize, end: usize) -> Span {
-        let idx = LineIndex::new(text);
-        let (line_start, column_start) = idx.position(text, start);
-        let (line_end, column_end) = idx.position(text, end);
-        Span {
-            line_start,
-            column_start,
-            line_end,
-            column_end,
-            byte_start: start,
-            byte_end: end,
-        }
+        LineIndex::new(text).span(text, start, end)
     }
 
     /// await_in_loop on SYNC_RS with everything a diagnostic can carry.

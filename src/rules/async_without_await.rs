@@ -264,12 +264,7 @@ fn needs_runtime_context(body: &syn::Block) -> bool {
     impl<'ast> Visit<'ast> for Finder {
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             if let syn::Expr::Path(p) = &*c.func {
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs = crate::semantic::imports::segments(&p.path);
                 let last = segs.last().map(String::as_str).unwrap_or("");
                 let qualified = segs.len() > 1;
                 if matches!(

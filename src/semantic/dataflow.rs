@@ -183,12 +183,7 @@ pub fn iter_is_small_literal(iter: &syn::Expr) -> bool {
         // `Kind::iter()` / `Kind::all()` (strum and friends): every variant of an enum.
         syn::Expr::Call(c) if c.args.is_empty() => match &*c.func {
             syn::Expr::Path(p) => {
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs = super::imports::segments(&p.path);
                 segs.len() >= 2
                     && segs[segs.len() - 2].starts_with(|c: char| c.is_ascii_uppercase())
                     && matches!(
