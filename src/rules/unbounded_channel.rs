@@ -538,9 +538,6 @@ fn judge(tx: &str, rx: Option<&str>, rest: &[syn::Stmt], opts: &Options) -> Verd
     }
     // A paced producer: every send sits in a loop that also sleeps or ticks (a QPS-driven
     // load generator, a heartbeat). Its rate is chosen, so the buffer cannot run away.
-    if all_sends_paced(&senders, rest) {
-        return Verdict::Quiet;
-    }
     let mut uses = Uses::new(&[tx]);
     rest.iter().for_each(|s| uses.visit_stmt(s));
     if senders.len() == 1 && uses.mentions == 1 {
@@ -548,7 +545,168 @@ fn judge(tx: &str, rx: Option<&str>, rest: &[syn::Stmt], opts: &Options) -> Verd
             return Verdict::Single(send);
         }
     }
+    if all_sends_paced(&senders, rest) || finite_producer(&senders, rest) {
+        return Verdict::Quiet;
+    }
     Verdict::Report
+}
+
+/// Does a loop body pace itself (`sleep`, `sleep_until`, `tick`, a rate limiter)?
+fn paces(body: &syn::Block) -> bool {
+    struct P(bool);
+    impl<'ast> Visit<'ast> for P {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let Some(n) = crate::semantic::dataflow::call_name(c) {
+                if matches!(n.as_str(), "sleep" | "sleep_until" | "delay_for") {
+                    self.0 = true;
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if matches!(
+                m.method.to_string().as_str(),
+                "tick" | "until_ready" | "until_n_ready" | "throttle"
+            ) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut p = P(false);
+    p.visit_block(body);
+    p.0
+}
+
+/// A finite producer: every send is in straight-line code or in `for` loops (over a range or a
+/// collection), never in a `loop`/`while` that runs as long as its input does, and the sender is
+/// not handed to code we cannot see. The buffer then holds at most as many messages as the
+/// producer's input, like a `Vec` would.
+fn finite_producer(senders: &HashSet<String>, rest: &[syn::Stmt]) -> bool {
+    struct V<'s> {
+        senders: &'s HashSet<String>,
+        /// Open `loop`/`while` loops around the current point.
+        open_ended: usize,
+        sends: usize,
+        unbounded: bool,
+    }
+    impl V<'_> {
+        fn ours(&self, e: &syn::Expr) -> bool {
+            matches!(e, syn::Expr::Path(p)
+                if p.path.get_ident().is_some_and(|i| self.senders.contains(&i.to_string())))
+        }
+    }
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if self.ours(&m.receiver) {
+                match m.method.to_string().as_str() {
+                    "send" | "unbounded_send" | "try_send" => {
+                        self.sends += 1;
+                        if self.open_ended > 0 {
+                            self.unbounded = true;
+                        }
+                    }
+                    // Clones are senders too (tracked by name); closing is fine.
+                    "clone" | "close" | "close_channel" | "is_closed" => {}
+                    _ => self.unbounded = true,
+                }
+                m.args.iter().for_each(|a| self.visit_expr(a));
+                return;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if crate::semantic::dataflow::call_name(c).as_deref() == Some("drop")
+                && c.args.len() == 1
+                && self.ours(&c.args[0])
+            {
+                return;
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            // Passed, stored, returned or moved to another name: producers we cannot see.
+            if p.path
+                .get_ident()
+                .is_some_and(|i| self.senders.contains(&i.to_string()))
+            {
+                self.unbounded = true;
+            }
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            let mut found = Vec::new();
+            let names: Vec<String> = self.senders.iter().cloned().collect();
+            macro_mentions(&m.tokens, &names, &mut found);
+            if !found.is_empty() {
+                self.unbounded = true;
+            }
+        }
+        // An open-ended loop that paces itself sends at a chosen rate: as good as finite.
+        fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+            let open = usize::from(!paces(&l.body));
+            self.open_ended += open;
+            syn::visit::visit_expr_while(self, l);
+            self.open_ended -= open;
+        }
+        fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+            let open = usize::from(!paces(&l.body));
+            self.open_ended += open;
+            syn::visit::visit_expr_loop(self, l);
+            self.open_ended -= open;
+        }
+        fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+            // `for x in rx` / `for x in stream.iter()` over a receiver or an endless iterator is
+            // as open-ended as a `while`; over a range or a collection it is finite.
+            let open = !matches!(
+                crate::semantic::dataflow::peel(&l.expr),
+                syn::Expr::Range(_)
+                    | syn::Expr::Path(_)
+                    | syn::Expr::Array(_)
+                    | syn::Expr::Reference(_)
+            ) && !is_collection_iter(&l.expr);
+            self.open_ended += usize::from(open);
+            syn::visit::visit_expr_for_loop(self, l);
+            self.open_ended -= usize::from(open);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    /// `items.iter()`, `items.into_iter().enumerate()`, `(0..n).map(..)`: a finite source.
+    fn is_collection_iter(e: &syn::Expr) -> bool {
+        let mut e = crate::semantic::dataflow::peel(e);
+        let mut saw_iter = false;
+        while let syn::Expr::MethodCall(m) = e {
+            let name = m.method.to_string();
+            if matches!(
+                name.as_str(),
+                "iter" | "into_iter" | "iter_mut" | "drain" | "chunks" | "keys" | "values"
+            ) {
+                saw_iter = true;
+            } else if !matches!(
+                name.as_str(),
+                "enumerate"
+                    | "map"
+                    | "filter"
+                    | "zip"
+                    | "rev"
+                    | "take"
+                    | "skip"
+                    | "cloned"
+                    | "copied"
+            ) {
+                return false;
+            }
+            e = crate::semantic::dataflow::peel(&m.receiver);
+        }
+        saw_iter || matches!(e, syn::Expr::Range(_) | syn::Expr::Paren(_))
+    }
+    let mut v = V {
+        senders,
+        open_ended: 0,
+        sends: 0,
+        unbounded: false,
+    };
+    rest.iter().for_each(|s| v.visit_stmt(s));
+    v.sends > 0 && !v.unbounded
 }
 
 /// Is there at least one send on the senders, and is each inside a loop that also paces itself
@@ -563,31 +721,6 @@ fn all_sends_paced(senders: &HashSet<String>, rest: &[syn::Stmt]) -> bool {
     fn pos(s: proc_macro2::Span) -> (Pos, Pos) {
         let (a, b) = (s.start(), s.end());
         ((a.line, a.column), (b.line, b.column))
-    }
-    fn paces(body: &syn::Block) -> bool {
-        struct P(bool);
-        impl<'ast> Visit<'ast> for P {
-            fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-                if let Some(n) = crate::semantic::dataflow::call_name(c) {
-                    if matches!(n.as_str(), "sleep" | "sleep_until" | "delay_for") {
-                        self.0 = true;
-                    }
-                }
-                syn::visit::visit_expr_call(self, c);
-            }
-            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-                if matches!(
-                    m.method.to_string().as_str(),
-                    "tick" | "until_ready" | "until_n_ready" | "throttle"
-                ) {
-                    self.0 = true;
-                }
-                syn::visit::visit_expr_method_call(self, m);
-            }
-        }
-        let mut p = P(false);
-        p.visit_block(body);
-        p.0
     }
     impl<'ast> Visit<'ast> for V<'_> {
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
