@@ -5,7 +5,8 @@
 //! Markers: `//~ rule` (this line), `//~^ rule` (the line above; one `^` per line), several
 //! rules separated by commas. Header directives in the first lines of a file:
 //! `//@ edition: 2024`, `//@ test-target` (file of a test target), `//@ bin` (package without
-//! a library), `//@ module: a::b` (module path of the file).
+//! a library), `//@ module: a::b` (module path of the file), `//@ deps: redis, reqwest` (more
+//! dependencies than tokio and futures), `//@ option: rule.key = <toml value>` (a rule option).
 //!
 //! Only the fixture's own rule and the rules named in its markers are compared.
 //! A `<case>.stderr` next to a file holds the blessed human rendering; `BLESS=1 cargo test`
@@ -33,6 +34,10 @@ struct Header {
     test_target: bool,
     bin: bool,
     module: Vec<String>,
+    /// `//@ deps: redis, reqwest`: more dependencies of the fixture's package.
+    deps: Vec<String>,
+    /// `//@ option: missing_timeout.timeout-wrappers = ["crate::net::deadline"]`.
+    options: Vec<(String, String, toml::Value)>,
 }
 
 fn header(text: &str) -> Header {
@@ -50,6 +55,14 @@ fn header(text: &str) -> Header {
             h.bin = true;
         } else if let Some(m) = d.strip_prefix("module:") {
             h.module = m.trim().split("::").map(str::to_string).collect();
+        } else if let Some(deps) = d.strip_prefix("deps:") {
+            h.deps = deps.split(',').map(|s| s.trim().to_string()).collect();
+        } else if let Some(opt) = d.strip_prefix("option:") {
+            let (key, value) = opt.split_once('=').expect("`//@ option: rule.key = value`");
+            let (rule, key) = key.trim().split_once('.').expect("`rule.key`");
+            let value: toml::Table = toml::from_str(&format!("v = {}", value.trim())).unwrap();
+            h.options
+                .push((rule.to_string(), key.to_string(), value["v"].clone()));
         }
     }
     h
@@ -120,7 +133,11 @@ fn analyze(files: &[(String, String)]) -> Vec<Diagnostic> {
     let krate = CrateInfo {
         name: "fixture".into(),
         edition: headers.iter().find_map(|h| h.edition).unwrap_or_default(),
-        dependencies: vec!["tokio".into(), "futures".into()],
+        dependencies: ["tokio", "futures"]
+            .iter()
+            .map(|d| d.to_string())
+            .chain(headers.iter().flat_map(|h| h.deps.iter().cloned()))
+            .collect(),
         has_lib: !headers.iter().any(|h| h.bin),
     };
     let inputs: Vec<FileInput> = files
@@ -135,7 +152,21 @@ fn analyze(files: &[(String, String)]) -> Vec<Diagnostic> {
         .collect();
     // Analysis recurses with the depth of the code; fixtures are shallow, but run on a thread
     // with the same stack the tool uses.
-    let config = Config::default();
+    let mut config = Config::default();
+    let mut tables: std::collections::BTreeMap<String, toml::Table> = Default::default();
+    for h in &headers {
+        for (rule, key, value) in &h.options {
+            tables
+                .entry(rule.clone())
+                .or_default()
+                .insert(key.clone(), value.clone());
+        }
+    }
+    for (rule, table) in tables {
+        config
+            .set_options(&rule, table)
+            .unwrap_or_else(|e| panic!("fixture option: {e}"));
+    }
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .stack_size(async_lint::parse::STACK_SIZE)
