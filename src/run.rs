@@ -354,7 +354,16 @@ fn layers_for(
         };
         return Ok(vec![cfg]);
     }
-    crate::config_file::discover(workspace_root, package_dir, &read_text).map_err(|e| e.to_string())
+    let mut layers = crate::config_file::discover(workspace_root, package_dir, &read_text)
+        .map_err(|e| e.to_string())?;
+    // Shown in notes and --show-config: relative to the current directory when under it.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    for layer in &mut layers {
+        if let Ok(rel) = layer.origin.strip_prefix(&cwd) {
+            layer.origin = rel.to_path_buf();
+        }
+    }
+    Ok(layers)
 }
 
 fn show_config(title: &str, set: &ConfigSet) -> String {
