@@ -389,6 +389,7 @@ impl Walker<'_> {
             kind: kind.clone(),
             self_ty,
             cfg_gated: self.cfg_depth > 0 || has_cfg(attrs),
+            is_test: attrs.iter().any(semantic::is_test_attr),
             awaits,
         };
         for rule in &self.rules {

@@ -100,7 +100,7 @@ impl Rule for AwaitInLoop {
             return;
         }
         // Tests await one step after another on purpose: deterministic order, simple failures.
-        if cx.in_test_code() && !cx.config.options::<Options>(META.id).check_tests {
+        if cx.skips_test_code(cx.config.options::<Options>(META.id).check_tests) {
             return;
         }
         match e {

@@ -4,7 +4,7 @@ use super::{FnNode, OptionDoc, Rule, RuleMeta, Sink};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Level, Span, Suggestion};
 use crate::semantic::dataflow::{method_chain, pat_idents, peel};
 use crate::semantic::macros::{self, MacroBody};
-use crate::semantic::{is_test_attr, Cx, Resolution, Resolver, Runtime, Scope, Tri};
+use crate::semantic::{Cx, Resolution, Resolver, Runtime, Scope, Tri};
 use serde::Deserialize;
 use std::collections::HashSet;
 use syn::visit::{self, Visit};
@@ -312,7 +312,7 @@ impl Rule for BlockingInAsync {
 
     fn check_fn(&self, cx: &Cx, f: &FnNode, out: &mut Sink) {
         let opts = cx.config.options::<Options>(META.id);
-        if (cx.in_test_code() || f.attrs.iter().any(is_test_attr)) && !opts.check_tests {
+        if (f.is_test && !opts.check_tests) || cx.skips_test_code(opts.check_tests) {
             return;
         }
         if cx.file.path.ends_with("build.rs") {

@@ -93,7 +93,7 @@ impl Rule for DetachedSpawn {
     }
 
     fn check_block(&self, cx: &Cx, b: &syn::Block, out: &mut Sink) {
-        if cx.in_test_code() && !cx.config.options::<Options>(META.id).check_tests {
+        if cx.skips_test_code(cx.config.options::<Options>(META.id).check_tests) {
             return;
         }
         // A wrapper that is itself a spawn API (`fn spawn(fut) { tokio::spawn(fut); }` in a

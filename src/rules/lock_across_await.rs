@@ -7,7 +7,7 @@ use crate::semantic::dataflow::{names_used_in_expr, pat_idents, peel};
 use crate::semantic::facts::Condition;
 use crate::semantic::locks::{lock_ctor, lock_decl, LockDecl};
 use crate::semantic::macros::{macro_name, tokens_contain_await};
-use crate::semantic::{is_test_attr, Cx, Edition};
+use crate::semantic::{Cx, Edition};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -124,7 +124,7 @@ impl Rule for LockAcrossAwait {
     }
 
     fn check_fn(&self, cx: &Cx, f: &super::FnNode, out: &mut Sink) {
-        if f.sig.asyncness.is_none() || skip_tests(cx, f.attrs.iter().any(is_test_attr)) {
+        if f.sig.asyncness.is_none() || skip_tests(cx, f.is_test) {
             return;
         }
         let mut locals = HashMap::new();
@@ -154,7 +154,8 @@ impl Rule for LockAcrossAwait {
 }
 
 fn skip_tests(cx: &Cx, is_test_fn: bool) -> bool {
-    (is_test_fn || cx.in_test_code()) && !cx.config.options::<Options>(META.id).check_tests
+    let check_tests = cx.config.options::<Options>(META.id).check_tests;
+    (is_test_fn && !check_tests) || cx.skips_test_code(check_tests)
 }
 
 enum Body<'a> {

@@ -4,7 +4,7 @@ use super::{FnNode, OptionDoc, Rule, RuleMeta, Sink};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Level, Span, Suggestion};
 use crate::semantic::dataflow::{collect_token_idents, method_chain, peel};
 use crate::semantic::macros::{self, MacroBody};
-use crate::semantic::{is_test_attr, Cx, Resolver, Runtime, Scope, Tri};
+use crate::semantic::{Cx, Resolver, Runtime, Scope, Tri};
 use serde::Deserialize;
 use std::collections::HashSet;
 use syn::visit::{self, Visit};
@@ -179,7 +179,7 @@ impl Rule for MissingTimeout {
         if !matches!(e, syn::Expr::Call(_) | syn::Expr::MethodCall(_)) {
             return;
         }
-        if cx.in_test_code() && !cx.config.options::<Options>(META.id).check_tests {
+        if cx.skips_test_code(cx.config.options::<Options>(META.id).check_tests) {
             return;
         }
         match e {
@@ -193,7 +193,7 @@ impl Rule for MissingTimeout {
     /// awaited directly and which sit inside a timeout.
     fn check_fn(&self, cx: &Cx, f: &FnNode, out: &mut Sink) {
         let opts = cx.config.options::<Options>(META.id);
-        if (cx.in_test_code() || f.attrs.iter().any(is_test_attr)) && !opts.check_tests {
+        if (f.is_test && !opts.check_tests) || cx.skips_test_code(opts.check_tests) {
             return;
         }
         // The braces' span: `span_of(body)` would turn the whole body into tokens.

@@ -67,6 +67,8 @@ pub struct FnNode<'a> {
     pub self_ty: Option<String>,
     /// Whether the fn, its impl or an enclosing module has a `#[cfg(..)]`.
     pub cfg_gated: bool,
+    /// `#[test]`, `#[tokio::test]` and friends (the context stack does not hold the fn yet).
+    pub is_test: bool,
     /// Awaits of the body (computed for `async fn`s only).
     pub awaits: Option<crate::semantic::awaits::AwaitSummary>,
 }

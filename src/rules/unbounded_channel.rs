@@ -218,7 +218,7 @@ impl Rule for UnboundedChannel {
 
     fn check_block(&self, cx: &Cx, b: &syn::Block, out: &mut Sink) {
         let opts: Options = cx.config.options(META.id);
-        if cx.in_test_code() && !opts.check_tests {
+        if cx.skips_test_code(opts.check_tests) {
             return;
         }
         for (i, stmt) in b.stmts.iter().enumerate() {

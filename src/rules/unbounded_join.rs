@@ -137,7 +137,7 @@ impl Rule for UnboundedJoin {
             return;
         }
         let opts = cx.config.options::<Options>(META.id);
-        if cx.in_test_code() && !opts.check_tests {
+        if cx.skips_test_code(opts.check_tests) {
             return;
         }
         let n = opts.concurrency.max(1);
@@ -150,7 +150,7 @@ impl Rule for UnboundedJoin {
     }
 
     fn check_block(&self, cx: &Cx, b: &syn::Block, out: &mut Sink) {
-        if cx.in_test_code() && !cx.config.options::<Options>(META.id).check_tests {
+        if cx.skips_test_code(cx.config.options::<Options>(META.id).check_tests) {
             return;
         }
         // `let futs: FuturesUnordered<_> = xs.iter().map(f).collect();`

@@ -483,6 +483,12 @@ impl<'a> Cx<'a> {
         })
     }
 
+    /// Should a rule with a `check-tests` option skip this code? (Test code is skipped unless
+    /// the option is on.)
+    pub fn skips_test_code(&self, check_tests: bool) -> bool {
+        !check_tests && self.in_test_code()
+    }
+
     /// Is this test code: a `#[test]`-like fn, a `#[cfg(test)]` module, or a test target?
     pub fn in_test_code(&self) -> bool {
         self.file.is_test_target
