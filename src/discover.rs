@@ -263,11 +263,7 @@ pub fn path_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 
 /// A short reason for an I/O error ("No such file or directory").
 pub fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
+    crate::fsread::io_reason(e)
 }
 
 /// `path` relative to `base` with `/` separators, or `path` as given when it is elsewhere.
