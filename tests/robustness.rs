@@ -185,17 +185,25 @@ fn module_files_that_are_missing_outside_or_not_files() {
     let (code, out, _) = run(&root, &["--message-format", "short", "-q"]);
     assert_eq!(code, 1, "{out}");
     let lines: Vec<&str> = out.lines().collect();
-    // The good file and the file outside the package are linted.
+    // The good file is linted; the file outside the package is not read.
     assert!(
         lines.iter().any(|l| l.starts_with("src/good.rs:1:14:")),
         "{out}"
     );
+    assert!(!lines.iter().any(|l| l.contains("outside.rs")), "{out}");
     assert!(
-        lines.iter().any(|l| l.contains("outside.rs:1:14:")),
+        lines.iter().any(|l| l.starts_with("src/lib.rs:2:")
+            && l.contains("the file of module `outside` is outside the package; not read")),
         "{out}"
     );
-    // Each broken declaration is a parse_error at the `mod`.
-    for (line, name) in [(4, "missing"), (6, "dir_not_file"), (7, "dangling")] {
+    // A directory where the file should be is not "not found": it is not a regular file.
+    assert!(
+        lines.iter().any(|l| l.starts_with("src/lib.rs:6:")
+            && l.contains("cannot read the file of module `dir_not_file`: it is a directory")),
+        "{out}"
+    );
+    // Each missing file is a parse_error at the `mod`.
+    for (line, name) in [(4, "missing"), (7, "dangling")] {
         assert!(
             lines
                 .iter()
