@@ -478,9 +478,9 @@ pub fn discover(
             text,
             at,
             &format!(
-                "`[{table}.metadata.async-lint]` and `{}` both configure `{}`; keep one",
-                file.origin.display(),
-                p.parent().unwrap_or(Path::new("")).display()
+                "`[{table}.metadata.async-lint]` and `{}` next to this file both configure this \
+                 {table}; keep one",
+                file_name(&file.origin),
             ),
         )
     };
@@ -688,7 +688,7 @@ require-reason = true
         )
         .unwrap_err();
         assert!(
-            e.starts_with("/w/Cargo.toml:4:1: `[package.metadata.async-lint]` and `/w/async-lint.toml` both configure `/w`"),
+            e.starts_with("/w/Cargo.toml:4:1: `[package.metadata.async-lint]` and `async-lint.toml` next to this file both configure this package; keep one"),
             "{e}"
         );
         let ws_table = "[workspace]\n[workspace.metadata.async-lint]\nlints = { all = \"deny\" }\n";
