@@ -755,7 +755,7 @@ pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome
             if excluded && verbose {
                 eprintln!(
                     "async-lint: excluded by configuration: {}",
-                    job.path.display()
+                    render::escape_control(&job.path.display().to_string())
                 );
             }
             !excluded
