@@ -210,7 +210,13 @@ impl Baseline {
                 item: e.item,
                 code: e.code,
             };
-            *entries.entry(key).or_insert(0) += e.count;
+            let n: &mut usize = entries.entry(key).or_insert(0);
+            *n = n.checked_add(e.count).ok_or_else(|| {
+                format!(
+                    "finding #{}: the counts of identical entries overflow",
+                    i + 1
+                )
+            })?;
         }
         Ok(Baseline { entries })
     }
@@ -744,6 +750,11 @@ fn outer() {
             r#"{"version": 1, "findings": [{"rule": "r", "path": "p", "item": "i", "code": "c", "line": 3}]}"#,
         );
         assert!(e.contains("unknown field `line`"), "{e}");
+        let e = err(&format!(
+            r#"{{"version": 1, "findings": [{{"rule": "r", "path": "p", "item": "i", "code": "c", "count": {m}}}, {{"rule": "r", "path": "p", "item": "i", "code": "c", "count": {m}}}]}}"#,
+            m = usize::MAX
+        ));
+        assert!(e.contains("#2") && e.contains("overflow"), "{e}");
     }
 
     #[test]

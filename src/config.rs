@@ -55,6 +55,8 @@ pub struct Config {
     pub require_reason: bool,
     /// Per-rule options as written (`[rules.<id>]`), validated by each rule's options type.
     options: BTreeMap<&'static str, toml::Table>,
+    /// Files larger than this many bytes are not read (`[settings] max-file-size`).
+    pub max_file_size: u64,
 }
 
 impl Default for Config {
@@ -67,6 +69,7 @@ impl Default for Config {
             warnings_are_errors: false,
             require_reason: false,
             options: BTreeMap::new(),
+            max_file_size: crate::fsread::DEFAULT_MAX_FILE_SIZE,
         }
     }
 }
@@ -104,6 +107,7 @@ impl Config {
         let meta = rules::meta(rule).ok_or_else(|| ConfigError(unknown_rule_message(rule)))?;
         (meta.validate_options)(toml::Value::Table(table.clone()))
             .map_err(|e| ConfigError(format!("invalid options for `{}`: {e}", meta.id)))?;
+        check_minimums(meta.id, &table).map_err(|(_, msg)| ConfigError(msg))?;
         self.options.insert(meta.id, table);
         Ok(())
     }
@@ -208,6 +212,12 @@ impl Config {
         if self.require_reason {
             out.push_str("  suppression comments must give a reason\n");
         }
+        if self.max_file_size != crate::fsread::DEFAULT_MAX_FILE_SIZE {
+            out.push_str(&format!(
+                "  files larger than {} bytes are not read (max-file-size)\n",
+                self.max_file_size
+            ));
+        }
         out
     }
 }
@@ -241,6 +251,9 @@ impl ConfigSet {
             }
             if let Some(r) = layer.require_reason {
                 base.require_reason = r;
+            }
+            if let Some(n) = layer.max_file_size {
+                base.max_file_size = n;
             }
             for o in &layer.overrides {
                 overrides.push((layer.base.clone(), origin.clone(), o.clone()));
@@ -277,6 +290,11 @@ impl ConfigSet {
         c
     }
 
+    /// The per-file size limit (`[settings] max-file-size`) of this package.
+    pub fn max_file_size(&self) -> u64 {
+        self.base.max_file_size
+    }
+
     /// The configuration with no path-specific overrides (for `--show-config`).
     pub fn general(&self) -> &Config {
         &self.warnings_flags
@@ -306,6 +324,34 @@ impl ConfigSet {
         }
         out
     }
+}
+
+/// Rule options that are counts or limits, with the least value that means anything: a
+/// concurrency of 0 would suggest `buffered(0)`, which never makes progress, and a capacity of 0
+/// `channel(0)`, which panics in tokio.
+pub const OPTION_MINIMUMS: &[(&str, &str, i64)] = &[
+    ("await_in_loop", "concurrency", 1),
+    ("unbounded_join", "concurrency", 1),
+    ("unbounded_channel", "capacity", 1),
+];
+
+/// Check the counts and limits of `rule`'s options against [`OPTION_MINIMUMS`]: on failure the
+/// offending key and the message.
+pub fn check_minimums(rule: &str, table: &toml::Table) -> Result<(), (&'static str, String)> {
+    for (id, key, min) in OPTION_MINIMUMS {
+        if *id != rule {
+            continue;
+        }
+        if let Some(toml::Value::Integer(n)) = table.get(*key) {
+            if n < min {
+                return Err((
+                    key,
+                    format!("`{key}` of `{id}` must be at least {min} (found {n})"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Does `path`, taken relative to `base` when it lies under it, match the globs?
@@ -479,6 +525,27 @@ mod tests {
         assert!(err.0.contains("concurency"), "{err}");
         let bad: toml::Table = toml::from_str("x = 1").unwrap();
         assert!(c.set_options("async_without_await", bad).is_err());
+        let zero: toml::Table = toml::from_str("concurrency = 0").unwrap();
+        let err = c.set_options("await_in_loop", zero).unwrap_err();
+        assert!(err.0.contains("must be at least 1"), "{err}");
+    }
+
+    #[test]
+    fn every_minimum_names_a_real_integer_option() {
+        for (id, key, min) in OPTION_MINIMUMS {
+            let meta = rules::meta(id).unwrap_or_else(|| panic!("no rule `{id}`"));
+            assert_eq!(meta.id, *id);
+            assert!(
+                meta.options.iter().any(|o| o.name == *key),
+                "`{id}` has no option `{key}`"
+            );
+            // The minimum itself is accepted, one less is not.
+            let ok: toml::Table = toml::from_str(&format!("{key} = {min}")).unwrap();
+            assert!((meta.validate_options)(toml::Value::Table(ok.clone())).is_ok());
+            assert!(check_minimums(id, &ok).is_ok());
+            let low: toml::Table = toml::from_str(&format!("{key} = {}", min - 1)).unwrap();
+            assert!(check_minimums(id, &low).is_err());
+        }
     }
 
     #[test]

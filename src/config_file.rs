@@ -19,7 +19,21 @@
 //! [settings]
 //! exclude = ["src/generated/**"]
 //! require-reason = true
+//! max-file-size = 10485760
 //! ```
+//!
+//! `[settings]` holds what is not about one rule:
+//! - `exclude`: globs (relative to the file's directory) of files not to lint at all.
+//! - `require-reason`: suppression comments must give a reason (`-- why`).
+//! - `max-file-size`: files larger than this many bytes (default 10 MiB, at least 1) are not
+//!   read; each becomes a `parse_error`. It bounds the memory and time one file of an untrusted
+//!   checkout can take. Configuration files themselves are always held to the default.
+//!
+//! One directory has one configuration: `async-lint.toml` and `.async-lint.toml` side by side,
+//! or either of them next to a `[package|workspace.metadata.async-lint]` table that would apply
+//! to the same package, is an error rather than a silent choice. So is a rule named twice in one
+//! table (`await-in-loop` and `await_in_loop`), and a count option below its minimum
+//! (`concurrency = 0`).
 
 use crate::config::{did_you_mean, ConfigError};
 use crate::diagnostic::Level;
@@ -61,6 +75,8 @@ pub struct ProjectConfig {
     pub exclude: Option<globset::GlobSet>,
     pub exclude_patterns: Vec<String>,
     pub require_reason: Option<bool>,
+    /// `[settings] max-file-size`, in bytes (at least 1).
+    pub max_file_size: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,6 +107,8 @@ struct RawSettings {
     exclude: Vec<Spanned<String>>,
     #[serde(default)]
     require_reason: Option<bool>,
+    #[serde(default)]
+    max_file_size: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,10 +170,17 @@ fn validate(
         ..ProjectConfig::default()
     };
     out.lints = lint_table(&raw.lints, "lints", &err)?;
+    let mut spelled: BTreeMap<&'static str, &str> = BTreeMap::new();
     for (key, value) in &raw.rules {
         let Some(meta) = rules::meta(key.get_ref()) else {
             return Err(err(key.span(), unknown_rule(key.get_ref(), "[rules]")));
         };
+        if let Some(first) = spelled.insert(meta.id, key.get_ref()) {
+            return Err(err(
+                key.span(),
+                twice(meta.id, first, key.get_ref(), "[rules]"),
+            ));
+        }
         let toml::Value::Table(table) = value.get_ref() else {
             return Err(err(
                 value.span(),
@@ -189,6 +214,12 @@ fn validate(
                     )),
                 }
             }
+            return Err(err(span, msg));
+        }
+        if let Err((bad, msg)) = crate::config::check_minimums(meta.id, table) {
+            let from = key.span().start.min(value.span().start);
+            let span = find_key(text, from..text.len(), bad)
+                .map_or(value.span(), |pos| pos..pos + bad.len());
             return Err(err(span, msg));
         }
         out.rules.insert(meta.id, table.clone());
@@ -235,6 +266,19 @@ fn validate(
             );
         }
         out.require_reason = settings.require_reason;
+        if let Some(n) = &settings.max_file_size {
+            if *n.get_ref() < 1 {
+                return Err(err(
+                    n.span(),
+                    format!(
+                        "`max-file-size` must be at least 1 (bytes; found {}); the default is {}",
+                        n.get_ref(),
+                        crate::fsread::DEFAULT_MAX_FILE_SIZE
+                    ),
+                ));
+            }
+            out.max_file_size = Some(*n.get_ref() as u64);
+        }
     }
     Ok(out)
 }
@@ -245,6 +289,7 @@ fn lint_table(
     err: &dyn Fn(std::ops::Range<usize>, String) -> ConfigError,
 ) -> Result<Vec<LintSetting>, ConfigError> {
     let mut out = Vec::new();
+    let mut spelled: BTreeMap<String, &str> = BTreeMap::new();
     for (key, value) in table {
         let name = key.get_ref().as_str();
         let rule = if name == "all" {
@@ -255,6 +300,12 @@ fn lint_table(
                 None => return Err(err(key.span(), unknown_rule(name, &format!("[{what}]")))),
             }
         };
+        if let Some(first) = spelled.insert(rule.clone(), name) {
+            return Err(err(
+                key.span(),
+                twice(&rule, first, name, &format!("[{what}]")),
+            ));
+        }
         let (level_text, level_span, priority) = match value.get_ref() {
             toml::Value::String(s) => (s.clone(), value.span(), 0),
             toml::Value::Table(t) => {
@@ -310,6 +361,11 @@ fn lint_table(
     Ok(out)
 }
 
+/// One rule under two spellings in one table: which one wins would be an accident of order.
+fn twice(id: &str, first: &str, second: &str, table: &str) -> String {
+    format!("`{second}` and `{first}` both name the rule `{id}` in {table}; keep one")
+}
+
 fn unknown_rule(name: &str, table: &str) -> String {
     let mut msg = format!("unknown rule `{name}` in {table}");
     if let Some(best) = did_you_mean(name, rules::all_meta().map(|m| m.id).chain(["all"])) {
@@ -360,55 +416,124 @@ fn located(path: &Path, text: &str, offset: usize, msg: &str) -> ConfigError {
     ConfigError(format!("{}:{line}:{col}: {msg}", path.display()))
 }
 
+/// What [`discover`] reads files with: `Ok(None)` when the file does not exist, an error (that
+/// names the file) when it exists but cannot be read as text.
+pub type ReadConfig<'a> = &'a dyn Fn(&Path) -> Result<Option<String>, ConfigError>;
+
 /// The configuration files that apply to a package, in precedence order (lowest first):
 /// the workspace's (its root's `async-lint.toml`, else `[workspace.metadata.async-lint]`),
 /// then the package's (its directory's file, else `[package.metadata.async-lint]`).
-/// Reading is done by `read`, so this stays testable; `None` from `read` means no such file.
+/// Reading is done by `read`, so this stays testable.
+///
+/// Two sources for one directory are an error, not a choice: `async-lint.toml` next to
+/// `.async-lint.toml`, or a file next to a metadata table that would apply.
 pub fn discover(
     workspace_root: &Path,
     package_dir: &Path,
-    read: &dyn Fn(&Path) -> Option<String>,
+    read: ReadConfig<'_>,
 ) -> Result<Vec<ProjectConfig>, ConfigError> {
     let mut out = Vec::new();
     let same = workspace_root == package_dir;
     let file_in = |dir: &Path| -> Result<Option<ProjectConfig>, ConfigError> {
+        let mut found: Option<(PathBuf, String)> = None;
         for name in ["async-lint.toml", ".async-lint.toml"] {
             let p = dir.join(name);
-            if let Some(text) = read(&p) {
-                return parse_file(&p, &text).map(Some);
+            if let Some(text) = read(&p)? {
+                if let Some((first, _)) = &found {
+                    return Err(ConfigError(format!(
+                        "{}: both `{}` and `{}` exist in `{}`; keep one",
+                        p.display(),
+                        file_name(first),
+                        name,
+                        dir.display()
+                    )));
+                }
+                found = Some((p, text));
             }
         }
-        Ok(None)
-    };
-    let metadata_in = |dir: &Path, workspace: bool| -> Result<Option<ProjectConfig>, ConfigError> {
-        let p = dir.join("Cargo.toml");
-        match read(&p) {
-            Some(text) => parse_cargo_metadata(&p, &text, workspace),
+        match found {
+            Some((p, text)) => parse_file(&p, &text).map(Some),
             None => Ok(None),
         }
     };
+    // The Cargo.toml of `dir`, read once.
+    let manifest = |dir: &Path| -> Result<Option<(PathBuf, String)>, ConfigError> {
+        let p = dir.join("Cargo.toml");
+        Ok(read(&p)?.map(|text| (p, text)))
+    };
+    let metadata = |m: &Option<(PathBuf, String)>,
+                    workspace: bool|
+     -> Result<Option<ProjectConfig>, ConfigError> {
+        match m {
+            Some((p, text)) => parse_cargo_metadata(p, text, workspace),
+            None => Ok(None),
+        }
+    };
+    let conflict = |file: &ProjectConfig, m: &Option<(PathBuf, String)>, workspace: bool| {
+        let (p, text) = m.as_ref().expect("a table was parsed from it");
+        let table = if workspace { "workspace" } else { "package" };
+        let at = metadata_table_offset(text, table);
+        located(
+            p,
+            text,
+            at,
+            &format!(
+                "`[{table}.metadata.async-lint]` and `{}` next to this file both configure this \
+                 {table}; keep one",
+                file_name(&file.origin),
+            ),
+        )
+    };
     if !same {
-        if let Some(c) = file_in(workspace_root)? {
-            out.push(c);
-        } else if let Some(c) = metadata_in(workspace_root, true)? {
-            out.push(c);
+        let file = file_in(workspace_root)?;
+        let m = manifest(workspace_root)?;
+        let table = metadata(&m, true)?;
+        match (file, table) {
+            (Some(f), Some(_)) => return Err(conflict(&f, &m, true)),
+            (Some(c), None) | (None, Some(c)) => out.push(c),
+            (None, None) => {}
         }
-        if let Some(c) = file_in(package_dir)? {
-            out.push(c);
-        } else if let Some(c) = metadata_in(package_dir, false)? {
-            out.push(c);
+        let file = file_in(package_dir)?;
+        let m = manifest(package_dir)?;
+        let table = metadata(&m, false)?;
+        match (file, table) {
+            (Some(f), Some(_)) => return Err(conflict(&f, &m, false)),
+            (Some(c), None) | (None, Some(c)) => out.push(c),
+            (None, None) => {}
         }
-    } else if let Some(c) = file_in(package_dir)? {
-        out.push(c);
     } else {
-        if let Some(c) = metadata_in(package_dir, true)? {
-            out.push(c);
-        }
-        if let Some(c) = metadata_in(package_dir, false)? {
-            out.push(c);
+        let file = file_in(package_dir)?;
+        let m = manifest(package_dir)?;
+        let ws = metadata(&m, true)?;
+        let pkg = metadata(&m, false)?;
+        match (file, ws, pkg) {
+            (Some(f), Some(_), _) => return Err(conflict(&f, &m, true)),
+            (Some(f), None, Some(_)) => return Err(conflict(&f, &m, false)),
+            (Some(f), None, None) => out.push(f),
+            (None, ws, pkg) => out.extend(ws.into_iter().chain(pkg)),
         }
     }
     Ok(out)
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}
+
+/// Where the `[<table>.metadata.async-lint]` table of a manifest starts, as well as a text
+/// search can tell (its header, or an `async-lint = ` key), else 0.
+fn metadata_table_offset(text: &str, table: &str) -> usize {
+    let header = format!("{table}.metadata.async-lint");
+    text.find(&header)
+        .map(|i| {
+            text[..i]
+                .rfind('[')
+                .filter(|b| text[*b..i].trim_start_matches('[').trim().is_empty())
+                .unwrap_or(i)
+        })
+        .or_else(|| text.find("async-lint"))
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -519,13 +644,154 @@ require-reason = true
         ]
         .into_iter()
         .collect();
-        let read = |p: &Path| files.get(p).map(|s| s.to_string());
+        let read = |p: &Path| Ok(files.get(p).map(|s| s.to_string()));
         let layers = discover(Path::new("/w"), Path::new("/w/a"), &read).unwrap();
         assert_eq!(layers.len(), 2);
         assert_eq!(layers[0].origin, Path::new("/w/async-lint.toml"));
         assert_eq!(layers[1].origin, Path::new("/w/a/Cargo.toml"));
-        // A package with its own file: the file wins over its metadata table.
         let layers = discover(Path::new("/w"), Path::new("/w"), &read).unwrap();
         assert_eq!(layers.len(), 1);
+    }
+
+    fn discover_in(files: &[(&str, &str)], ws: &str, pkg: &str) -> Result<usize, String> {
+        let files: BTreeMap<PathBuf, String> = files
+            .iter()
+            .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+            .collect();
+        let read = |p: &Path| Ok(files.get(p).cloned());
+        discover(Path::new(ws), Path::new(pkg), &read)
+            .map(|l| l.len())
+            .map_err(|e| e.0)
+    }
+
+    #[test]
+    fn two_sources_for_one_directory_are_an_error() {
+        let lints = "[lints]\nawait_in_loop = \"deny\"\n";
+        let e = discover_in(
+            &[
+                ("/w/async-lint.toml", lints),
+                ("/w/.async-lint.toml", lints),
+            ],
+            "/w",
+            "/w",
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("/w/.async-lint.toml: both `async-lint.toml` and `.async-lint.toml`"),
+            "{e}"
+        );
+        let pkg_table = "[package]\nname = \"x\"\n\n[package.metadata.async-lint.lints]\nawait_in_loop = \"allow\"\n";
+        let e = discover_in(
+            &[("/w/async-lint.toml", lints), ("/w/Cargo.toml", pkg_table)],
+            "/w",
+            "/w",
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("/w/Cargo.toml:4:1: `[package.metadata.async-lint]` and `async-lint.toml` next to this file both configure this package; keep one"),
+            "{e}"
+        );
+        let ws_table = "[workspace]\n[workspace.metadata.async-lint]\nlints = { all = \"deny\" }\n";
+        let e = discover_in(
+            &[("/w/.async-lint.toml", lints), ("/w/Cargo.toml", ws_table)],
+            "/w",
+            "/w/a",
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("/w/Cargo.toml:2:1: `[workspace.metadata.async-lint]`"),
+            "{e}"
+        );
+        // A member's file next to its own package table.
+        let e = discover_in(
+            &[
+                ("/w/a/async-lint.toml", lints),
+                ("/w/a/Cargo.toml", pkg_table),
+            ],
+            "/w",
+            "/w/a",
+        )
+        .unwrap_err();
+        assert!(e.starts_with("/w/a/Cargo.toml:4:1:"), "{e}");
+        // Sources for different directories layer.
+        assert_eq!(
+            discover_in(
+                &[
+                    ("/w/async-lint.toml", lints),
+                    ("/w/a/Cargo.toml", pkg_table)
+                ],
+                "/w",
+                "/w/a"
+            ),
+            Ok(2)
+        );
+        // The root package's table does not concern another member.
+        assert_eq!(
+            discover_in(
+                &[("/w/async-lint.toml", lints), ("/w/Cargo.toml", pkg_table)],
+                "/w",
+                "/w/a"
+            ),
+            Ok(1)
+        );
+        // A read error propagates.
+        let read = |p: &Path| Err(ConfigError(format!("{}: unreadable", p.display())));
+        let e = discover(Path::new("/w"), Path::new("/w"), &read).unwrap_err();
+        assert_eq!(e.0, "/w/async-lint.toml: unreadable");
+    }
+
+    #[test]
+    fn a_rule_spelled_twice_in_one_table_is_an_error() {
+        let e =
+            parse("[lints]\nawait-in-loop = \"deny\"\nawait_in_loop = \"allow\"\n").unwrap_err();
+        assert!(
+            e.contains(":3:1: `await_in_loop` and `await-in-loop` both name the rule `await_in_loop` in [lints]"),
+            "{e}"
+        );
+        let e = parse("[[overrides]]\npaths = [\"a/**\"]\nlints = { detached-spawn = \"allow\", detached_spawn = \"deny\" }\n").unwrap_err();
+        assert!(e.contains("in [overrides.lints]"), "{e}");
+        let e = parse(
+            "[rules.await-in-loop]\nconcurrency = 2\n[rules.await_in_loop]\nconcurrency = 3\n",
+        )
+        .unwrap_err();
+        assert!(e.contains(":3:8:") && e.contains("in [rules]"), "{e}");
+        let e =
+            parse("[lints]\n\"async_lint::await_in_loop\" = \"deny\"\nawait_in_loop = \"deny\"\n")
+                .unwrap_err();
+        assert!(e.contains("both name the rule `await_in_loop`"), "{e}");
+    }
+
+    #[test]
+    fn counts_and_limits_have_minimums() {
+        for (text, at) in [
+            ("[rules.await_in_loop]\nconcurrency = 0\n", ":2:1:"),
+            (
+                "[rules.unbounded_join]\ncheck-tests = true\nconcurrency = 0\n",
+                ":3:1:",
+            ),
+            ("[rules.unbounded_channel]\ncapacity = 0\n", ":2:1:"),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert!(
+                e.contains(at) && e.contains("must be at least 1 (found 0)"),
+                "{e}"
+            );
+        }
+        assert!(parse("[rules.await_in_loop]\nconcurrency = 1\n").is_ok());
+        let e = parse("[settings]\nmax-file-size = 0\n").unwrap_err();
+        assert!(
+            e.contains(":2:17:") && e.contains("`max-file-size` must be at least 1"),
+            "{e}"
+        );
+        let e = parse("[settings]\nmax-file-size = -5\n").unwrap_err();
+        assert!(e.contains("at least 1"), "{e}");
+        let e = parse("[settings]\nmax-file-size = \"1MB\"\n").unwrap_err();
+        assert!(e.starts_with("/p/async-lint.toml:2:"), "{e}");
+        assert_eq!(
+            parse("[settings]\nmax-file-size = 1000\n")
+                .unwrap()
+                .max_file_size,
+            Some(1000)
+        );
     }
 }

@@ -223,42 +223,110 @@ pub fn owns_dir(path: &Path) -> bool {
     path.file_name().is_some_and(|n| n == "mod.rs")
 }
 
+/// One file PATH mode found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathFile {
+    /// As found: the argument, or a path under a directory argument.
+    pub path: PathBuf,
+    /// The directory argument it was found under (canonical): reads of it may not leave this
+    /// directory. `None` for a file named as an argument.
+    pub root: Option<PathBuf>,
+    /// Why it is not read: it resolves outside its root (a symlink, to a file or a directory),
+    /// or it is not a regular file (a FIFO, a device).
+    pub problem: Option<crate::fsread::ReadError>,
+}
+
 /// PATH mode: the given files, and every `.rs` file under the given directories (skipping
 /// `target/`, hidden directories and git-ignored paths). Sorted, without duplicates.
-pub fn path_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+///
+/// Symlinks are followed inside each directory argument; one that leads outside it (to a file
+/// or a directory) is listed with a problem and not followed, as is a `.rs` entry (or an
+/// argument) that is a FIFO or a device. A path that does not exist is an error.
+pub fn path_files(paths: &[PathBuf]) -> Result<Vec<PathFile>, String> {
+    use crate::fsread::{kind_of, ReadError};
+    use std::sync::{Arc, Mutex};
     let mut out = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p)
             .map_err(|e| format!("cannot read `{}`: {}", p.display(), io_reason(&e)))?;
-        if meta.is_file() {
-            out.push(p.clone());
+        if !meta.is_dir() {
+            out.push(PathFile {
+                path: p.clone(),
+                root: None,
+                problem: (!meta.is_file()).then(|| ReadError::NotAFile(kind_of(meta.file_type()))),
+            });
             continue;
         }
-        let walker = ignore::WalkBuilder::new(p)
-            .hidden(true)
-            .git_ignore(true)
-            .git_exclude(true)
-            .require_git(false)
-            .follow_links(true)
-            .filter_entry(|e| {
-                !(e.depth() > 0
-                    && e.file_type().is_some_and(|t| t.is_dir())
-                    && e.file_name() == "target")
-            })
-            .build();
+        let root = std::fs::canonicalize(p)
+            .map_err(|e| format!("cannot read `{}`: {}", p.display(), io_reason(&e)))?;
+        let refused: Arc<Mutex<Vec<PathFile>>> = Arc::default();
+        let walker = {
+            let root = root.clone();
+            let refused = Arc::clone(&refused);
+            ignore::WalkBuilder::new(p)
+                .hidden(true)
+                .git_ignore(true)
+                .git_exclude(true)
+                .require_git(false)
+                .follow_links(true)
+                .filter_entry(move |e| {
+                    let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+                    if e.depth() > 0 && is_dir && e.file_name() == "target" {
+                        return false;
+                    }
+                    // Only a symlink can lead out of the tree (the walk never goes up).
+                    if e.depth() == 0 || !e.path_is_symlink() {
+                        return true;
+                    }
+                    match std::fs::canonicalize(e.path()) {
+                        Ok(real) if real.starts_with(&root) => true,
+                        Ok(_) => {
+                            if is_dir || is_rs(e.path()) {
+                                if let Ok(mut v) = refused.lock() {
+                                    v.push(PathFile {
+                                        path: e.path().to_path_buf(),
+                                        root: Some(root.clone()),
+                                        problem: Some(ReadError::Outside),
+                                    });
+                                }
+                            }
+                            false
+                        }
+                        // Dangling: nothing to read, and nothing to report.
+                        Err(_) => false,
+                    }
+                })
+                .build()
+        };
         for entry in walker {
             // Unreadable directories and symlink loops are skipped, not fatal.
             let Ok(entry) = entry else { continue };
-            if entry.file_type().is_some_and(|t| t.is_file())
-                && entry.path().extension().is_some_and(|e| e == "rs")
-            {
-                out.push(entry.into_path());
+            let Some(ft) = entry.file_type() else {
+                continue;
+            };
+            if ft.is_dir() || !is_rs(entry.path()) {
+                continue;
             }
+            out.push(PathFile {
+                path: entry.into_path(),
+                root: Some(root.clone()),
+                problem: (!ft.is_file()).then(|| ReadError::NotAFile(kind_of(ft))),
+            });
         }
+        out.extend(
+            refused
+                .lock()
+                .map(|mut v| std::mem::take(&mut *v))
+                .unwrap_or_default(),
+        );
     }
-    out.sort();
-    out.dedup();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out.dedup_by(|a, b| a.path == b.path);
     Ok(out)
+}
+
+fn is_rs(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "rs")
 }
 
 /// A short reason for an I/O error ("No such file or directory").

@@ -28,6 +28,8 @@ pub enum ReadError {
     NotAFile(&'static str),
     /// Larger than the limit.
     TooLarge { size: u64, limit: u64 },
+    /// Read as text, but not valid UTF-8: the 1-based line and char column of the first bad byte.
+    InvalidUtf8 { line: u32, column: u32 },
     /// Missing, unreadable, ...: the OS's short reason ("No such file or directory").
     Io(String),
 }
@@ -51,6 +53,9 @@ impl fmt::Display for ReadError {
                 "it is {} bytes, more than the limit of {} bytes (`[settings] max-file-size`); not read",
                 size, limit
             ),
+            ReadError::InvalidUtf8 { line, column } => {
+                write!(f, "not valid UTF-8 (invalid byte at {line}:{column})")
+            }
             ReadError::Io(reason) => f.write_str(reason),
         }
     }
@@ -112,10 +117,19 @@ impl Jail {
 
     /// Is `path` a regular file inside the root? (What module discovery asks of a candidate.)
     pub fn is_file(&self, path: &Path) -> bool {
-        self.resolve(path)
-            .ok()
-            .and_then(|p| std::fs::metadata(p).ok())
-            .is_some_and(|m| m.is_file())
+        self.check_file(path).is_ok()
+    }
+
+    /// `path` resolved, if it is a regular file inside the root; otherwise why not (missing,
+    /// outside, not a regular file). Does not open it.
+    pub fn check_file(&self, path: &Path) -> Result<PathBuf, ReadError> {
+        let real = self.resolve(path)?;
+        let meta = std::fs::metadata(&real).map_err(|e| ReadError::Io(io_reason(&e)))?;
+        if meta.is_file() {
+            Ok(real)
+        } else {
+            Err(ReadError::NotAFile(kind_of(meta.file_type())))
+        }
     }
 
     /// The bytes of `path`, if it is a regular file inside the root and within the limit.
@@ -124,7 +138,7 @@ impl Jail {
         read_checked(&real, self.limit)
     }
 
-    /// [`Jail::read`] as text; invalid UTF-8 is an `Io` error naming the first bad byte's line.
+    /// [`Jail::read`] as text; invalid UTF-8 is [`ReadError::InvalidUtf8`] at the first bad byte.
     pub fn read_to_string(&self, path: &Path) -> Result<String, ReadError> {
         utf8(self.read(path)?)
     }
@@ -143,17 +157,30 @@ pub fn read_regular_to_string(path: &Path, limit: u64) -> Result<String, ReadErr
 
 fn utf8(bytes: Vec<u8>) -> Result<String, ReadError> {
     String::from_utf8(bytes).map_err(|e| {
-        let valid = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..valid]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1;
-        ReadError::Io(format!("not valid UTF-8 (invalid byte on line {line})"))
+        let (line, column) = utf8_error_position(e.as_bytes());
+        ReadError::InvalidUtf8 { line, column }
     })
 }
 
-fn kind_of(ft: std::fs::FileType) -> &'static str {
+/// 1-based line and char column of the first invalid byte of `bytes` (valid UTF-8 before it).
+/// A leading byte order mark is not counted, as in [`crate::source::LineIndex`].
+pub fn utf8_error_position(bytes: &[u8]) -> (u32, u32) {
+    let valid = std::str::from_utf8(bytes)
+        .err()
+        .map_or(bytes.len(), |e| e.valid_up_to());
+    let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or("");
+    let line = prefix.matches('\n').count() as u32 + 1;
+    let last = prefix.rsplit('\n').next().unwrap_or("");
+    let last = if line == 1 {
+        last.strip_prefix(crate::source::BOM).unwrap_or(last)
+    } else {
+        last
+    };
+    (line, last.chars().count() as u32 + 1)
+}
+
+/// What a file that is not a regular file is: "a FIFO", "a device", "a socket", "a directory".
+pub fn kind_of(ft: std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
@@ -288,6 +315,19 @@ mod tests {
                 limit: 100
             }
         );
+    }
+
+    #[test]
+    fn invalid_utf8_is_located() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.toml"), b"x = 1\nab\xffc\n").unwrap();
+        let jail = Jail::new(dir.path(), 100).unwrap();
+        assert_eq!(
+            jail.read_to_string(&dir.path().join("a.toml")).unwrap_err(),
+            ReadError::InvalidUtf8 { line: 2, column: 3 }
+        );
+        assert_eq!(utf8_error_position(b"\xef\xbb\xbf\xc3(\n"), (1, 1));
+        assert_eq!(utf8_error_position(b"\xc3\xa9\xff"), (1, 2));
     }
 
     #[test]

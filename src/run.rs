@@ -3,9 +3,10 @@
 
 use crate::analyze::{self, FileAnalysis, FileInput, ModDecl};
 use crate::cli::{self, Color, Format};
-use crate::config::{Config, ConfigSet};
+use crate::config::{Config, ConfigError, ConfigSet};
 use crate::diagnostic::{Diagnostic, Severity, Span};
 use crate::discover::{self, Selection};
+use crate::fsread::{self, Jail};
 use crate::parse;
 use crate::render;
 use crate::rules;
@@ -17,6 +18,7 @@ use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Exit statuses (SPEC §4).
@@ -101,7 +103,9 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
         Ok(Some(o)) => o,
         Ok(None) => return EXIT_OK, // --show-config
         Err(msg) => {
-            eprintln!("error: {msg}");
+            // Messages quote the checkout (file names, config keys): no terminal escapes.
+            let msg: Vec<_> = msg.split('\n').map(render::escape_control).collect();
+            eprintln!("error: {}", msg.join("\n"));
             return EXIT_FAILURE;
         }
     };
@@ -158,7 +162,9 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
                 text.push_str(&render::summary(warnings, errors, outcome.linted, millis));
                 text.push('\n');
             }
-            if let Err(e) = std::fs::write(path, text) {
+            // A temporary file renamed over the target: an interrupted or failed write leaves
+            // the old file as it was.
+            if let Err(e) = fsread::write_atomic(path, text.as_bytes()) {
                 eprintln!(
                     "error: cannot write `{}`: {}",
                     path.display(),
@@ -191,6 +197,9 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
     }
 }
 
+/// The largest baseline file read (about a million findings).
+const MAX_BASELINE_SIZE: u64 = 512 << 20;
+
 /// `--update-baseline` writes the findings and ends the run (Some(exit status));
 /// `--baseline FILE` hides the recorded findings and reports stale entries.
 fn apply_baseline(cli: &cli::Cli, outcome: &mut Outcome) -> Option<i32> {
@@ -200,9 +209,9 @@ fn apply_baseline(cli: &cli::Cli, outcome: &mut Outcome) -> Option<i32> {
         let path = cli.baseline.clone().unwrap_or(default);
         let baseline = Baseline::from_findings(&outcome.diags, &outcome.files);
         proc_macro2::extra::invalidate_current_thread_spans();
-        if let Err(e) = std::fs::write(&path, baseline.to_json()) {
+        if let Err(e) = fsread::write_atomic(&path, baseline.to_json().as_bytes()) {
             eprintln!(
-                "error: cannot write `{}`: {}",
+                "error: cannot write `{}`: {} (the old file, if any, is unchanged)",
                 path.display(),
                 discover::io_reason(&e)
             );
@@ -216,14 +225,11 @@ fn apply_baseline(cli: &cli::Cli, outcome: &mut Outcome) -> Option<i32> {
         return Some(EXIT_OK);
     }
     let path = cli.baseline.as_ref()?;
-    let text = match std::fs::read_to_string(path) {
+    // Any regular file (not a FIFO or a device), of a bounded size.
+    let text = match fsread::read_regular_to_string(path, MAX_BASELINE_SIZE) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!(
-                "error: cannot read baseline `{}`: {}",
-                path.display(),
-                discover::io_reason(&e)
-            );
+            eprintln!("error: cannot read baseline `{}`: {e}", path.display());
             return Some(EXIT_FAILURE);
         }
     };
@@ -327,24 +333,56 @@ pub struct Settings {
     pub verbose: bool,
 }
 
-fn read_text(p: &Path) -> Option<String> {
-    std::fs::read_to_string(p).ok()
+/// A configuration file's text through `jail`: `Ok(None)` only when it does not exist. Anything
+/// else that keeps it from being read — outside the jail, a FIFO, a directory, unreadable, too
+/// large, not UTF-8 — is an error naming the file, so a `deny` is never dropped silently.
+fn read_config(jail: &Jail, p: &Path) -> Result<Option<String>, ConfigError> {
+    config_text(p, jail.read_to_string(p))
 }
 
-/// The configuration layers for a package (or, in PATH mode, for the current directory).
+fn config_text(
+    p: &Path,
+    read: Result<String, fsread::ReadError>,
+) -> Result<Option<String>, ConfigError> {
+    match read {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(fsread::ReadError::InvalidUtf8 { line, column }) => Err(ConfigError(format!(
+            "{}:{line}:{column}: this configuration file is not valid UTF-8",
+            p.display()
+        ))),
+        Err(fsread::ReadError::Outside) => Err(ConfigError(format!(
+            "{}: this configuration file resolves to a path outside `{}`; not read",
+            p.display(),
+            p.parent().unwrap_or(Path::new("")).display()
+        ))),
+        Err(e) => Err(ConfigError(format!(
+            "{}: cannot read this configuration file: {e}",
+            p.display()
+        ))),
+    }
+}
+
+/// The configuration layers for a package (or, in PATH mode, for the current directory). Files
+/// are read through a jail at `workspace_root`, with the default size limit.
 fn layers_for(
     settings: &Settings,
     workspace_root: &Path,
     package_dir: &Path,
 ) -> Result<Vec<crate::config_file::ProjectConfig>, String> {
     if let Some(file) = &settings.config_file {
-        let text = std::fs::read_to_string(file).map_err(|e| {
-            format!(
-                "cannot read config file `{}`: {}",
-                file.display(),
-                discover::io_reason(&e)
-            )
-        })?;
+        // Named by the user: any regular file, wherever it is.
+        let read = fsread::read_regular_to_string(file, fsread::DEFAULT_MAX_FILE_SIZE);
+        let text = match config_text(file, read) {
+            Ok(Some(text)) => text,
+            Ok(None) => {
+                return Err(format!(
+                    "cannot read config file `{}`: No such file or directory",
+                    file.display()
+                ))
+            }
+            Err(e) => return Err(e.to_string()),
+        };
         let cfg = if file.file_name().is_some_and(|n| n == "Cargo.toml") {
             crate::config_file::parse_cargo_metadata(file, &text, false)
                 .map_err(|e| e.to_string())?
@@ -354,7 +392,10 @@ fn layers_for(
         };
         return Ok(vec![cfg]);
     }
-    let mut layers = crate::config_file::discover(workspace_root, package_dir, &read_text)
+    let jail = Jail::new(workspace_root, fsread::DEFAULT_MAX_FILE_SIZE)
+        .map_err(|e| format!("cannot read `{}`: {e}", workspace_root.display()))?;
+    let read = |p: &Path| read_config(&jail, p);
+    let mut layers = crate::config_file::discover(workspace_root, package_dir, &read)
         .map_err(|e| e.to_string())?;
     // Shown in notes and --show-config: relative to the current directory when under it.
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -522,22 +563,60 @@ fn empty_file() -> SourceFile {
     }
 }
 
-/// Read one file and analyze it; never panics, whatever the file holds.
-fn process(job: Job, krate: &CrateInfo, config: &Config, display: &str) -> Done {
-    let bytes = match std::fs::read(&job.path) {
+/// How a file may be read.
+#[derive(Debug, Clone)]
+enum Access {
+    /// Through this jail: a regular file that resolves inside its root (the workspace root in
+    /// cargo mode, a directory argument in PATH mode), within its size limit.
+    Jail(Arc<Jail>),
+    /// A file named on the command line: any regular file, within this size limit.
+    Named(u64),
+}
+
+impl Access {
+    fn read(&self, path: &Path) -> Result<Vec<u8>, fsread::ReadError> {
+        match self {
+            Access::Jail(jail) => jail.read(path),
+            Access::Named(limit) => fsread::read_regular(path, *limit),
+        }
+    }
+
+    fn root(&self) -> Option<&Path> {
+        match self {
+            Access::Jail(jail) => Some(jail.root()),
+            Access::Named(_) => None,
+        }
+    }
+}
+
+/// The `parse_error` message for a file that is not read.
+fn unread_message(e: &fsread::ReadError, root: Option<&Path>) -> String {
+    match (e, root) {
+        (fsread::ReadError::Outside, Some(root)) => format!(
+            "this file resolves to a path outside `{}`; not read",
+            render::escape_control(&root.display().to_string())
+        ),
+        _ => format!("could not read this file: {e}"),
+    }
+}
+
+const FILE_START: Span = Span {
+    line_start: 1,
+    column_start: 1,
+    line_end: 1,
+    column_end: 1,
+    byte_start: 0,
+    byte_end: 0,
+};
+
+/// Read one file and analyze it; never panics, whatever the file holds. The file is read
+/// through `access`: what it refuses (outside the root, not a regular file, too large) is not
+/// opened, and becomes a `parse_error` without any of its content.
+fn process(job: Job, access: &Access, krate: &CrateInfo, config: &Config, display: &str) -> Done {
+    let bytes = match access.read(&job.path) {
         Ok(b) => b,
         Err(e) => {
-            let diag = analyze::read_error(
-                format!("could not read this file: {}", discover::io_reason(&e)),
-                Span {
-                    line_start: 1,
-                    column_start: 1,
-                    line_end: 1,
-                    column_end: 1,
-                    byte_start: 0,
-                    byte_end: 0,
-                },
-            );
+            let diag = analyze::read_error(unread_message(&e, access.root()), FILE_START);
             return Done {
                 job,
                 text: String::new(),
@@ -548,12 +627,8 @@ fn process(job: Job, krate: &CrateInfo, config: &Config, display: &str) -> Done 
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            let valid = e.utf8_error().valid_up_to();
+            let (line, column) = fsread::utf8_error_position(e.as_bytes());
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            // Position of the first bad byte: count in the valid prefix.
-            let prefix = std::str::from_utf8(&e.as_bytes()[..valid]).unwrap_or("");
-            let line = prefix.matches('\n').count() as u32 + 1;
-            let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
             let lines = crate::source::LineIndex::new(&text);
             let start = lines.offset(&text, line, column);
             let end = text[start..]
@@ -596,14 +671,7 @@ fn process(job: Job, krate: &CrateInfo, config: &Config, display: &str) -> Done 
         proc_macro2::extra::invalidate_current_thread_spans();
         only(analyze::read_error(
             format!("internal error while analyzing this file (please report it): {what}"),
-            Span {
-                line_start: 1,
-                column_start: 1,
-                line_end: 1,
-                column_end: 1,
-                byte_start: 0,
-                byte_end: 0,
-            },
+            FILE_START,
         ))
     });
     Done {
@@ -649,6 +717,13 @@ pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome
         }
         return Ok(None);
     }
+    // Every file of the workspace is read through a jail at its root, with its package's limit.
+    let jail = Jail::new(&ws.root, fsread::DEFAULT_MAX_FILE_SIZE)
+        .map_err(|e| format!("cannot read `{}`: {e}", ws.root.display()))?;
+    let access: Vec<Access> = sets
+        .iter()
+        .map(|set| Access::Jail(Arc::new(jail.with_limit(set.max_file_size()))))
+        .collect();
     let mut col = Collector::new(ws.packages.len(), verbose);
     let mut wave: Vec<Job> = Vec::new();
     for (pi, pkg) in ws.packages.iter().enumerate() {
@@ -680,7 +755,7 @@ pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome
             if excluded && verbose {
                 eprintln!(
                     "async-lint: excluded by configuration: {}",
-                    job.path.display()
+                    render::escape_control(&job.path.display().to_string())
                 );
             }
             !excluded
@@ -691,7 +766,12 @@ pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome
                 let display = discover::display_path(&job.path, &ws.root);
                 let krate = &ws.packages[job.package].krate;
                 let config = sets[job.package].for_file(&job.path);
-                (process(job, krate, &config, &display), display, config)
+                let access = &access[job.package];
+                (
+                    process(job, access, krate, &config, &display),
+                    display,
+                    config,
+                )
             })
             .collect();
         let mut next = Vec::new();
@@ -706,8 +786,40 @@ pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome
             let (index, mods) = col.add(d, display, Some(origin), config);
             for decl in mods {
                 let candidates = discover::module_candidates(&job.path, job.owns_dir, &decl);
-                match candidates.iter().find(|(p, _)| p.is_file()) {
-                    Some((path, owns_dir)) => {
+                let Access::Jail(jail) = &access[job.package] else {
+                    unreachable!("cargo mode reads through jails")
+                };
+                // rustc's order; the first candidate that exists decides. One that exists but
+                // must not be read (outside the workspace, not a regular file) is reported as
+                // such, never opened.
+                let mut found = None;
+                let mut refused = None;
+                for (p, owns) in &candidates {
+                    match jail.check_file(p) {
+                        Ok(_) => {
+                            found = Some((p, owns));
+                            break;
+                        }
+                        Err(e) if e.is_not_found() => {}
+                        Err(e) => {
+                            refused.get_or_insert((p, e));
+                        }
+                    }
+                }
+                let shown = |p: &Path| {
+                    render::escape_control(&discover::display_path(p, &ws.root)).into_owned()
+                };
+                let report = |col: &mut Collector, diag: Diagnostic| {
+                    col.findings[job.package].push(Finding {
+                        diag: Diagnostic {
+                            file: index,
+                            ..diag
+                        },
+                        unless: Vec::new(),
+                    });
+                };
+                match (found, refused) {
+                    (Some((path, owns_dir)), _) => {
                         if col.first_visit(path) {
                             let mut module_path = job.module_path.clone();
                             module_path.extend(decl.inline_parents.iter().cloned());
@@ -723,19 +835,45 @@ pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome
                             });
                         }
                     }
-                    None if decl.cfg_gated || job.cfg_gated => {
+                    (None, Some((path, fsread::ReadError::Outside))) => {
+                        let diag = analyze::read_error(
+                            format!(
+                                "the file of module `{}` is outside the package; not read",
+                                decl.name
+                            ),
+                            decl.span,
+                        )
+                        .with_label("declared here")
+                        .with_help(format!(
+                            "`{}` resolves (through `#[path]`, `..` or a symlink) to a path \
+                             outside `{}`; module files must be inside the workspace",
+                            shown(path),
+                            render::escape_control(&ws.root.display().to_string())
+                        ));
+                        report(&mut col, diag);
+                    }
+                    (None, Some((path, e))) => {
+                        let diag = analyze::read_error(
+                            format!("cannot read the file of module `{}`: {e}", decl.name),
+                            decl.span,
+                        )
+                        .with_label("declared here")
+                        .with_help(format!("`{}` must be a regular file", shown(path)));
+                        report(&mut col, diag);
+                    }
+                    (None, None) if decl.cfg_gated || job.cfg_gated => {
                         if col.verbose {
                             eprintln!(
                                 "async-lint: skipping `mod {}` (cfg-gated; no file at {})",
                                 decl.name,
-                                candidates[0].0.display()
+                                shown(&candidates[0].0)
                             );
                         }
                     }
-                    None => {
+                    (None, None) => {
                         let tried = candidates
                             .iter()
-                            .map(|(p, _)| format!("`{}`", discover::display_path(p, &ws.root)))
+                            .map(|(p, _)| format!("`{}`", shown(p)))
                             .collect::<Vec<_>>()
                             .join(" or ");
                         let diag = analyze::read_error(
@@ -744,13 +882,7 @@ pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome
                         )
                         .with_label("declared here")
                         .with_help(format!("create {tried}, or remove this declaration"));
-                        col.findings[job.package].push(Finding {
-                            diag: Diagnostic {
-                                file: index,
-                                ..diag
-                            },
-                            unless: Vec::new(),
-                        });
+                        report(&mut col, diag);
                     }
                 }
             }
@@ -773,9 +905,11 @@ pub fn lint_paths(
     let config_dir = cwd
         .ancestors()
         .find(|d| {
+            // Anything by that name (a FIFO or a directory too): reading it then says what is
+            // wrong, instead of a configuration silently skipped.
             ["async-lint.toml", ".async-lint.toml", "Cargo.toml"]
                 .iter()
-                .any(|f| d.join(f).is_file())
+                .any(|f| d.join(f).symlink_metadata().is_ok())
         })
         .unwrap_or(&cwd)
         .to_path_buf();
@@ -788,9 +922,9 @@ pub fn lint_paths(
         );
         return Ok(None);
     }
-    let files: Vec<PathBuf> = files
+    let files: Vec<discover::PathFile> = files
         .into_iter()
-        .filter(|f| !set.excluded(&std::path::absolute(f).unwrap_or_else(|_| f.clone())))
+        .filter(|f| !set.excluded(&std::path::absolute(&f.path).unwrap_or_else(|_| f.path.clone())))
         .collect();
     let krate = CrateInfo {
         name: String::new(),
@@ -801,35 +935,73 @@ pub fn lint_paths(
     if verbose {
         eprintln!("async-lint: {} file(s)", files.len());
     }
+    let limit = set.max_file_size();
+    // One jail per directory argument: what is found under it is read only inside it.
+    let mut jails: HashMap<PathBuf, Access> = HashMap::new();
     let mut col = Collector::new(1, verbose);
-    let jobs: Vec<Job> = files
-        .into_iter()
-        .filter(|p| col.first_visit(p))
-        .map(|path| {
-            let is_test = path.components().any(|c| {
-                matches!(
-                    c.as_os_str().to_str(),
-                    Some("tests" | "benches" | "examples")
-                )
-            });
-            Job {
-                package: 0,
-                target: 0,
-                path,
-                module_path: Vec::new(),
-                owns_dir: true,
-                is_test,
-                cfg_gated: false,
-            }
-        })
-        .collect();
-    let done: Vec<(Done, String, Config)> = jobs
-        .into_par_iter()
-        .map(|job| {
+    let mut jobs: Vec<(Job, Access)> = Vec::new();
+    for f in files {
+        if !col.first_visit(&f.path) {
+            continue;
+        }
+        let is_test = f.path.components().any(|c| {
+            matches!(
+                c.as_os_str().to_str(),
+                Some("tests" | "benches" | "examples")
+            )
+        });
+        let job = Job {
+            package: 0,
+            target: 0,
+            path: f.path,
+            module_path: Vec::new(),
+            owns_dir: true,
+            is_test,
+            cfg_gated: false,
+        };
+        let access = match &f.root {
+            None => Access::Named(limit),
+            Some(root) => match jails.get(root) {
+                Some(a) => a.clone(),
+                None => {
+                    let jail = Jail::new(root, limit)
+                        .map_err(|e| format!("cannot read `{}`: {e}", root.display()))?;
+                    let a = Access::Jail(Arc::new(jail));
+                    jails.insert(root.clone(), a.clone());
+                    a
+                }
+            },
+        };
+        if let Some(problem) = f.problem {
+            // Found but not to be read: reported at the file, nothing of it opened.
             let display = discover::display_path(&job.path, &cwd);
             let abs = std::path::absolute(&job.path).unwrap_or_else(|_| job.path.clone());
             let config = set.for_file(&abs);
-            (process(job, &krate, &config, &display), display, config)
+            let mut message = unread_message(&problem, access.root());
+            if problem == fsread::ReadError::Outside && f.root.is_some() {
+                message = message.replace("this file resolves", "this path resolves");
+            }
+            let done = Done {
+                job,
+                text: String::new(),
+                analysis: only(analyze::read_error(message, FILE_START)),
+            };
+            col.add(done, display, None, config);
+            continue;
+        }
+        jobs.push((job, access));
+    }
+    let done: Vec<(Done, String, Config)> = jobs
+        .into_par_iter()
+        .map(|(job, access)| {
+            let display = discover::display_path(&job.path, &cwd);
+            let abs = std::path::absolute(&job.path).unwrap_or_else(|_| job.path.clone());
+            let config = set.for_file(&abs);
+            (
+                process(job, &access, &krate, &config, &display),
+                display,
+                config,
+            )
         })
         .collect();
     for (d, display, config) in done {
@@ -867,7 +1039,14 @@ mod tests {
             is_test: false,
             cfg_gated: false,
         };
-        let done = process(job, &CrateInfo::default(), &Config::default(), "gone.rs");
+        let access = Access::Jail(Arc::new(Jail::new(dir.path(), 1 << 20).unwrap()));
+        let done = process(
+            job,
+            &access,
+            &CrateInfo::default(),
+            &Config::default(),
+            "gone.rs",
+        );
         let findings = &done.analysis.findings;
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].diag.rule, "parse_error");
@@ -889,7 +1068,42 @@ mod tests {
             is_test: false,
             cfg_gated: false,
         };
-        let done = process(job, &CrateInfo::default(), &Config::default(), "dir");
+        let done = process(
+            job.clone(),
+            &access,
+            &CrateInfo::default(),
+            &Config::default(),
+            "dir",
+        );
         assert_eq!(done.analysis.findings[0].diag.rule, "parse_error");
+        // Over the limit, outside the root: not read, and nothing of the file in the result.
+        std::fs::write(dir.path().join("big.rs"), "fn secret_name() {}").unwrap();
+        let small = Access::Jail(Arc::new(Jail::new(dir.path(), 5).unwrap()));
+        let job = Job {
+            path: dir.path().join("big.rs"),
+            ..job
+        };
+        let done = process(
+            job.clone(),
+            &small,
+            &CrateInfo::default(),
+            &Config::default(),
+            "big.rs",
+        );
+        let msg = &done.analysis.findings[0].diag.message;
+        assert!(msg.contains("more than the limit of 5 bytes"), "{msg}");
+        assert!(done.text.is_empty());
+        let inner = tempfile::tempdir().unwrap();
+        let elsewhere = Access::Jail(Arc::new(Jail::new(inner.path(), 1 << 20).unwrap()));
+        let done = process(
+            job,
+            &elsewhere,
+            &CrateInfo::default(),
+            &Config::default(),
+            "big.rs",
+        );
+        let msg = &done.analysis.findings[0].diag.message;
+        assert!(msg.contains("resolves to a path outside"), "{msg}");
+        assert!(done.text.is_empty() && !msg.contains("secret_name"));
     }
 }

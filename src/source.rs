@@ -26,17 +26,28 @@ pub struct SourceFile {
     pub origin: Option<Origin>,
 }
 
+/// The UTF-8 byte order mark. rustc and syn skip it: it is not part of line 1, so columns on
+/// line 1 are counted after it, while byte offsets stay offsets into the real file (what rustfix
+/// applies suggestions to).
+pub const BOM: char = '\u{feff}';
+
 /// Maps 1-based line + 1-based char column to byte offsets and back, for one text.
+///
+/// A leading [`BOM`] is skipped: line 1 starts after it, and offsets inside it map to 1:1.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
-    /// Byte offset of the start of each line.
+    /// Byte offset of the start of each line (the first one after a BOM).
     starts: Vec<usize>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
-        starts.push(0);
+        starts.push(if text.starts_with(BOM) {
+            BOM.len_utf8()
+        } else {
+            0
+        });
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex { starts }
     }
@@ -66,6 +77,8 @@ impl LineIndex {
         let offset = offset.min(text.len());
         let line = match self.starts.binary_search(&offset) {
             Ok(l) => l,
+            // Inside a leading BOM: the start of line 1.
+            Err(0) => return (1, 1),
             Err(l) => l - 1,
         };
         let start = self.starts[line];
@@ -115,5 +128,28 @@ mod tests {
         assert_eq!(idx.position(text, off), (2, 9));
         assert_eq!(idx.line_text(text, 2), "let é = \"ü\";");
         assert_eq!(idx.offset(text, 99, 1), text.len());
+    }
+
+    #[test]
+    fn a_bom_is_not_part_of_line_one() {
+        let text = "\u{feff}fn a() {}\nfn b() {}\n";
+        let idx = LineIndex::new(text);
+        // Column 1 of line 1 is the `f` after the BOM, at byte 3 of the real file.
+        assert_eq!(idx.offset(text, 1, 1), 3);
+        assert_eq!(idx.offset(text, 1, 4), 6);
+        assert_eq!(&text[idx.offset(text, 1, 4)..][..1], "a");
+        assert_eq!(idx.position(text, 6), (1, 4));
+        // Offsets inside the BOM clamp to 1:1; line 2 is unaffected.
+        assert_eq!(idx.position(text, 0), (1, 1));
+        assert_eq!(idx.position(text, 1), (1, 1));
+        assert_eq!(idx.offset(text, 2, 1), 13);
+        assert_eq!(idx.position(text, 13), (2, 1));
+        assert_eq!(idx.line_text(text, 1), "fn a() {}");
+        // Only a leading BOM is skipped.
+        let mid = "a\u{feff}b";
+        assert_eq!(LineIndex::new(mid).position(mid, 4), (1, 3));
+        let only = "\u{feff}";
+        assert_eq!(LineIndex::new(only).position(only, 3), (1, 1));
+        assert_eq!(LineIndex::new(only).line_text(only, 1), "");
     }
 }

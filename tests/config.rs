@@ -188,6 +188,29 @@ fn explicit_config_file_and_show_config() {
 }
 
 #[test]
+fn max_file_size_setting_is_shown_and_applied() {
+    let p = project(Some("[settings]\nmax-file-size = 20\n"));
+    let r = run_in(p.path(), &["--show-config"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("files larger than 20 bytes are not read (max-file-size)"),
+        "{}",
+        r.stdout
+    );
+    // Both files are over 20 bytes: each is a parse_error, none is read.
+    let r = short(p.path(), &[]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        lines_with(&r, "more than the limit of 20 bytes"),
+        2,
+        "{}",
+        r.stdout
+    );
+    assert_eq!(lines_with(&r, "async_without_await"), 0, "{}", r.stdout);
+}
+
+#[test]
 fn forbid_cannot_be_lowered_by_inline_or_flags() {
     let p = project(Some("[lints]\nasync_without_await = \"forbid\"\n"));
     let r = short(p.path(), &["-A", "async_without_await"]);

@@ -65,6 +65,8 @@ fn non_utf8_like_text_and_nul_bytes() {
 
 #[test]
 fn a_50_mb_file_is_linted() {
+    // The core has no size limit (the shell's `max-file-size` keeps such a file from being read
+    // unless configured; see `files_over_the_size_limit_are_not_read`).
     // A big file that is cheap to lex: real code around a 50 MB comment.
     let mut text = String::from("async fn small() -> u8 {\n    1\n}\n/*\n");
     let filler = "// lorem ipsum dolor sit amet, consectetur adipiscing elit\n";
@@ -155,12 +157,67 @@ const MANIFEST: &[u8] =
     b"[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n";
 const FLAGGED: &[u8] = b"pub async fn flagged() -> u8 {\n    1\n}\n";
 
+/// Real code around a comment, `size` bytes or a little more.
+fn big_file(size: usize) -> Vec<u8> {
+    let mut text = String::from("async fn small() -> u8 {\n    1\n}\n/*\n");
+    let filler = "// lorem ipsum dolor sit amet, consectetur adipiscing elit\n";
+    while text.len() < size {
+        text.push_str(filler);
+    }
+    text.push_str("*/\nasync fn tail() -> u8 {\n    2\n}\n");
+    text.into_bytes()
+}
+
+#[test]
+fn files_over_the_size_limit_are_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // Under the default limit of 10 MiB: linted.
+    write(dir.path(), "src/under.rs", &big_file(9 << 20));
+    // Over it: a parse_error, and the other files are still linted.
+    let over = big_file(11 << 20);
+    write(dir.path(), "src/over.rs", &over);
+    let (code, out, _) = run(dir.path(), &["src", "--message-format", "short", "-q"]);
+    assert_eq!(code, 1, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("src/under.rs:1:10: warning")),
+        "{out}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("src/under.rs:") && l.contains("fn tail")),
+        "{out}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!(
+            "src/over.rs:1:1: error[async_lint::parse_error]: could not read this file: it is {} bytes, more than the limit of 10485760 bytes",
+            over.len()
+        ))),
+        "{out}"
+    );
+    assert_eq!(lines.len(), 3, "{out}");
+    // A higher `max-file-size` lets it through.
+    write(
+        dir.path(),
+        "async-lint.toml",
+        b"[settings]\nmax-file-size = 20000000\n",
+    );
+    let (code, out, _) = run(dir.path(), &["src", "--message-format", "short", "-q"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.lines().count(), 4, "{out}");
+}
+
 #[cfg(unix)]
 #[test]
 fn symlink_loop_and_dangling_links_in_path_mode() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "src/good.rs", FLAGGED);
+    // A loop through an ancestor is not followed (nothing outside `src` is reached by it).
     std::os::unix::fs::symlink("..", dir.path().join("src/loop")).unwrap();
+    std::os::unix::fs::symlink(".", dir.path().join("src/self")).unwrap();
     std::os::unix::fs::symlink("nowhere.rs", dir.path().join("src/dangling.rs")).unwrap();
     let (code, out, _) = run(dir.path(), &["src", "--message-format", "short", "-q"]);
     assert_eq!(code, 0);
@@ -185,17 +242,25 @@ fn module_files_that_are_missing_outside_or_not_files() {
     let (code, out, _) = run(&root, &["--message-format", "short", "-q"]);
     assert_eq!(code, 1, "{out}");
     let lines: Vec<&str> = out.lines().collect();
-    // The good file and the file outside the package are linted.
+    // The good file is linted; the file outside the package is not read.
     assert!(
         lines.iter().any(|l| l.starts_with("src/good.rs:1:14:")),
         "{out}"
     );
+    assert!(!lines.iter().any(|l| l.contains("outside.rs")), "{out}");
     assert!(
-        lines.iter().any(|l| l.contains("outside.rs:1:14:")),
+        lines.iter().any(|l| l.starts_with("src/lib.rs:2:")
+            && l.contains("the file of module `outside` is outside the package; not read")),
         "{out}"
     );
-    // Each broken declaration is a parse_error at the `mod`.
-    for (line, name) in [(4, "missing"), (6, "dir_not_file"), (7, "dangling")] {
+    // A directory where the file should be is not "not found": it is not a regular file.
+    assert!(
+        lines.iter().any(|l| l.starts_with("src/lib.rs:6:")
+            && l.contains("cannot read the file of module `dir_not_file`: it is a directory")),
+        "{out}"
+    );
+    // Each missing file is a parse_error at the `mod`.
+    for (line, name) in [(4, "missing"), (7, "dangling")] {
         assert!(
             lines
                 .iter()

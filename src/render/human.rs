@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Patch, Renderer, Snippet};
 
-use super::{code, display_of, file_of, HumanOptions, Text, Texts};
+use super::{code, display_escaped, file_of, HumanOptions, Text, Texts};
 use crate::diagnostic::{Diagnostic, Severity, Suggestion};
 use crate::source::SourceFile;
 
@@ -51,8 +51,19 @@ fn count(n: usize, one: &str, many: &str) -> String {
 
 fn render(diag: &Diagnostic, files: &[SourceFile], texts: &mut Texts<'_>, color: bool) -> String {
     let has_source = file_of(diag, files).is_some();
-    let path = display_of(diag, files);
+    // A file name is printed as plain text: escape what could forge lines or drive a terminal.
+    let path = display_escaped(diag, files);
+    let path: &str = &path;
     let text = texts.get(diag.file);
+    // annotate-snippets counts columns from the start of the source it is given: hand it the
+    // text after a byte order mark, with ranges moved to match (a BOM is not part of line 1).
+    let skip = if text.text.starts_with(crate::source::BOM) {
+        crate::source::BOM.len_utf8()
+    } else {
+        0
+    };
+    let source = &text.text[skip..];
+    let at = |r: Range<usize>| r.start.saturating_sub(skip)..r.end.saturating_sub(skip);
     let level = match diag.severity {
         Severity::Warning => Level::WARNING,
         Severity::Error => Level::ERROR,
@@ -63,19 +74,20 @@ fn render(diag: &Diagnostic, files: &[SourceFile], texts: &mut Texts<'_>, color:
         .suggestion
         .as_ref()
         .filter(|_| has_source)
-        .and_then(|s| inline_suggestion(s, text));
+        .and_then(|s| inline_suggestion(s, text))
+        .map(|(r, label)| (at(r), label));
     let patches = diag
         .suggestion
         .as_ref()
         .filter(|_| has_source && inline.is_none())
-        .map(|s| patches(s, text))
+        .map(|s| patches(s, text, skip))
         .unwrap_or_default();
 
     let inlined = inline.is_some();
     let mut primary =
         Group::with_title(level.primary_title(diag.message.as_str()).id(code.as_str()));
     if has_source {
-        let main = text.resolve(&diag.span).range();
+        let main = at(text.resolve(&diag.span).range());
         // rustc pushes a short suggestion as a label on its span: the primary label when that
         // span is the (unlabelled) primary span, an extra label there or a secondary `-` label
         // elsewhere otherwise.
@@ -83,13 +95,13 @@ fn render(diag: &Diagnostic, files: &[SourceFile], texts: &mut Texts<'_>, color:
             Some((range, label)) if range == main && diag.label.is_empty() => (Some(label), None),
             other => (non_empty(&diag.label).map(str::to_string), other),
         };
-        let mut snippet = Snippet::source(text.text)
+        let mut snippet = Snippet::source(source)
             .path(path)
             .annotation(AnnotationKind::Primary.span(main.clone()).label(main_label));
         for label in &diag.secondary {
             snippet = snippet.annotation(
                 AnnotationKind::Context
-                    .span(text.resolve(&label.span).range())
+                    .span(at(text.resolve(&label.span).range()))
                     .label(non_empty(&label.message)),
             );
         }
@@ -122,7 +134,7 @@ fn render(diag: &Diagnostic, files: &[SourceFile], texts: &mut Texts<'_>, color:
     if let (Some(s), false) = (&diag.suggestion, patches.is_empty()) {
         report.push(
             Group::with_title(Level::HELP.secondary_title(s.message.as_str()))
-                .element(Snippet::source(text.text).path(path).patches(patches)),
+                .element(Snippet::source(source).path(path).patches(patches)),
         );
     }
 
@@ -158,9 +170,10 @@ fn inline_suggestion(s: &Suggestion, text: &Text<'_>) -> Option<(Range<usize>, S
     Some((text.resolve(&edit.span).range(), label))
 }
 
-/// The edits as patches on the original text: resolved, sorted, overlaps dropped (the first
-/// edit at a place wins), and edits that change nothing left out.
-fn patches<'a>(s: &'a Suggestion, text: &Text<'_>) -> Vec<Patch<'a>> {
+/// The edits as patches on the original text (less its first `skip` bytes, a BOM): resolved,
+/// sorted, overlaps dropped (the first edit at a place wins), and edits that change nothing left
+/// out.
+fn patches<'a>(s: &'a Suggestion, text: &Text<'_>, skip: usize) -> Vec<Patch<'a>> {
     let mut edits: Vec<(Range<usize>, &str)> = s
         .edits
         .iter()
@@ -175,6 +188,7 @@ fn patches<'a>(s: &'a Suggestion, text: &Text<'_>) -> Vec<Patch<'a>> {
             continue;
         }
         end = range.end;
+        let range = range.start.saturating_sub(skip)..range.end.saturating_sub(skip);
         out.push(Patch::new(range, replacement));
     }
     out
@@ -434,5 +448,40 @@ help: collect the futures into a stream
                 }
             }
         }
+    }
+
+    #[test]
+    fn file_names_cannot_forge_lines_or_send_escapes() {
+        let text = "async fn f() {}\n";
+        let files = [file("src/a\nsrc/x.rs:1:1: error: forged\u{1b}[2J.rs", text)];
+        let out = plain(&Diagnostic::new("r", span_of(text, "f()", 0), "m"), &files);
+        assert!(!out.contains('\u{1b}'), "{out}");
+        assert!(
+            out.contains(" --> src/a\\nsrc/x.rs:1:1: error: forged\\u{1b}[2J.rs:1:10"),
+            "{out}"
+        );
+        assert!(!out.lines().any(|l| l.starts_with("src/x.rs")), "{out}");
+    }
+
+    #[test]
+    fn a_bom_does_not_shift_columns_or_drop_the_suggestion() {
+        let text = "\u{feff}async fn f() {}\n";
+        let files = [file("src/bom.rs", text)];
+        let span = span_of(text, "async ", 0);
+        assert_eq!((span.column_start, span.byte_start), (1, 3));
+        let mut d = Diagnostic::new("r", span, "m");
+        d.suggestion = Some(Suggestion {
+            message: "remove `async`".into(),
+            edits: vec![Edit {
+                span,
+                replacement: String::new(),
+            }],
+            applicability: Applicability::MachineApplicable,
+        });
+        let out = plain(&d, &files);
+        assert!(out.contains(" --> src/bom.rs:1:1\n"), "{out}");
+        assert!(out.contains("help: remove `async`"), "{out}");
+        assert!(!out.contains('\u{feff}'), "{out}");
+        assert!(out.contains("1 | async fn f() {}"), "{out}");
     }
 }

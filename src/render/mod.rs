@@ -50,6 +50,40 @@ pub(crate) fn display_of<'f>(diag: &Diagnostic, files: &'f [SourceFile]) -> &'f 
     file_of(diag, files).map_or("<unknown>", |f| f.display.as_str())
 }
 
+/// [`display_of`] made safe to print on a terminal or in a log: see [`escape_control`].
+pub(crate) fn display_escaped<'f>(
+    diag: &Diagnostic,
+    files: &'f [SourceFile],
+) -> std::borrow::Cow<'f, str> {
+    escape_control(display_of(diag, files))
+}
+
+/// Control characters written as Rust escapes, so that a file name (or any text taken from the
+/// checkout) printed in plain text cannot start a new line, move the cursor or send a terminal
+/// escape sequence: `\n`, `\r`, `\t`, and `\u{1b}` style for the other C0 controls, DEL, the C1
+/// controls (U+0080..U+009F; U+009B is a one-character CSI on some terminals) and the Unicode
+/// bidirectional overrides and isolates (which reorder what is shown). Other text, including
+/// `\` itself, is unchanged.
+pub fn escape_control(s: &str) -> std::borrow::Cow<'_, str> {
+    fn needs(c: char) -> bool {
+        c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }
+    if !s.chars().any(needs) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A span made safe for one text: a byte range on char boundaries inside the text, and the
 /// 1-based line / char-column positions of both ends (end exclusive), recomputed from the range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -342,4 +376,28 @@ pub(crate) mod test_support {
 
     pub const NASTY_TEXT: &str =
         "fn é() {\n\tlet ü = \"日本語\";\r\n\t\tblock_on(f());\n}\n// 🦀 end without newline";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_control;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_control("src/lib.rs"), "src/lib.rs");
+        assert!(matches!(
+            escape_control("src/é 日本.rs"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            escape_control("a\nsrc/x.rs:1:1: error: forged"),
+            "a\\nsrc/x.rs:1:1: error: forged"
+        );
+        assert_eq!(escape_control("a\r\tb"), "a\\r\\tb");
+        assert_eq!(escape_control("\u{1b}[2Jx"), "\\u{1b}[2Jx");
+        assert_eq!(escape_control("\0\u{7f}\u{9b}"), "\\u{0}\\u{7f}\\u{9b}");
+        assert_eq!(escape_control("a\u{202e}b\u{2066}"), "a\\u{202e}b\\u{2066}");
+        // A backslash is kept as it is (display paths use `/`).
+        assert_eq!(escape_control("a\\nb"), "a\\nb");
+    }
 }

@@ -1,7 +1,7 @@
 //! One line per finding, like rustc's `--error-format=short`:
 //! `path:line:col: warning[async_lint::rule]: message`.
 
-use super::{code, display_of, Texts};
+use super::{code, display_escaped, escape_control, Texts};
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceFile;
 
@@ -13,9 +13,12 @@ pub fn short(diags: &[Diagnostic], files: &[SourceFile]) -> String {
     for diag in diags {
         let at = texts.get(diag.file).resolve(&diag.span);
         let message = diag.message.replace("\r\n", " ").replace('\n', " ");
+        // File names and messages (which quote the checkout's code) cannot forge a line or
+        // send a terminal escape.
+        let message = escape_control(&message);
         out.push_str(&format!(
             "{}:{}:{}: {}[{}]: {}\n",
-            display_of(diag, files),
+            display_escaped(diag, files),
             at.line_start,
             at.column_start,
             diag.severity.as_str(),
@@ -66,5 +69,20 @@ mod tests {
             &[],
         );
         assert!(out.starts_with("<unknown>:1:1: warning"), "{out}");
+    }
+
+    #[test]
+    fn file_names_and_messages_are_escaped() {
+        let text = "fn f() {}\n";
+        let files = [file("a\nb:1:1: error[x]: forged\u{1b}]0;t\u{7}.rs", text)];
+        let d = Diagnostic::new("r", span_of(text, "f", 1), "m \u{1b}[31m");
+        let out = short(&[d], &files);
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out}");
+        assert!(
+            out.starts_with("a\\nb:1:1: error[x]: forged\\u{1b}]0;t\\u{7}.rs:1:4: warning"),
+            "{out}"
+        );
+        assert!(out.ends_with(": m \\u{1b}[31m\n"), "{out}");
     }
 }
