@@ -277,6 +277,87 @@ mod tests {
         }
     }
 
+    fn loaded() -> LoadedWorkspace {
+        let fs = crate::manifest::test_fs::MemFs::new(&[
+            ("/w/Cargo.toml", "[workspace]\nmembers = [\"alpha\", \"beta\"]\n"),
+            (
+                "/w/alpha/Cargo.toml",
+                "[package]\nname = \"alpha\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[dependencies]\nmy-rt = { package = \"tokio\", version = \"1\" }\n",
+            ),
+            ("/w/alpha/src/lib.rs", ""),
+            ("/w/alpha/tests/it.rs", ""),
+            (
+                "/w/beta/Cargo.toml",
+                "[package]\nname = \"beta\"\nversion = \"0.2.0\"\n[[bin]]\nname = \"b\"\npath = \"../../x.rs\"\n",
+            ),
+            ("/w/beta/src/main.rs", ""),
+        ]);
+        crate::manifest::load_workspace(&fs, Path::new("/w/Cargo.toml"), None).unwrap()
+    }
+
+    fn names(sel: Selection) -> Result<Vec<String>, String> {
+        select(&loaded(), &sel).map(|ws| ws.packages.iter().map(|p| p.krate.name.clone()).collect())
+    }
+
+    fn packages(p: &[&str]) -> Selection {
+        Selection {
+            packages: p.iter().map(|s| s.to_string()).collect(),
+            ..Selection::default()
+        }
+    }
+
+    #[test]
+    fn package_selection_as_cargo() {
+        assert_eq!(names(Selection::default()).unwrap(), ["alpha", "beta"]);
+        assert_eq!(names(packages(&["beta"])).unwrap(), ["beta"]);
+        assert_eq!(
+            names(packages(&["alpha@0.1.0", "alpha"])).unwrap(),
+            ["alpha"]
+        );
+        assert_eq!(
+            names(packages(&["path+file:///w/beta#0.2.0"])).unwrap(),
+            ["beta"]
+        );
+        let e = names(packages(&["alpha@9.9.9"])).unwrap_err();
+        assert!(e.contains("did not match any packages"), "{e}");
+        let e = names(packages(&["alpah"])).unwrap_err();
+        assert!(e.contains("did you mean `alpha`"), "{e}");
+        let all_but_beta = Selection {
+            workspace: true,
+            exclude: vec!["beta".into()],
+            ..Selection::default()
+        };
+        assert_eq!(names(all_but_beta).unwrap(), ["alpha"]);
+        let e = names(Selection {
+            exclude: vec!["beta".into()],
+            ..Selection::default()
+        })
+        .unwrap_err();
+        assert!(e.contains("--exclude can only be used together with --workspace"));
+    }
+
+    #[test]
+    fn packages_become_crate_infos_and_problems_follow_selection() {
+        let ws = select(&loaded(), &packages(&["alpha"])).unwrap();
+        assert_eq!(ws.root, Path::new("/w"));
+        let alpha = &ws.packages[0];
+        assert_eq!(alpha.krate.dependencies, ["my_rt"]);
+        assert!(alpha.krate.has_lib);
+        assert_eq!(alpha.krate.edition, Edition::E2021);
+        let kinds: Vec<(&str, bool)> = alpha
+            .targets
+            .iter()
+            .map(|t| (t.meta.kind[0].as_str(), t.is_test))
+            .collect();
+        assert_eq!(kinds, [("lib", false), ("test", true)]);
+        assert_eq!(alpha.dir, Path::new("/w/alpha"));
+        assert!(ws.problems.is_empty(), "beta's problems are not alpha's");
+        let ws = select(&loaded(), &packages(&["beta"])).unwrap();
+        assert_eq!(ws.problems.len(), 1);
+        assert_eq!(ws.packages[0].krate.edition, Edition::E2015);
+        assert!(!ws.packages[0].krate.has_lib);
+    }
+
     #[test]
     fn module_files_as_rustc_finds_them() {
         let lib = Path::new("src/lib.rs");
