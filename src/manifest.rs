@@ -428,6 +428,23 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// A manifest of the workspace that is not valid: toml's message with its snippet, unless the
+/// snippet would be huge (a line of 100,000 brackets), then just where and why.
+fn parse_error(path: &Path, text: &str, e: &toml::de::Error) -> String {
+    let full = e.to_string();
+    if full.len() <= 2000 {
+        return format!("failed to parse manifest at `{}`\n\n{full}", path.display());
+    }
+    let at = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+    format!(
+        "failed to parse manifest at `{}` (line {}, column {}): {}",
+        path.display(),
+        at.0,
+        at.1,
+        e.message()
+    )
+}
+
 /// Read and parse a `Cargo.toml` outside the workspace's jail: errors say where, never what.
 fn load_ancestor(fs: &dyn ManifestFs, path: &Path) -> Result<(String, RawManifest), String> {
     let text = fs
@@ -459,10 +476,7 @@ fn load_inside(
     let text = fs.read_inside(root, path).map_err(ReadOrParse::Read)?;
     match parse(&text) {
         Ok(raw) => Ok((text, raw)),
-        Err(e) => Err(ReadOrParse::Parse(format!(
-            "failed to parse manifest at `{}`\n\n{e}",
-            path.display()
-        ))),
+        Err(e) => Err(ReadOrParse::Parse(parse_error(path, &text, &e))),
     }
 }
 
@@ -554,8 +568,7 @@ pub fn load_workspace(
     let text = fs
         .read_ancestor(&current)
         .map_err(|e| format!("cannot read `{}`: {e}", current.display()))?;
-    let raw = parse(&text)
-        .map_err(|e| format!("failed to parse manifest at `{}`\n\n{e}", current.display()))?;
+    let raw = parse(&text).map_err(|e| parse_error(&current, &text, &e))?;
     let (root_manifest, root_text, root_raw) = match find_root(fs, &current, &raw, cargo_home)? {
         Some(found) => found,
         None => (current.clone(), text, raw),
@@ -1809,6 +1822,22 @@ mod tests {
         )]);
         let e = load_workspace(&fs, Path::new("/p/Cargo.toml"), None).unwrap_err();
         assert!(e.contains("error inheriting `edition`"), "{e}");
+    }
+
+    #[test]
+    fn deeply_nested_manifests_fail_cleanly_and_briefly() {
+        let deep = format!(
+            "{PKG}[package.metadata]\nx = {}{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let fs = MemFs::new(&[("/p/Cargo.toml", &deep)]);
+        let e = load_workspace(&fs, Path::new("/p/Cargo.toml"), None).unwrap_err();
+        assert!(
+            e.len() < 500 && e.contains("line 6"),
+            "{}",
+            &e[..e.len().min(500)]
+        );
     }
 
     #[test]
