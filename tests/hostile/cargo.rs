@@ -348,3 +348,33 @@ fn a_parent_manifest_is_never_quoted() {
     let r = run_env_without(&tmp.path().join("checkout"), &[], &[], CARGO_ENV, TIMEOUT);
     assert!(!r.all_output().contains(SECRET), "{r:#?}");
 }
+
+/// A manifest that is a FIFO (a member's, or one met walking up) is never opened: no hang.
+#[cfg(unix)]
+#[test]
+fn fifo_manifests_do_not_hang() {
+    let mkfifo = |p: &std::path::Path| {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let ok = Command::new("mkfifo").arg(p).status().unwrap().success();
+        assert!(ok, "mkfifo {}", p.display());
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    write(&ws, "Cargo.toml", "[workspace]\nmembers = [\"m\"]\n");
+    mkfifo(&ws.join("m/Cargo.toml"));
+    let r = run_env_without(&ws, &[], &[], CARGO_ENV, Duration::from_secs(20));
+    assert_eq!(r.code, Some(2), "{r:#?}");
+    assert!(r.stderr.contains("FIFO"), "{r:#?}");
+    let tmp = tempfile::tempdir().unwrap();
+    mkfifo(&tmp.path().join("Cargo.toml"));
+    package(&tmp.path().join("checkout"), "victim");
+    let r = run_env_without(
+        &tmp.path().join("checkout"),
+        &[],
+        &[],
+        CARGO_ENV,
+        Duration::from_secs(20),
+    );
+    assert_eq!(r.code, Some(2), "{r:#?}");
+    assert!(r.stderr.contains("FIFO"), "{r:#?}");
+}
