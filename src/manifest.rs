@@ -277,9 +277,11 @@ impl Kind {
         }
     }
 
+    /// Where targets of this kind are auto-discovered (besides `src/lib.rs` and `src/main.rs`).
     fn dir(self) -> &'static str {
         match self {
-            Kind::Lib | Kind::Bin => "src/bin",
+            Kind::Lib => "src",
+            Kind::Bin => "src/bin",
             Kind::Example => "examples",
             Kind::Test => "tests",
             Kind::Bench => "benches",

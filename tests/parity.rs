@@ -284,3 +284,63 @@ fn edition_2015_package_matches() {
     report("2015", &counts, &failures);
     assert_eq!((counts.packages, counts.targets), (1, 1), "{counts:?}");
 }
+
+/// Shapes the fixtures do not have: a rooted workspace with default-members and a dev path
+/// dependency, `package.workspace`, `autolib = false`, a proc-macro, an example built as a
+/// library, a `tests/common/mod.rs` helper, an explicit bin overriding an inferred file, and
+/// edition 2015's `src/<name>.rs` library.
+#[test]
+fn odd_shapes_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let w = |rel: &str, text: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w(
+        "Cargo.toml",
+        "[package]\nname = \"rooted\"\nversion = \"1.0.0\"\nedition = \"2021\"\nautolib = false\n\n\
+         [workspace]\nmembers = [\"macros\", \"nested/deep\"]\ndefault-members = [\".\", \"macros\"]\n\n\
+         [dev-dependencies]\nhelper = { path = \"helper\" }\n\n\
+         [[example]]\nname = \"plugin\"\ncrate-type = [\"cdylib\"]\n\n\
+         [[bin]]\nname = \"b\"\npath = \"src/bin/renamed.rs\"\n",
+    );
+    w("src/lib.rs", "");
+    w("src/main.rs", "");
+    w("src/bin/b.rs", "");
+    w("src/bin/renamed.rs", "");
+    w("examples/plugin.rs", "");
+    w("examples/assets/data.txt", "");
+    w("tests/common/mod.rs", "");
+    w("tests/api.rs", "");
+    w(
+        "macros/Cargo.toml",
+        "[package]\nname = \"rooted-macros\"\nversion = \"1.0.0\"\nedition = \"2018\"\n\n[lib]\nproc-macro = true\n",
+    );
+    w("macros/src/lib.rs", "");
+    w(
+        "nested/deep/Cargo.toml",
+        "[package]\nname = \"deep\"\nversion = \"0.1.0\"\nworkspace = \"../..\"\n\n[lib]\nname = \"deep\"\n",
+    );
+    w("nested/deep/src/deep.rs", "");
+    w(
+        "helper/Cargo.toml",
+        "[package]\nname = \"helper\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    w("helper/src/lib.rs", "");
+    let manifests: Vec<PathBuf> = [
+        "Cargo.toml",
+        "macros/Cargo.toml",
+        "nested/deep/Cargo.toml",
+        "helper/Cargo.toml",
+    ]
+    .iter()
+    .map(|m| root.join(m))
+    .collect();
+    let (counts, failures) = run(&manifests);
+    report("odd shapes", &counts, &failures);
+    assert!(counts.skipped.is_empty(), "{:?}", counts.skipped);
+    assert_eq!(counts.workspaces, 4);
+    assert_eq!(counts.packages, 16, "{counts:?}");
+}
