@@ -563,7 +563,7 @@ pub fn load_workspace(
         .ok_or_else(|| format!("manifest path `{}` does not exist", manifest.display()))?;
     if current.file_name().map_or(true, |n| n != "Cargo.toml") {
         return Err(format!(
-            "the manifest-path must be a path to a Cargo.toml file (`{}` is not named so)",
+            "`{}` resolves to a file not named `Cargo.toml`; not read",
             manifest.display()
         ));
     }

@@ -378,3 +378,22 @@ fn fifo_manifests_do_not_hang() {
     assert_eq!(r.code, Some(2), "{r:#?}");
     assert!(r.stderr.contains("FIFO"), "{r:#?}");
 }
+
+/// The checkout's own `Cargo.toml` a symlink to a file elsewhere: not opened, not quoted.
+#[cfg(unix)]
+#[test]
+fn a_manifest_symlinked_to_another_file_is_not_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "secret.txt",
+        format!("[package]\nname = \"{SECRET}\"\n"),
+    );
+    let checkout = tmp.path().join("checkout");
+    write(&checkout, "src/lib.rs", FLAGGED);
+    std::os::unix::fs::symlink(tmp.path().join("secret.txt"), checkout.join("Cargo.toml")).unwrap();
+    let r = run_env_without(&checkout, &[], &[], CARGO_ENV, TIMEOUT);
+    assert_eq!(r.code, Some(2), "{r:#?}");
+    assert!(!r.all_output().contains(SECRET), "{r:#?}");
+    assert!(r.stderr.contains("not named `Cargo.toml`"), "{r:#?}");
+}
