@@ -1,10 +1,12 @@
-//! Shell: which files to lint. Cargo mode asks `cargo metadata --no-deps` for packages and
-//! targets; the module tree below each target root is followed as the analysis reports `mod`
-//! declarations (see `run`). PATH mode walks the given files and directories.
+//! Shell: which files to lint. Cargo mode reads the manifests itself (`manifest`: cargo's rules
+//! for workspaces, members and targets; no cargo process) and selects packages as cargo would; the
+//! module tree below each target root is followed as the analysis reports `mod` declarations
+//! (see `run`). PATH mode walks the given files and directories.
 
 use crate::analyze::ModDecl;
+use crate::manifest::{self, LoadedWorkspace, ManifestProblems, PackageInfo};
 use crate::semantic::{CrateInfo, Edition};
-use cargo_metadata::{Metadata, MetadataCommand, TargetKind};
+use crate::source::CargoTarget;
 use std::path::{Path, PathBuf};
 
 /// Cargo's package selection flags.
@@ -19,7 +21,8 @@ pub struct Selection {
 /// One target of a package: its root file and whether its code is test-only.
 #[derive(Debug, Clone)]
 pub struct Target {
-    pub meta: cargo_metadata::Target,
+    /// The target as cargo's JSON describes it (copied into JSON output).
+    pub meta: CargoTarget,
     pub root: PathBuf,
     /// Integration tests, benches and examples: code that never runs in production.
     pub is_test: bool,
@@ -30,47 +33,61 @@ pub struct Target {
 pub struct Package {
     pub id: String,
     pub manifest_path: PathBuf,
+    /// The package root (the manifest's directory).
+    pub dir: PathBuf,
     pub krate: CrateInfo,
     pub targets: Vec<Target>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Workspace {
+    /// The canonical workspace root: the read jail of every member.
     pub root: PathBuf,
     pub packages: Vec<Package>,
+    /// What the manifests of the selected packages (and the root manifest) asked for and was
+    /// refused, e.g. a target file outside the package: reported as `parse_error`s at the key.
+    pub problems: Vec<ManifestProblems>,
 }
 
-/// Run `cargo metadata --no-deps` and select packages as cargo would.
+/// Read the workspace of the nearest `Cargo.toml` (or `--manifest-path`) and select packages as
+/// cargo would. Runs no program.
 pub fn cargo_workspace(sel: &Selection) -> Result<Workspace, String> {
-    let mut cmd = MetadataCommand::new();
-    cmd.no_deps();
-    if let Some(p) = &sel.manifest_path {
-        if !p.exists() {
-            return Err(format!("manifest path `{}` does not exist", p.display()));
+    let cwd = std::env::current_dir()
+        .map_err(|e| format!("cannot use the current directory: {}", io_reason(&e)))?;
+    let fs = manifest::RealFs::new(crate::fsread::DEFAULT_MAX_FILE_SIZE);
+    let manifest = match &sel.manifest_path {
+        Some(p) => {
+            if !p.exists() {
+                return Err(format!("manifest path `{}` does not exist", p.display()));
+            }
+            let abs = manifest::normalize(&cwd.join(p));
+            if abs.file_name().map_or(true, |n| n != "Cargo.toml") {
+                return Err(format!(
+                    "the manifest-path must be a path to a Cargo.toml file: `{}`",
+                    p.display()
+                ));
+            }
+            abs
         }
-        cmd.manifest_path(p);
-    }
-    let meta = cmd.exec().map_err(|e| match e {
-        cargo_metadata::Error::CargoMetadata { stderr } => {
-            format!("`cargo metadata` failed:\n{}", stderr.trim_end())
-        }
-        other => format!("`cargo metadata` failed: {other}"),
-    })?;
-    workspace_from_metadata(&meta, sel)
+        None => manifest::find_manifest(&fs, &cwd)?,
+    };
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let loaded = manifest::load_workspace(&fs, &manifest, cargo_home.as_deref())?;
+    select(&loaded, sel)
 }
 
-/// The pure half of [`cargo_workspace`]: selection and conversion of parsed metadata.
-pub fn workspace_from_metadata(meta: &Metadata, sel: &Selection) -> Result<Workspace, String> {
-    let members: Vec<&cargo_metadata::Package> = meta.workspace_packages();
-    let selected: Vec<&cargo_metadata::Package> = if !sel.packages.is_empty() {
-        let mut out = Vec::new();
+/// The pure half of [`cargo_workspace`]: cargo's package selection (`-p`, `--workspace`,
+/// `--exclude`, default members) on a loaded workspace.
+pub fn select(ws: &LoadedWorkspace, sel: &Selection) -> Result<Workspace, String> {
+    let members: Vec<&PackageInfo> = ws.members.iter().collect();
+    let selected: Vec<&PackageInfo> = if !sel.packages.is_empty() {
+        let mut out: Vec<&PackageInfo> = Vec::new();
         for spec in &sel.packages {
             let found: Vec<_> = members.iter().filter(|p| spec_matches(spec, p)).collect();
             if found.is_empty() {
-                let names = members
-                    .iter()
-                    .map(|p| p.name.to_string())
-                    .collect::<Vec<_>>();
+                let names = members.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
                 let mut msg =
                     format!("package ID specification `{spec}` did not match any packages");
                 if let Some(best) =
@@ -81,7 +98,7 @@ pub fn workspace_from_metadata(meta: &Metadata, sel: &Selection) -> Result<Works
                 return Err(msg);
             }
             for p in found {
-                if !out.iter().any(|q: &&cargo_metadata::Package| q.id == p.id) {
+                if !out.iter().any(|q| q.id == p.id) {
                     out.push(*p);
                 }
             }
@@ -94,90 +111,61 @@ pub fn workspace_from_metadata(meta: &Metadata, sel: &Selection) -> Result<Works
             .copied()
             .collect()
     } else {
-        // Cargo's default: the package of the manifest (or of the current directory), which
-        // `cargo metadata` reports as the default member; for a virtual manifest its
-        // `default-members`, else every member.
-        let defaults: Vec<&cargo_metadata::Package> =
-            if meta.workspace_default_members.is_available() {
-                meta.packages
-                    .iter()
-                    .filter(|p| meta.workspace_default_members.contains(&p.id))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-        if !defaults.is_empty() {
-            defaults
-        } else if let Some(root) = meta.root_package() {
-            vec![root]
-        } else {
-            members
-        }
+        // Cargo's default: the package of the manifest (or of the current directory); for the
+        // root manifest its `default-members`, else (virtual) every member.
+        ws.default_members
+            .iter()
+            .filter_map(|&i| ws.members.get(i))
+            .collect()
     };
     if !sel.exclude.is_empty() && !sel.workspace {
         return Err("--exclude can only be used together with --workspace".into());
     }
+    let problems = ws
+        .problems
+        .iter()
+        .filter(|mp| {
+            mp.manifest_path == ws.root_manifest
+                || selected.iter().any(|p| p.manifest_path == mp.manifest_path)
+        })
+        .cloned()
+        .collect();
     Ok(Workspace {
-        root: meta.workspace_root.clone().into_std_path_buf(),
+        root: ws.root.clone(),
         packages: selected.into_iter().map(convert_package).collect(),
+        problems,
     })
 }
 
-fn spec_matches(spec: &str, p: &cargo_metadata::Package) -> bool {
-    if spec == p.id.repr {
+fn spec_matches(spec: &str, p: &PackageInfo) -> bool {
+    if spec == p.id {
         return true;
     }
     match spec.split_once('@') {
-        Some((name, version)) => *p.name == *name && p.version.to_string() == version,
-        None => *p.name == *spec,
+        Some((name, version)) => p.name == name && p.version == version,
+        None => p.name == spec,
     }
 }
 
-fn convert_package(p: &cargo_metadata::Package) -> Package {
-    let edition = Edition::parse(p.edition.as_str()).unwrap_or_default();
-    let mut dependencies: Vec<String> = p
-        .dependencies
-        .iter()
-        .map(|d| d.rename.as_deref().unwrap_or(&d.name).replace('-', "_"))
-        .collect();
-    dependencies.sort();
-    dependencies.dedup();
-    let has_lib = p.targets.iter().any(|t| {
-        t.kind.iter().any(|k| {
-            matches!(
-                k,
-                TargetKind::Lib
-                    | TargetKind::RLib
-                    | TargetKind::DyLib
-                    | TargetKind::CDyLib
-                    | TargetKind::StaticLib
-                    | TargetKind::ProcMacro
-            )
-        })
-    });
+fn convert_package(p: &PackageInfo) -> Package {
     let targets = p
         .targets
         .iter()
-        .filter(|t| !t.kind.contains(&TargetKind::CustomBuild))
         .map(|t| Target {
-            meta: t.clone(),
-            root: t.src_path.clone().into_std_path_buf(),
-            is_test: t.kind.iter().any(|k| {
-                matches!(
-                    k,
-                    TargetKind::Test | TargetKind::Bench | TargetKind::Example
-                )
-            }),
+            meta: t.to_cargo(),
+            root: t.src_path.clone(),
+            is_test: t.is_test(),
         })
         .collect();
     Package {
-        id: p.id.repr.clone(),
-        manifest_path: p.manifest_path.clone().into_std_path_buf(),
+        id: p.id.clone(),
+        manifest_path: p.manifest_path.clone(),
+        dir: p.dir.clone(),
         krate: CrateInfo {
-            name: p.name.to_string(),
-            edition,
-            dependencies,
-            has_lib,
+            name: p.name.clone(),
+            edition: Edition::parse(&p.edition).unwrap_or_default(),
+            dependencies: p.dependencies.clone(),
+            has_lib: p.has_lib(),
         },
         targets,
     }
@@ -355,6 +343,87 @@ mod tests {
             cfg_gated: false,
             cfg_test: false,
         }
+    }
+
+    fn loaded() -> LoadedWorkspace {
+        let fs = crate::manifest::test_fs::MemFs::new(&[
+            ("/w/Cargo.toml", "[workspace]\nmembers = [\"alpha\", \"beta\"]\n"),
+            (
+                "/w/alpha/Cargo.toml",
+                "[package]\nname = \"alpha\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[dependencies]\nmy-rt = { package = \"tokio\", version = \"1\" }\n",
+            ),
+            ("/w/alpha/src/lib.rs", ""),
+            ("/w/alpha/tests/it.rs", ""),
+            (
+                "/w/beta/Cargo.toml",
+                "[package]\nname = \"beta\"\nversion = \"0.2.0\"\n[[bin]]\nname = \"b\"\npath = \"../../x.rs\"\n",
+            ),
+            ("/w/beta/src/main.rs", ""),
+        ]);
+        crate::manifest::load_workspace(&fs, Path::new("/w/Cargo.toml"), None).unwrap()
+    }
+
+    fn names(sel: Selection) -> Result<Vec<String>, String> {
+        select(&loaded(), &sel).map(|ws| ws.packages.iter().map(|p| p.krate.name.clone()).collect())
+    }
+
+    fn packages(p: &[&str]) -> Selection {
+        Selection {
+            packages: p.iter().map(|s| s.to_string()).collect(),
+            ..Selection::default()
+        }
+    }
+
+    #[test]
+    fn package_selection_as_cargo() {
+        assert_eq!(names(Selection::default()).unwrap(), ["alpha", "beta"]);
+        assert_eq!(names(packages(&["beta"])).unwrap(), ["beta"]);
+        assert_eq!(
+            names(packages(&["alpha@0.1.0", "alpha"])).unwrap(),
+            ["alpha"]
+        );
+        assert_eq!(
+            names(packages(&["path+file:///w/beta#0.2.0"])).unwrap(),
+            ["beta"]
+        );
+        let e = names(packages(&["alpha@9.9.9"])).unwrap_err();
+        assert!(e.contains("did not match any packages"), "{e}");
+        let e = names(packages(&["alpah"])).unwrap_err();
+        assert!(e.contains("did you mean `alpha`"), "{e}");
+        let all_but_beta = Selection {
+            workspace: true,
+            exclude: vec!["beta".into()],
+            ..Selection::default()
+        };
+        assert_eq!(names(all_but_beta).unwrap(), ["alpha"]);
+        let e = names(Selection {
+            exclude: vec!["beta".into()],
+            ..Selection::default()
+        })
+        .unwrap_err();
+        assert!(e.contains("--exclude can only be used together with --workspace"));
+    }
+
+    #[test]
+    fn packages_become_crate_infos_and_problems_follow_selection() {
+        let ws = select(&loaded(), &packages(&["alpha"])).unwrap();
+        assert_eq!(ws.root, Path::new("/w"));
+        let alpha = &ws.packages[0];
+        assert_eq!(alpha.krate.dependencies, ["my_rt"]);
+        assert!(alpha.krate.has_lib);
+        assert_eq!(alpha.krate.edition, Edition::E2021);
+        let kinds: Vec<(&str, bool)> = alpha
+            .targets
+            .iter()
+            .map(|t| (t.meta.kind[0].as_str(), t.is_test))
+            .collect();
+        assert_eq!(kinds, [("lib", false), ("test", true)]);
+        assert_eq!(alpha.dir, Path::new("/w/alpha"));
+        assert!(ws.problems.is_empty(), "beta's problems are not alpha's");
+        let ws = select(&loaded(), &packages(&["beta"])).unwrap();
+        assert_eq!(ws.problems.len(), 1);
+        assert_eq!(ws.packages[0].krate.edition, Edition::E2015);
+        assert!(!ws.packages[0].krate.has_lib);
     }
 
     #[test]

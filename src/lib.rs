@@ -17,6 +17,7 @@ pub mod diagnostic;
 pub mod diffbase;
 pub mod discover;
 pub mod fsread;
+pub mod manifest;
 pub mod parse;
 pub mod render;
 pub mod rules;

@@ -503,6 +503,26 @@ impl Collector {
         (index, done.analysis.modules)
     }
 
+    /// A manifest with findings of its own (not analyzed as Rust).
+    fn add_manifest(
+        &mut self,
+        package: usize,
+        file: SourceFile,
+        diags: Vec<Diagnostic>,
+        config: Config,
+    ) {
+        let index = self.files.len();
+        self.configs.push(config);
+        self.files.push(file);
+        self.findings[package].extend(diags.into_iter().map(|diag| Finding {
+            diag: Diagnostic {
+                file: index,
+                ..diag
+            },
+            unless: Vec::new(),
+        }));
+    }
+
     fn finish(self) -> Outcome {
         let mut diags = Vec::new();
         for (findings, facts) in self.findings.into_iter().zip(&self.facts) {
@@ -724,7 +744,8 @@ pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome
         .iter()
         .map(|set| Access::Jail(Arc::new(jail.with_limit(set.max_file_size()))))
         .collect();
-    let mut col = Collector::new(ws.packages.len(), verbose);
+    let mut col = Collector::new(ws.packages.len().max(1), verbose);
+    report_manifest_problems(&ws, &sets, &mut col);
     let mut wave: Vec<Job> = Vec::new();
     for (pi, pkg) in ws.packages.iter().enumerate() {
         for (ti, t) in pkg.targets.iter().enumerate() {
@@ -890,6 +911,46 @@ pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome
         wave = next;
     }
     Ok(Some(col.finish()))
+}
+
+/// What discovery refused in the manifests (a target file outside the package, ...): a
+/// `parse_error` at the manifest key, with the manifest as a file of the run so renderers show it.
+fn report_manifest_problems(ws: &discover::Workspace, sets: &[ConfigSet], col: &mut Collector) {
+    for mp in &ws.problems {
+        let package = ws
+            .packages
+            .iter()
+            .position(|p| p.manifest_path == mp.manifest_path)
+            .unwrap_or(0);
+        let config = sets
+            .get(package)
+            .map(|s| s.for_file(&mp.manifest_path))
+            .unwrap_or_default();
+        // JSON needs a package and a target: the package's first (its lib, if any).
+        let origin = ws.packages.get(package).and_then(|p| {
+            Some(Origin {
+                package_id: p.id.clone(),
+                manifest_path: p.manifest_path.to_string_lossy().into_owned(),
+                target: p.targets.first()?.meta.clone(),
+            })
+        });
+        let lines = crate::source::LineIndex::new(&mp.text);
+        let diags = mp
+            .problems
+            .iter()
+            .map(|p| {
+                let span = lines.span(&mp.text, p.span.start, p.span.end);
+                Diagnostic::new(rules::PARSE_ERROR.id, span, p.message.clone())
+            })
+            .collect();
+        let file = SourceFile {
+            path: mp.manifest_path.clone(),
+            display: discover::display_path(&mp.manifest_path, &ws.root),
+            text: mp.text.clone(),
+            origin,
+        };
+        col.add_manifest(package, file, diags, config);
+    }
 }
 
 /// PATH mode: the given files and the `.rs` files under the given directories form one crate.

@@ -1,16 +1,37 @@
 //! The files of a run as renderers see them: where they came from and their text.
 
+use serde::Serialize;
 use std::path::PathBuf;
 
 /// The cargo package and target a file was reached from (absent in PATH mode).
 #[derive(Debug, Clone)]
 pub struct Origin {
-    /// Cargo's package id (`cargo_metadata::PackageId` repr).
+    /// Cargo's package id (`path+file:///dir#name@version`).
     pub package_id: String,
     pub manifest_path: String,
-    /// The target (lib, bin, test, ...) exactly as `cargo metadata` describes it;
-    /// JSON output copies it into each `compiler-message`.
-    pub target: cargo_metadata::Target,
+    /// The target (lib, bin, test, ...) as `cargo metadata` describes it; JSON output copies it
+    /// into each `compiler-message`.
+    pub target: CargoTarget,
+}
+
+/// A target as cargo's JSON describes it, keys in cargo's order (`kind`, `crate_types`, `name`,
+/// `src_path`, `edition`, `required-features`, `doc`, `doctest`, `test`), so
+/// `cargo_metadata::Target` parses it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CargoTarget {
+    /// `["lib"]` (or the library's crate types), `["bin"]`, `["example"]`, `["test"]`,
+    /// `["bench"]`.
+    pub kind: Vec<String>,
+    pub crate_types: Vec<String>,
+    pub name: String,
+    /// Absolute path of the target's root file.
+    pub src_path: String,
+    pub edition: String,
+    #[serde(rename = "required-features", skip_serializing_if = "Vec::is_empty")]
+    pub required_features: Vec<String>,
+    pub doc: bool,
+    pub doctest: bool,
+    pub test: bool,
 }
 
 /// One file of the run.

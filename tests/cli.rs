@@ -571,7 +571,7 @@ fn bad_manifest_path_fails_with_status_2() {
     let r = run(&["--manifest-path", "/no/such/Cargo.toml"]);
     assert_eq!(r.code, 2, "{r:#?}");
     assert!(r.stderr.contains("/no/such/Cargo.toml"), "{}", r.stderr);
-    // A file that exists but is not a manifest: `cargo metadata` fails.
+    // A file that exists but is not a manifest: the run fails with the TOML error.
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "Cargo.toml", "this is not toml [");
     let manifest = dir.path().join("Cargo.toml");

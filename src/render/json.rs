@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{code, display_of, file_of, human_one, Resolved, Text, Texts};
 use crate::diagnostic::{Diagnostic, Severity, Span};
-use crate::source::SourceFile;
+use crate::source::{CargoTarget, SourceFile};
 
 /// Package id, manifest and target names used for files reached without cargo (PATH mode).
 const PATH_MODE_PACKAGE: &str = "async-lint-paths@0.0.0";
@@ -63,19 +63,7 @@ struct BuildFinished {
 }
 
 /// A target, keys in cargo's order (`kind`, `crate_types`, `name`, `src_path`, `edition`, …).
-#[derive(Serialize)]
-struct TargetJson {
-    kind: Vec<String>,
-    crate_types: Vec<String>,
-    name: String,
-    src_path: String,
-    edition: String,
-    #[serde(rename = "required-features", skip_serializing_if = "Vec::is_empty")]
-    required_features: Vec<String>,
-    doc: bool,
-    doctest: bool,
-    test: bool,
-}
+type TargetJson = CargoTarget;
 
 /// The top-level rustc diagnostic, keys in the order cargo re-emits them.
 #[derive(Serialize)]
@@ -228,22 +216,7 @@ fn span_json(at: Resolved, text: &Text<'_>, file_name: &str, is_primary: bool) -
 fn origin(diag: &Diagnostic, files: &[SourceFile]) -> (String, String, TargetJson) {
     let file = file_of(diag, files);
     if let Some(o) = file.and_then(|f| f.origin.as_ref()) {
-        let t = &o.target;
-        let edition = serde_json::to_value(t.edition)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_else(|| "2015".to_string());
-        let target = TargetJson {
-            kind: t.kind.iter().map(|k| k.to_string()).collect(),
-            crate_types: t.crate_types.iter().map(|k| k.to_string()).collect(),
-            name: t.name.clone(),
-            src_path: t.src_path.to_string(),
-            edition,
-            required_features: t.required_features.clone(),
-            doc: t.doc,
-            doctest: t.doctest,
-            test: t.test,
-        };
+        let target = o.target.clone();
         return (o.package_id.clone(), o.manifest_path.clone(), target);
     }
 
@@ -436,7 +409,11 @@ mod tests {
         assert_eq!(msgs.len(), 3);
         let c = compiler_message(&msgs[0]);
         assert_eq!(c.package_id.repr, "path+file:///work/proj#demo@0.1.0");
-        assert_eq!(c.target, files[0].origin.as_ref().unwrap().target);
+        let ours = &files[0].origin.as_ref().unwrap().target;
+        let ours: cargo_metadata::Target =
+            serde_json::from_value(serde_json::to_value(ours).unwrap()).unwrap();
+        assert_eq!(c.target, ours);
+        assert_eq!(c.target.name, "demo");
         assert_eq!(
             compiler_message(&msgs[1]).message.level,
             DiagnosticLevel::Error

@@ -221,7 +221,7 @@ pub(crate) mod test_support {
     use std::path::PathBuf;
 
     use crate::diagnostic::{Applicability, Diagnostic, Edit, Severity, Span, Suggestion};
-    use crate::source::{LineIndex, Origin, SourceFile};
+    use crate::source::{CargoTarget, LineIndex, Origin, SourceFile};
 
     pub const SYNC_RS: &str = "async fn load(ids: Vec<u32>) -> Result<(), Error> {\n    for id in ids {\n        let user = fetch_user(id).await?;\n        println!(\"{user:?}\");\n    }\n    Ok(())\n}\n";
 
@@ -235,17 +235,17 @@ pub(crate) mod test_support {
     }
 
     pub fn file_with_origin(display: &str, text: &str) -> SourceFile {
-        let target: cargo_metadata::Target = serde_json::from_value(serde_json::json!({
-            "kind": ["lib"],
-            "crate_types": ["lib"],
-            "name": "demo",
-            "src_path": "/work/proj/src/lib.rs",
-            "edition": "2021",
-            "doc": true,
-            "doctest": true,
-            "test": true
-        }))
-        .expect("valid target");
+        let target = CargoTarget {
+            kind: vec!["lib".into()],
+            crate_types: vec!["lib".into()],
+            name: "demo".into(),
+            src_path: "/work/proj/src/lib.rs".into(),
+            edition: "2021".into(),
+            required_features: Vec::new(),
+            doc: true,
+            doctest: true,
+            test: true,
+        };
         SourceFile {
             origin: Some(Origin {
                 package_id: "path+file:///work/proj#demo@0.1.0".to_string(),

@@ -40,6 +40,18 @@ pub fn run_with_timeout(dir: &Path, args: &[&str], timeout: Duration) -> Run {
 
 /// [`run_with_timeout`] with extra environment variables.
 pub fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)], timeout: Duration) -> Run {
+    run_env_without(dir, args, env, &[], timeout)
+}
+
+/// [`run_env`], also removing the variables `remove` from the inherited environment (e.g.
+/// `CARGO` and `RUSTUP_TOOLCHAIN`, which `cargo test` sets and which would hide a toolchain file).
+pub fn run_env_without(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    remove: &[&str],
+    timeout: Duration,
+) -> Run {
     let start = Instant::now();
     let out_dir = tempfile::tempdir().unwrap();
     let out_path = out_dir.path().join("stdout");
@@ -51,6 +63,9 @@ pub fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)], timeout: Duratio
         .stdout(std::fs::File::create(&out_path).unwrap())
         .stderr(std::fs::File::create(&err_path).unwrap())
         .env("NO_COLOR", "1");
+    for k in remove {
+        cmd.env_remove(k);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -87,6 +102,16 @@ pub fn package(root: &Path, name: &str) {
         format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
     );
     write(root, "src/lib.rs", FLAGGED);
+}
+
+/// Write an executable shell script at `root/rel`.
+pub fn script(root: &Path, rel: &str, body: &str) {
+    write(root, rel, format!("#!/bin/sh\n{body}\n"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(root.join(rel), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
 }
 
 /// A file with one `async_without_await` finding.
