@@ -453,12 +453,10 @@ struct Collector {
     /// The configuration each file was analyzed with (index = file index).
     configs: Vec<Config>,
     seen: HashSet<PathBuf>,
-    /// Files that could not be read (for module-file reports).
-    verbose: bool,
 }
 
 impl Collector {
-    fn new(packages: usize, verbose: bool) -> Collector {
+    fn new(packages: usize) -> Collector {
         Collector {
             files: Vec::new(),
             findings: (0..packages).map(|_| Vec::new()).collect(),
@@ -466,7 +464,6 @@ impl Collector {
             suppressions: HashMap::new(),
             configs: Vec::new(),
             seen: HashSet::new(),
-            verbose,
         }
     }
 
@@ -744,13 +741,13 @@ pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome
         .iter()
         .map(|set| Access::Jail(Arc::new(jail.with_limit(set.max_file_size()))))
         .collect();
-    let mut col = Collector::new(ws.packages.len().max(1), verbose);
+    let mut col = Collector::new(ws.packages.len().max(1));
     report_manifest_problems(&ws, &sets, &mut col);
-    let mut wave: Vec<Job> = Vec::new();
+    let mut roots: Vec<Job> = Vec::new();
     for (pi, pkg) in ws.packages.iter().enumerate() {
         for (ti, t) in pkg.targets.iter().enumerate() {
             if col.first_visit(&t.root) {
-                wave.push(Job {
+                roots.push(Job {
                     package: pi,
                     target: ti,
                     path: t.root.clone(),
@@ -770,147 +767,232 @@ pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome
             ws.root.display()
         );
     }
-    while !wave.is_empty() {
-        wave.retain(|job| {
-            let excluded = sets[job.package].excluded(&job.path);
-            if excluded && verbose {
+    // Files are analyzed as soon as the `mod` declaring them is seen, with no barrier between
+    // a file and its modules: each worker resolves the modules of the file it analyzed and
+    // spawns their jobs itself. Results are merged in display order afterwards.
+    let seen = std::sync::Mutex::new(std::mem::take(&mut col.seen));
+    let results = std::sync::Mutex::new(Vec::new());
+    let walk = ModuleWalk {
+        ws: &ws,
+        sets: &sets,
+        access: &access,
+        seen: &seen,
+        results: &results,
+        verbose,
+    };
+    rayon::scope(|scope| {
+        for job in roots {
+            walk.spawn(scope, job);
+        }
+    });
+    col.seen = seen.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by(|a: &Analyzed, b| a.display.cmp(&b.display));
+    for a in results {
+        let pkg = &ws.packages[a.done.job.package];
+        let origin = Origin {
+            package_id: pkg.id.clone(),
+            manifest_path: pkg.manifest_path.to_string_lossy().into_owned(),
+            target: pkg.targets[a.done.job.target].meta.clone(),
+        };
+        let package = a.done.job.package;
+        let (index, _) = col.add(a.done, a.display, Some(origin), a.config);
+        col.findings[package].extend(a.module_reports.into_iter().map(|diag| Finding {
+            diag: Diagnostic {
+                file: index,
+                ..diag
+            },
+            unless: Vec::new(),
+        }));
+    }
+    Ok(Some(col.finish()))
+}
+
+/// A file analyzed in cargo mode, with the reports about its `mod` declarations whose files
+/// are missing or refused.
+struct Analyzed {
+    done: Done,
+    display: String,
+    config: Config,
+    module_reports: Vec<Diagnostic>,
+}
+
+/// What becomes of a `mod` declaration's file.
+enum ModuleFile {
+    /// Lint it (first time seen).
+    Lint(Job),
+    /// Already queued, or a missing file of a `#[cfg]`-gated module.
+    Skip,
+    /// Missing or refused: this report goes on the declaring file.
+    Report(Diagnostic),
+}
+
+/// What the workers of cargo mode share while they follow `mod` declarations.
+struct ModuleWalk<'a> {
+    ws: &'a discover::Workspace,
+    sets: &'a [ConfigSet],
+    access: &'a [Access],
+    /// Canonical paths of the files queued so far: each file is linted once.
+    seen: &'a std::sync::Mutex<HashSet<PathBuf>>,
+    results: &'a std::sync::Mutex<Vec<Analyzed>>,
+    verbose: bool,
+}
+
+impl<'a> ModuleWalk<'a> {
+    fn spawn<'s>(&'s self, scope: &rayon::Scope<'s>, job: Job)
+    where
+        'a: 's,
+    {
+        scope.spawn(move |scope| {
+            if let Some(analyzed) = self.analyze(scope, job) {
+                self.results
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(analyzed);
+            }
+        });
+    }
+
+    fn first_visit(&self, path: &Path) -> bool {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key)
+    }
+
+    /// Read and analyze one file, spawn the jobs of its module files, and report the `mod`s
+    /// whose files are missing or must not be read.
+    fn analyze<'s>(&'s self, scope: &rayon::Scope<'s>, job: Job) -> Option<Analyzed>
+    where
+        'a: 's,
+    {
+        let ws = self.ws;
+        let set = &self.sets[job.package];
+        if set.excluded(&job.path) {
+            if self.verbose {
                 eprintln!(
                     "async-lint: excluded by configuration: {}",
                     render::escape_control(&job.path.display().to_string())
                 );
             }
-            !excluded
-        });
-        let done: Vec<(Done, String, Config)> = wave
-            .into_par_iter()
-            .map(|job| {
-                let display = discover::display_path(&job.path, &ws.root);
-                let krate = &ws.packages[job.package].krate;
-                let config = sets[job.package].for_file(&job.path);
-                let access = &access[job.package];
-                (
-                    process(job, access, krate, &config, &display),
-                    display,
-                    config,
-                )
-            })
-            .collect();
-        let mut next = Vec::new();
-        for (d, display, config) in done {
-            let job = d.job.clone();
-            let pkg = &ws.packages[job.package];
-            let origin = Origin {
-                package_id: pkg.id.clone(),
-                manifest_path: pkg.manifest_path.to_string_lossy().into_owned(),
-                target: pkg.targets[job.target].meta.clone(),
-            };
-            let (index, mods) = col.add(d, display, Some(origin), config);
-            for decl in mods {
-                let candidates = discover::module_candidates(&job.path, job.owns_dir, &decl);
-                let Access::Jail(jail) = &access[job.package] else {
-                    unreachable!("cargo mode reads through jails")
-                };
-                // rustc's order; the first candidate that exists decides. One that exists but
-                // must not be read (outside the workspace, not a regular file) is reported as
-                // such, never opened.
-                let mut found = None;
-                let mut refused = None;
-                for (p, owns) in &candidates {
-                    match jail.check_file(p) {
-                        Ok(_) => {
-                            found = Some((p, owns));
-                            break;
-                        }
-                        Err(e) if e.is_not_found() => {}
-                        Err(e) => {
-                            refused.get_or_insert((p, e));
-                        }
-                    }
+            return None;
+        }
+        let display = discover::display_path(&job.path, &ws.root);
+        let krate = &ws.packages[job.package].krate;
+        let config = set.for_file(&job.path);
+        let access = &self.access[job.package];
+        let done = process(job, access, krate, &config, &display);
+        let Access::Jail(jail) = access else {
+            unreachable!("cargo mode reads through jails")
+        };
+        let mut module_reports = Vec::new();
+        for decl in &done.analysis.modules {
+            match self.module_file(jail, &done.job, decl) {
+                ModuleFile::Lint(child) => self.spawn(scope, child),
+                ModuleFile::Skip => {}
+                ModuleFile::Report(diag) => module_reports.push(diag),
+            }
+        }
+        Some(Analyzed {
+            done,
+            display,
+            config,
+            module_reports,
+        })
+    }
+
+    /// What to do with the file of `decl`, declared in `job`'s file.
+    fn module_file(&self, jail: &Jail, job: &Job, decl: &ModDecl) -> ModuleFile {
+        let ws = self.ws;
+        let candidates = discover::module_candidates(&job.path, job.owns_dir, decl);
+        // rustc's order; the first candidate that exists decides. One that exists but must not
+        // be read (outside the workspace, not a regular file) is reported as such, never opened.
+        let mut found = None;
+        let mut refused = None;
+        for (p, owns) in &candidates {
+            match jail.check_file(p) {
+                Ok(_) => {
+                    found = Some((p, owns));
+                    break;
                 }
-                let shown = |p: &Path| {
-                    render::escape_control(&discover::display_path(p, &ws.root)).into_owned()
-                };
-                let report = |col: &mut Collector, diag: Diagnostic| {
-                    col.findings[job.package].push(Finding {
-                        diag: Diagnostic {
-                            file: index,
-                            ..diag
-                        },
-                        unless: Vec::new(),
-                    });
-                };
-                match (found, refused) {
-                    (Some((path, owns_dir)), _) => {
-                        if col.first_visit(path) {
-                            let mut module_path = job.module_path.clone();
-                            module_path.extend(decl.inline_parents.iter().cloned());
-                            module_path.push(decl.name.clone());
-                            next.push(Job {
-                                package: job.package,
-                                target: job.target,
-                                path: path.clone(),
-                                module_path,
-                                owns_dir: *owns_dir || discover::owns_dir(path),
-                                is_test: job.is_test || decl.cfg_test,
-                                cfg_gated: job.cfg_gated || decl.cfg_gated,
-                            });
-                        }
-                    }
-                    (None, Some((path, fsread::ReadError::Outside))) => {
-                        let diag = analyze::read_error(
-                            format!(
-                                "the file of module `{}` is outside the package; not read",
-                                decl.name
-                            ),
-                            decl.span,
-                        )
-                        .with_label("declared here")
-                        .with_help(format!(
-                            "`{}` resolves (through `#[path]`, `..` or a symlink) to a path \
-                             outside `{}`; module files must be inside the workspace",
-                            shown(path),
-                            render::escape_control(&ws.root.display().to_string())
-                        ));
-                        report(&mut col, diag);
-                    }
-                    (None, Some((path, e))) => {
-                        let diag = analyze::read_error(
-                            format!("cannot read the file of module `{}`: {e}", decl.name),
-                            decl.span,
-                        )
-                        .with_label("declared here")
-                        .with_help(format!("`{}` must be a regular file", shown(path)));
-                        report(&mut col, diag);
-                    }
-                    (None, None) if decl.cfg_gated || job.cfg_gated => {
-                        if col.verbose {
-                            eprintln!(
-                                "async-lint: skipping `mod {}` (cfg-gated; no file at {})",
-                                decl.name,
-                                shown(&candidates[0].0)
-                            );
-                        }
-                    }
-                    (None, None) => {
-                        let tried = candidates
-                            .iter()
-                            .map(|(p, _)| format!("`{}`", shown(p)))
-                            .collect::<Vec<_>>()
-                            .join(" or ");
-                        let diag = analyze::read_error(
-                            format!("file not found for module `{}`", decl.name),
-                            decl.span,
-                        )
-                        .with_label("declared here")
-                        .with_help(format!("create {tried}, or remove this declaration"));
-                        report(&mut col, diag);
-                    }
+                Err(e) if e.is_not_found() => {}
+                Err(e) => {
+                    refused.get_or_insert((p, e));
                 }
             }
         }
-        wave = next;
+        let shown =
+            |p: &Path| render::escape_control(&discover::display_path(p, &ws.root)).into_owned();
+        match (found, refused) {
+            (Some((path, owns_dir)), _) => {
+                if !self.first_visit(path) {
+                    return ModuleFile::Skip;
+                }
+                let mut module_path = job.module_path.clone();
+                module_path.extend(decl.inline_parents.iter().cloned());
+                module_path.push(decl.name.clone());
+                ModuleFile::Lint(Job {
+                    package: job.package,
+                    target: job.target,
+                    path: path.clone(),
+                    module_path,
+                    owns_dir: *owns_dir || discover::owns_dir(path),
+                    is_test: job.is_test || decl.cfg_test,
+                    cfg_gated: job.cfg_gated || decl.cfg_gated,
+                })
+            }
+            (None, Some((path, fsread::ReadError::Outside))) => ModuleFile::Report(
+                analyze::read_error(
+                    format!(
+                        "the file of module `{}` is outside the package; not read",
+                        decl.name
+                    ),
+                    decl.span,
+                )
+                .with_label("declared here")
+                .with_help(format!(
+                    "`{}` resolves (through `#[path]`, `..` or a symlink) to a path \
+                 outside `{}`; module files must be inside the workspace",
+                    shown(path),
+                    render::escape_control(&ws.root.display().to_string())
+                )),
+            ),
+            (None, Some((path, e))) => ModuleFile::Report(
+                analyze::read_error(
+                    format!("cannot read the file of module `{}`: {e}", decl.name),
+                    decl.span,
+                )
+                .with_label("declared here")
+                .with_help(format!("`{}` must be a regular file", shown(path))),
+            ),
+            (None, None) if decl.cfg_gated || job.cfg_gated => {
+                if self.verbose {
+                    eprintln!(
+                        "async-lint: skipping `mod {}` (cfg-gated; no file at {})",
+                        decl.name,
+                        shown(&candidates[0].0)
+                    );
+                }
+                ModuleFile::Skip
+            }
+            (None, None) => {
+                let tried = candidates
+                    .iter()
+                    .map(|(p, _)| format!("`{}`", shown(p)))
+                    .collect::<Vec<_>>()
+                    .join(" or ");
+                ModuleFile::Report(
+                    analyze::read_error(
+                        format!("file not found for module `{}`", decl.name),
+                        decl.span,
+                    )
+                    .with_label("declared here")
+                    .with_help(format!("create {tried}, or remove this declaration")),
+                )
+            }
+        }
     }
-    Ok(Some(col.finish()))
 }
 
 /// What discovery refused in the manifests (a target file outside the package, ...): a
@@ -999,7 +1081,7 @@ pub fn lint_paths(
     let limit = set.max_file_size();
     // One jail per directory argument: what is found under it is read only inside it.
     let mut jails: HashMap<PathBuf, Access> = HashMap::new();
-    let mut col = Collector::new(1, verbose);
+    let mut col = Collector::new(1);
     let mut jobs: Vec<(Job, Access)> = Vec::new();
     for f in files {
         if !col.first_visit(&f.path) {
