@@ -484,8 +484,8 @@ fn suppression_reasons_reach_sarif() {
 #[test]
 fn readme_recipes_rust_analyzer_and_github_actions() {
     let p = project(None);
-    // rust-analyzer's `check.overrideCommand`: ["cargo", "async-lint", "--message-format=json"]
-    let r = run_in(p.path(), &["async-lint", "--message-format=json"]);
+    // rust-analyzer's `check.overrideCommand`: ["cargo-async-lint", "--message-format=json"]
+    let r = run_in(p.path(), &["--message-format=json"]);
     assert_eq!(r.code, 0);
     for line in r.stdout.lines() {
         let m: cargo_metadata::Message = serde_json::from_str(line).expect("a cargo message");
