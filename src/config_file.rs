@@ -382,7 +382,7 @@ fn find_key(text: &str, within: std::ops::Range<usize>, key: &str) -> Option<usi
         let at = from + i;
         let before = slice[..at].chars().last();
         let after = slice[at + key.len()..].trim_start().chars().next();
-        let boundary = before.map_or(true, |c| c.is_whitespace() || c == '{' || c == ',');
+        let boundary = before.is_none_or(|c| c.is_whitespace() || c == '{' || c == ',');
         if boundary && after == Some('=') {
             return Some(within.start + at);
         }

@@ -61,7 +61,7 @@ pub fn cargo_workspace(sel: &Selection) -> Result<Workspace, String> {
                 return Err(format!("manifest path `{}` does not exist", p.display()));
             }
             let abs = manifest::normalize(&cwd.join(p));
-            if abs.file_name().map_or(true, |n| n != "Cargo.toml") {
+            if abs.file_name().is_none_or(|n| n != "Cargo.toml") {
                 return Err(format!(
                     "the manifest-path must be a path to a Cargo.toml file: `{}`",
                     p.display()

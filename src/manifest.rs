@@ -98,7 +98,7 @@ impl ManifestFs for RealFs {
 
     fn read_ancestor(&self, path: &Path) -> Result<String, ReadError> {
         let real = std::fs::canonicalize(path).map_err(|e| ReadError::Io(fsread::io_reason(&e)))?;
-        if real.file_name().map_or(true, |n| n != "Cargo.toml") {
+        if real.file_name().is_none_or(|n| n != "Cargo.toml") {
             return Err(ReadError::Io(
                 "it resolves to a file not named `Cargo.toml`; not read".into(),
             ));
@@ -561,7 +561,7 @@ pub fn load_workspace(
     let current = fs
         .canonicalize(manifest)
         .ok_or_else(|| format!("manifest path `{}` does not exist", manifest.display()))?;
-    if current.file_name().map_or(true, |n| n != "Cargo.toml") {
+    if current.file_name().is_none_or(|n| n != "Cargo.toml") {
         return Err(format!(
             "`{}` resolves to a file not named `Cargo.toml`; not read",
             manifest.display()
@@ -1376,7 +1376,7 @@ impl TargetCx<'_> {
             && self
                 .fs
                 .canonicalize(&abs)
-                .map_or(true, |real| real.starts_with(self.root));
+                .is_none_or(|real| real.starts_with(self.root));
         if inside {
             return Some(abs);
         }
@@ -1484,7 +1484,7 @@ pub(crate) mod test_fs {
         }
         fn read_ancestor(&self, path: &Path) -> Result<String, ReadError> {
             let real = self.resolve(path);
-            if real.file_name().map_or(true, |n| n != "Cargo.toml") {
+            if real.file_name().is_none_or(|n| n != "Cargo.toml") {
                 return Err(ReadError::Io("not named Cargo.toml".into()));
             }
             self.files

@@ -789,7 +789,7 @@ pub fn apply(
                 }
             }
             let width = s.last_line.saturating_sub(s.first_line);
-            if hit && best.map_or(true, |(w, _)| width < w) {
+            if hit && best.is_none_or(|(w, _)| width < w) {
                 best = Some((width, si));
             }
         }
