@@ -7,6 +7,11 @@ use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Item, Pat, Stmt, Token};
 
+/// Macro bodies nested deeper than this are not parsed (their identifiers still count as uses):
+/// each level parses its body's tokens again, so a pathological nesting would cost quadratic
+/// time. Real code nests macros two or three deep (`assert_eq!(format!(..))`, `vec![vec![..]]`).
+pub const MAX_MACRO_DEPTH: usize = 8;
+
 /// One branch of `tokio::select!` / `futures::select!`: `pat = future, if guard => handler`.
 #[derive(Debug)]
 pub struct SelectBranch {

@@ -6,6 +6,7 @@ pub mod calls;
 pub mod dataflow;
 pub mod facts;
 pub mod imports;
+pub mod items;
 pub mod locks;
 pub mod macros;
 
@@ -403,6 +404,37 @@ pub struct FileInfo<'a> {
     pub module_path: &'a [String],
     /// A file of an integration test, bench or example target, or under `tests/`.
     pub is_test_target: bool,
+    /// The file's syntax tree: the one parse (rules never parse the file again).
+    pub ast: &'a syn::File,
+    /// Per-file facts a rule computes on first use, over [`FileInfo::ast`].
+    pub memo: Memo,
+}
+
+/// Per-file values computed once, on first use, keyed by their type.
+#[derive(Default)]
+pub struct Memo(std::cell::RefCell<Vec<std::rc::Rc<dyn std::any::Any>>>);
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Memo({} values)", self.0.borrow().len())
+    }
+}
+
+impl Memo {
+    /// The value of type `T` for this file, computed by `f` the first time.
+    pub fn get<T: 'static>(&self, f: impl FnOnce() -> T) -> std::rc::Rc<T> {
+        if let Some(v) = self
+            .0
+            .borrow()
+            .iter()
+            .find_map(|v| v.clone().downcast::<T>().ok())
+        {
+            return v;
+        }
+        let v = std::rc::Rc::new(f());
+        self.0.borrow_mut().push(v.clone());
+        v
+    }
 }
 
 /// The read-only view a rule gets at each node.
