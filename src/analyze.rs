@@ -362,6 +362,7 @@ fn walk(
         awaited: None,
         items: ItemTree::default(),
         macro_depth: 0,
+        declared_mods: Default::default(),
     };
     w.visit_file(file);
     let analysis = FileAnalysis {
@@ -391,6 +392,8 @@ struct Walker<'a> {
     items: ItemTree,
     /// How many macro bodies enclose the current node.
     macro_depth: usize,
+    /// (name, `#[path]`, inline parents) of the out-of-line modules declared so far.
+    declared_mods: std::collections::HashSet<(String, Option<String>, Vec<String>)>,
 }
 
 fn has_cfg(attrs: &[syn::Attribute]) -> bool {
@@ -448,6 +451,12 @@ impl Walker<'_> {
             let path = path_attr(&m.attrs);
             if path.is_none() && m.attrs.iter().any(|a| a.path().is_ident("path")) {
                 return; // `#[path = concat!(env!("OUT_DIR"), ..)]`: generated at build time
+            }
+            // The same declaration again (rustc rejects it) names the same file: the shell
+            // needs it once (20,000 copies of `mod x;` are 20,000 file look-ups and reports).
+            let key = (name.clone(), path.clone(), self.inline_mods.clone());
+            if !self.declared_mods.insert(key) {
+                return;
             }
             let span = self.cx.span(m.span());
             self.modules.push(ModDecl {
@@ -1040,6 +1049,28 @@ fn quiet() {}
         assert_eq!(diags.len(), 1, "{diags:#?}");
         assert_eq!(diags[0].rule, "unused_suppression");
         assert_eq!(diags[0].item.as_deref(), Some("fn f"));
+    }
+
+    #[test]
+    fn a_repeated_module_declaration_is_reported_once() {
+        let text = format!(
+            "{}#[cfg(unix)] #[path = \"u.rs\"] mod sys;\n#[cfg(windows)] #[path = \"w.rs\"] mod sys;\n",
+            "mod client;\n".repeat(1_000)
+        );
+        let (analysis, _) = analyze_one(&text);
+        let names: Vec<(&str, Option<&str>)> = analysis
+            .modules
+            .iter()
+            .map(|m| (m.name.as_str(), m.path_attr.as_deref()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("client", None),
+                ("sys", Some("u.rs")),
+                ("sys", Some("w.rs"))
+            ]
+        );
     }
 
     #[test]
