@@ -92,7 +92,7 @@ impl FileSuppressions {
 pub fn analyze_file(input: FileInput<'_>, krate: &CrateInfo, config: &Config) -> FileAnalysis {
     let result = match parse::parse_file(input.text) {
         Ok(file) => {
-            let (mut result, items) = walk(&file, input, krate, config);
+            let (mut result, items, lines) = walk(&file, input, krate, config);
             // The directive lexer only runs on files that mention the tool.
             if input.text.contains("async-lint") {
                 let (directives, malformed) = suppress::parse_directives(input.text);
@@ -102,8 +102,8 @@ pub fn analyze_file(input: FileInput<'_>, krate: &CrateInfo, config: &Config) ->
                     items: Vec::new(),
                 };
             }
+            stamp_items(&mut result, &items, input.text, lines);
             drop(file);
-            stamp_items(&mut result, &items, input.text);
             result
         }
         Err(failure) => FileAnalysis {
@@ -122,7 +122,7 @@ pub fn analyze_file(input: FileInput<'_>, krate: &CrateInfo, config: &Config) ->
 
 /// Names each finding's enclosing item, and records the items of the lines where findings are
 /// made later (suppression directives, `mod` declarations), while the file's items are known.
-fn stamp_items(result: &mut FileAnalysis, items: &ItemTree, text: &str) {
+fn stamp_items(result: &mut FileAnalysis, items: &ItemTree, text: &str, index: LineIndex) {
     let s = &result.suppressions;
     let mut later: Vec<u32> = s
         .suppressions
@@ -137,7 +137,7 @@ fn stamp_items(result: &mut FileAnalysis, items: &ItemTree, text: &str) {
     later.sort_unstable();
     later.dedup();
     // The line a baseline key uses: the span resolved against the text, as renderers do.
-    let resolved = crate::render::Text::new(text);
+    let resolved = crate::render::Text { text, index };
     let lines: Vec<u32> = result
         .findings
         .iter()
@@ -165,7 +165,7 @@ pub(crate) fn item_at(text: &str, line: u32) -> Option<String> {
         module_path: &[],
         is_test_target: false,
     };
-    let (_, items) = walk(&file, input, &CrateInfo::default(), &Config::default());
+    let (_, items, _) = walk(&file, input, &CrateInfo::default(), &Config::default());
     items.paths_at(&[line]).pop().flatten()
 }
 
@@ -328,7 +328,7 @@ fn walk(
     input: FileInput<'_>,
     krate: &CrateInfo,
     config: &Config,
-) -> (FileAnalysis, ItemTree) {
+) -> (FileAnalysis, ItemTree, LineIndex) {
     let info = FileInfo {
         path: input.path,
         text: input.text,
@@ -371,7 +371,8 @@ fn walk(
         modules: w.modules,
         suppressions: FileSuppressions::default(),
     };
-    (analysis, w.items)
+    let items = w.items;
+    (analysis, items, info.lines)
 }
 
 struct Walker<'a> {

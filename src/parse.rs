@@ -404,8 +404,27 @@ fn classify(word: &[u8]) -> Word {
     }
 }
 
+/// Byte classes of the pass: identifier, number and keyword bytes (non-ASCII counts as a word
+/// byte, as in identifiers), and whitespace.
+const WORD: u8 = 1;
+const SPACE: u8 = 2;
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80 {
+            t[c] = WORD;
+        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+            t[c] = SPACE;
+        }
+        c += 1;
+    }
+    t
+};
+
 fn is_word_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+    CLASS[c as usize] == WORD
 }
 
 /// Measures what parsing `text` would take (see the module documentation): one pass over the
@@ -445,12 +464,15 @@ pub fn complexity(text: &str) -> Result<Complexity, TooComplex> {
             });
         }
         let c = b[i];
+        if CLASS[c as usize] == SPACE {
+            i += 1;
+            while i < n && CLASS[b[i] as usize] == SPACE {
+                i += 1;
+            }
+            continue;
+        }
         let next = b.get(i + 1).copied().unwrap_or(0);
         match c {
-            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => {
-                i += 1;
-                continue;
-            }
             b'/' if next == b'/' => {
                 let start = i;
                 let doc = match b.get(i + 2) {
@@ -458,9 +480,7 @@ pub fn complexity(text: &str) -> Result<Complexity, TooComplex> {
                     Some(b'/') => b.get(i + 3) != Some(&b'/'),
                     _ => false,
                 };
-                while i < n && b[i] != b'\n' {
-                    i += 1;
-                }
+                i = b[i..].iter().position(|&c| c == b'\n').map_or(n, |p| i + p);
                 if doc {
                     literal(start, i)?;
                     g.word_start(false);

@@ -12,9 +12,9 @@ pub const FILE_ITEM: &str = "<file>";
 
 #[derive(Debug, Clone)]
 struct Node {
-    /// 1-based lines, inclusive.
-    start: u32,
-    end: u32,
+    /// The first and last tokens (their lines are looked up only when a path is asked for).
+    first: Span,
+    last: Span,
     /// 1 for a top-level item.
     depth: u32,
     parent: Option<usize>,
@@ -33,11 +33,9 @@ impl ItemTree {
     /// An item from its first to its last token (`first.start()` to `last.end()`, as syn's
     /// `Spanned::span` of the item) is entered; its contents follow until [`ItemTree::exit`].
     pub fn enter(&mut self, first: Span, last: Span, segment: String) {
-        let start = first.start().line as u32;
-        let end = (last.end().line as u32).max(start);
         self.nodes.push(Node {
-            start,
-            end,
+            first,
+            last,
             depth: self.open.len() as u32 + 1,
             parent: self.open.last().copied(),
             segment,
@@ -54,10 +52,23 @@ impl ItemTree {
     /// the one starting last, then the one entered last. One sweep over the items, in
     /// O((items + lines) log items).
     pub fn paths_at(&self, lines: &[u32]) -> Vec<Option<String>> {
+        // 1-based lines, inclusive, as syn's `Spanned::span` of the item covers them.
+        let ranges: Vec<(u32, u32)> = self
+            .nodes
+            .iter()
+            .map(|n| {
+                let start = n.first.start().line as u32;
+                (start, (n.last.end().line as u32).max(start))
+            })
+            .collect();
+        self.paths_in(&ranges, lines)
+    }
+
+    fn paths_in(&self, ranges: &[(u32, u32)], lines: &[u32]) -> Vec<Option<String>> {
         let mut queries: Vec<(u32, usize)> = lines.iter().copied().zip(0..).collect();
         queries.sort_unstable();
         let mut by_start: Vec<usize> = (0..self.nodes.len()).collect();
-        by_start.sort_by_key(|&i| self.nodes[i].start);
+        by_start.sort_by_key(|&i| ranges[i].0);
         let mut out = vec![None; lines.len()];
         let mut heap: BinaryHeap<(u32, u32, usize)> = BinaryHeap::new();
         let mut next = 0;
@@ -69,16 +80,13 @@ impl ItemTree {
                     continue;
                 }
             }
-            while next < by_start.len() && self.nodes[by_start[next]].start <= line {
+            while next < by_start.len() && ranges[by_start[next]].0 <= line {
                 let i = by_start[next];
-                heap.push((self.nodes[i].depth, self.nodes[i].start, i));
+                heap.push((self.nodes[i].depth, ranges[i].0, i));
                 next += 1;
             }
             // Lines only grow: an item that ended before this line ends before every later one.
-            while heap
-                .peek()
-                .is_some_and(|&(_, _, i)| self.nodes[i].end < line)
-            {
+            while heap.peek().is_some_and(|&(_, _, i)| ranges[i].1 < line) {
                 heap.pop();
             }
             // Every item that contains the line is in the heap, and the top contains it: any
@@ -169,40 +177,35 @@ fn tokens(t: &impl quote::ToTokens) -> String {
 mod tests {
     use super::*;
 
-    fn tree(ranges: &[(u32, u32, u32, &str)]) -> ItemTree {
+    fn tree(items: &[(u32, u32, u32, &str)]) -> (ItemTree, Vec<(u32, u32)>) {
         // (start, end, depth, segment) in entry order.
         let mut t = ItemTree::default();
         let mut open: Vec<u32> = Vec::new();
-        for &(start, end, depth, segment) in ranges {
+        for &(_, _, depth, segment) in items {
             while open.len() as u32 >= depth {
                 open.pop();
                 t.exit();
             }
-            t.nodes.push(Node {
-                start,
-                end,
-                depth,
-                parent: t.open.last().copied(),
-                segment: segment.to_string(),
-            });
-            t.open.push(t.nodes.len() - 1);
+            let span = Span::call_site();
+            t.enter(span, span, segment.to_string());
             open.push(depth);
         }
-        t
+        let ranges = items.iter().map(|&(s, e, _, _)| (s, e)).collect();
+        (t, ranges)
     }
 
     /// The definition the baseline format was pinned with: of the ranges containing the line,
     /// the maximum (depth, start), the last on ties.
-    fn reference(t: &ItemTree, line: u32) -> Option<String> {
+    fn reference(t: &ItemTree, ranges: &[(u32, u32)], line: u32) -> Option<String> {
         (0..t.nodes.len())
-            .filter(|&i| t.nodes[i].start <= line && line <= t.nodes[i].end)
-            .max_by_key(|&i| (t.nodes[i].depth, t.nodes[i].start))
+            .filter(|&i| ranges[i].0 <= line && line <= ranges[i].1)
+            .max_by_key(|&i| (t.nodes[i].depth, ranges[i].0))
             .map(|i| t.path(i))
     }
 
     #[test]
     fn the_sweep_agrees_with_the_definition() {
-        let t = tree(&[
+        let (t, ranges) = tree(&[
             (1, 10, 1, "mod a"),
             (2, 4, 2, "fn b"),
             (4, 6, 2, "fn c"),
@@ -212,9 +215,9 @@ mod tests {
             (14, 14, 1, "const G"),
         ]);
         let lines: Vec<u32> = (0..16).chain([4, 10, 4, 1]).collect();
-        let got = t.paths_at(&lines);
+        let got = t.paths_in(&ranges, &lines);
         for (line, path) in lines.iter().zip(&got) {
-            assert_eq!(*path, reference(&t, *line), "line {line}");
+            assert_eq!(*path, reference(&t, &ranges, *line), "line {line}");
         }
         assert_eq!(got[4].as_deref(), Some("mod a::fn c::fn d"));
         assert_eq!(got[10].as_deref(), Some("fn f"));
