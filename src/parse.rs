@@ -13,24 +13,31 @@
 //! The pass lexes as proc-macro2 does (comments, strings, raw strings, char literals and
 //! lifetimes are skipped as the lexer skips them) and keeps a stack of *levels*: one per open
 //! delimiter, one per `<` that may open generic arguments, one per `|` that may open closure
-//! parameters. Each level has a `base` (the estimate where it opened) and a `run`: the number of
-//! tokens since the level last provably returned to depth zero that could each add one level to
-//! syn's tree — prefix operators and prefix keywords (`return`, `break`, `let`, `if`, `while`,
-//! `match`, `move`, `async`, `fn`, `impl`, `dyn`, `as`, …), binary operators (left- or
-//! right-nested trees), postfix links (`.`, `?`, a call or an index group), closures, closed
-//! generic lists. The estimate is `base + run` of the innermost level, and it never goes down
-//! except where syn's recursion provably unwinds:
+//! parameters. Each level has a `base` (the estimate where it opened) and a `run`: the tokens
+//! since the level last provably returned to depth zero that could each add one level to syn's
+//! tree. Prefix operators and keywords (`!`, `-`, `*`, `&`, `..`, `return`, `break`, `let`,
+//! `if`, `while`, `match`, `move`, `async`, `fn`, `impl`, `dyn`, …) and the end of closure
+//! parameters add one to the run. Postfix and binary operators (`.`, `?`, a call or an index
+//! group, `as`, `+`, `=`, `<`, …) *wrap* the operand before them, however deep it went: they
+//! make everything since the element started one level deeper (left-nested trees such as
+//! `a.b().c()?`, `(deep).x.y`, `1 + 2 + …`, whose `Drop` and visitors recurse per link) and put
+//! what follows one level deeper too (right-nested `a = b = …`). A level's deepest estimate
+//! carries to its parent when it closes. Nothing lowers the estimate except where syn's
+//! recursion provably unwinds:
 //!
 //! - `;` and `=>` end everything open at their delimiter level (no construct of syn's grammar
 //!   spans them: not generics, not closure parameters);
-//! - a word, literal, lifetime or `#` right after a closing delimiter (except `as`, `else`, `in`)
-//!   starts a new statement, item or arm: `if a {} if b {}`, `fn a() {} fn b() {}`;
+//! - a word, literal, lifetime or `#` right after a closing delimiter (except `as`, `else`,
+//!   `in`), when no `<` or `|` is open at that level, starts a new statement, item or arm:
+//!   `if a {} if b {}`, `fn a() {} fn b() {}`;
 //! - `,` ends the current element of a list, but only in the innermost level: commas inside
 //!   generics (`HashMap<u8, HashMap<u8, …`) and closure parameters do not end the nesting
 //!   around them;
-//! - a token that cannot occur inside generic arguments (`.`, `|`, `==`, `let`, `if`, …) shows
-//!   that the `<`s open at that delimiter level were comparisons; their levels are merged into
-//!   the enclosing one without lowering the estimate.
+//! - `else` after the block of an `if`: the else branch nests one level below that `if`, beside
+//!   its condition and block (an operator after the chain's last block still wraps all of it);
+//! - a token that cannot occur inside generic arguments (`.`, `|`, `==`, `let`, `if`, …), or a
+//!   `<` after a literal or a group, shows that the `<`s open at that delimiter level were
+//!   comparisons; their levels merge into the enclosing one without lowering the estimate.
 //!
 //! So the estimate is an upper bound of the tree's depth whatever the grammar context (items,
 //! types, patterns, expressions, or macro bodies that `semantic::macros` parses later: their
