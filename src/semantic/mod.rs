@@ -456,16 +456,27 @@ impl<'a> Cx<'a> {
         if (line_end, column_end) < (line_start, column_start) {
             (line_end, column_end) = (line_start, column_start);
         }
+        // proc-macro2 knows the byte range (amortized over the file); the line index would count
+        // chars from the line's start, quadratic on a long line. syn lexed the text itself
+        // unless it stripped a BOM or a shebang line: then positions shift, count as before.
+        let text = self.file.text;
+        let (byte_start, byte_end) = if text.starts_with('\u{feff}') || text.starts_with("#!") {
+            (
+                self.file.lines.offset(text, line_start, column_start),
+                self.file.lines.offset(text, line_end, column_end),
+            )
+        } else {
+            let r = s.byte_range();
+            let start = r.start.min(text.len());
+            (start, r.end.clamp(start, text.len()))
+        };
         Span {
             line_start,
             column_start,
             line_end,
             column_end,
-            byte_start: self
-                .file
-                .lines
-                .offset(self.file.text, line_start, column_start),
-            byte_end: self.file.lines.offset(self.file.text, line_end, column_end),
+            byte_start,
+            byte_end,
         }
     }
 
