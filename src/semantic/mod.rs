@@ -456,19 +456,24 @@ impl<'a> Cx<'a> {
         if (line_end, column_end) < (line_start, column_start) {
             (line_end, column_end) = (line_start, column_start);
         }
-        // proc-macro2 knows the byte range (amortized over the file); the line index would count
-        // chars from the line's start, quadratic on a long line. syn lexed the text itself
-        // unless it stripped a BOM or a shebang line: then positions shift, count as before.
+        // Counting chars from the line's start is cheapest for the usual short columns, but on a
+        // long line it is O(line) per span (quadratic over the file): far columns take the byte
+        // range from proc-macro2, amortized over the file. (syn lexed the text itself unless it
+        // stripped a BOM or a shebang line; then positions shift, so count as before.)
         let text = self.file.text;
-        let (byte_start, byte_end) = if text.starts_with('\u{feff}') || text.starts_with("#!") {
-            (
-                self.file.lines.offset(text, line_start, column_start),
-                self.file.lines.offset(text, line_end, column_end),
-            )
-        } else {
+        let lines = &self.file.lines;
+        let far = column_start.max(column_end) > 256
+            && !text.starts_with('\u{feff}')
+            && !text.starts_with("#!");
+        let (byte_start, byte_end) = if far {
             let r = s.byte_range();
             let start = r.start.min(text.len());
             (start, r.end.clamp(start, text.len()))
+        } else {
+            (
+                lines.offset(text, line_start, column_start),
+                lines.offset(text, line_end, column_end),
+            )
         };
         Span {
             line_start,
