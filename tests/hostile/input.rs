@@ -267,3 +267,47 @@ fn the_deepest_accepted_nesting_of_every_family_is_analyzed() {
     assert!(run.stdout.contains("async_without_await"), "{}", run.stdout);
     baselines_and_sarif_complete(dir.path(), run.stdout.contains("parse_error"));
 }
+
+/// Found by the amplification fuzzer: 20,000 statements on one line (spans were converted to
+/// bytes by counting chars from the line's start, per node) and 20,000 copies of one `mod`
+/// declaration (a file look-up and a report each) took minutes.
+#[test]
+fn one_long_line_and_repeated_declarations_stay_linear() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = vec![
+        (
+            "long_line".to_string(),
+            format!(
+                "pub async fn g(runtime: R) -> Result<(), E> {{ {}Ok(()) }}\n",
+                "runtime.await?; ".repeat(20_000)
+            )
+            .into_bytes(),
+        ),
+        (
+            "repeated_mods".to_string(),
+            "mod client;\n".repeat(20_000).into_bytes(),
+        ),
+    ];
+    hostile_package(dir.path(), &files);
+    for args in [
+        &["--message-format", "short"][..],
+        &["--update-baseline"][..],
+    ] {
+        let run = run_with_timeout(dir.path(), args, Duration::from_secs(60));
+        assert!(matches!(run.code, Some(0 | 1)), "{}", run.all_output());
+        assert!(
+            run.elapsed < Duration::from_secs(20),
+            "{args:?}: {:?}",
+            run.elapsed
+        );
+    }
+    let run = run(dir.path(), &["--message-format", "short"]);
+    assert_eq!(
+        run.stdout
+            .matches("file not found for module `client`")
+            .count(),
+        1,
+        "{}",
+        run.stdout
+    );
+}
