@@ -12,7 +12,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use syn::spanned::Spanned;
 
 use crate::diagnostic::Diagnostic;
 use crate::render::Text;
@@ -22,7 +21,7 @@ use crate::source::SourceFile;
 pub const BASELINE_VERSION: u32 = 1;
 const TOOL: &str = "cargo-async-lint";
 /// The item of a finding outside any fn / impl / mod (or in a file that does not parse).
-pub const FILE_ITEM: &str = "<file>";
+pub const FILE_ITEM: &str = crate::semantic::items::FILE_ITEM;
 /// The longest normalized code kept in a key, in chars.
 const MAX_CODE_CHARS: usize = 200;
 
@@ -119,7 +118,8 @@ fn one() -> usize {
 
 impl Baseline {
     /// Records `diags` (findings hidden by a suppression comment are skipped: they do not fail
-    /// the build anyway). The enclosing item of each finding is computed from its file's text.
+    /// the build anyway). The enclosing item of each finding is the one the analysis recorded
+    /// ([`Diagnostic::item`]); nothing is parsed here.
     pub fn from_findings(diags: &[Diagnostic], files: &[SourceFile]) -> Baseline {
         let mut keys = Keys::new(files);
         let mut entries = BTreeMap::new();
@@ -253,10 +253,10 @@ impl Baseline {
     }
 }
 
-/// Computes [`Key`]s, parsing each file at most once.
+/// Computes [`Key`]s from findings and their files' texts (never parsing: the enclosing item
+/// comes with the finding).
 pub(crate) struct Keys<'f> {
     files: &'f [SourceFile],
-    items: HashMap<usize, Items>,
     texts: HashMap<usize, Text<'f>>,
 }
 
@@ -264,7 +264,6 @@ impl<'f> Keys<'f> {
     pub(crate) fn new(files: &'f [SourceFile]) -> Keys<'f> {
         Keys {
             files,
-            items: HashMap::new(),
             texts: HashMap::new(),
         }
     }
@@ -288,11 +287,7 @@ impl<'f> Keys<'f> {
             // An empty span (an insertion point): the line it is on says what it is.
             code = normalize_code(text.line(at.line_start));
         }
-        let item = self
-            .items
-            .entry(diag.file)
-            .or_insert_with(|| Items::of(&file.text))
-            .at(at.line_start);
+        let item = diag.item.clone().unwrap_or_else(|| FILE_ITEM.to_string());
         Key {
             rule: diag.rule.to_string(),
             path: file.display.clone(),
@@ -336,130 +331,6 @@ fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// The named items of one file with their line ranges, to find a finding's enclosing item.
-struct Items {
-    /// (first line, last line, depth, path), 1-based inclusive lines.
-    ranges: Vec<(usize, usize, usize, String)>,
-}
-
-impl Items {
-    fn of(text: &str) -> Items {
-        let mut collect = Collect::default();
-        if let Ok(file) = syn::parse_file(text) {
-            syn::visit::Visit::visit_file(&mut collect, &file);
-        }
-        Items {
-            ranges: collect.ranges,
-        }
-    }
-
-    /// The path of the innermost item whose lines contain `line`, or `<file>`.
-    fn at(&self, line: u32) -> String {
-        let line = line as usize;
-        self.ranges
-            .iter()
-            .filter(|(start, end, _, _)| *start <= line && line <= *end)
-            .max_by_key(|(start, _, depth, _)| (*depth, *start))
-            .map_or_else(|| FILE_ITEM.to_string(), |(_, _, _, path)| path.clone())
-    }
-}
-
-#[derive(Default)]
-struct Collect {
-    path: Vec<String>,
-    ranges: Vec<(usize, usize, usize, String)>,
-}
-
-impl Collect {
-    /// Records `segment` (e.g. `fn main`) spanning `span` under the current path, then walks
-    /// its contents with `segment` pushed.
-    fn enter(&mut self, span: proc_macro2::Span, segment: String, walk: impl FnOnce(&mut Self)) {
-        self.path.push(segment);
-        let (start, end) = (span.start().line, span.end().line);
-        self.ranges
-            .push((start, end.max(start), self.path.len(), self.path.join("::")));
-        walk(self);
-        self.path.pop();
-    }
-}
-
-/// A type or path as written, with rustfmt-like spacing (`HashMap<K, V>`, `&'a mut T`).
-fn tokens(t: &impl quote::ToTokens) -> String {
-    let raw = t.to_token_stream().to_string();
-    let chars: Vec<char> = raw.chars().collect();
-    let tight = |c: &char| "<>:()[]&,.'!*".contains(*c);
-    let mut out = String::with_capacity(raw.len());
-    for (i, c) in chars.iter().enumerate() {
-        if *c == ' ' {
-            let prev = out.chars().next_back();
-            let next = chars.get(i + 1);
-            if prev == Some(',') || !(prev.as_ref().is_some_and(tight) || next.is_some_and(tight)) {
-                out.push(' ');
-            }
-            continue;
-        }
-        out.push(*c);
-    }
-    out
-}
-
-impl<'ast> syn::visit::Visit<'ast> for Collect {
-    fn visit_item_fn(&mut self, i: &'ast syn::ItemFn) {
-        self.enter(i.span(), format!("fn {}", i.sig.ident), |s| {
-            syn::visit::visit_item_fn(s, i)
-        });
-    }
-
-    fn visit_item_mod(&mut self, i: &'ast syn::ItemMod) {
-        self.enter(i.span(), format!("mod {}", i.ident), |s| {
-            syn::visit::visit_item_mod(s, i)
-        });
-    }
-
-    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-        let segment = match &i.trait_ {
-            Some((bang, path, _)) => format!(
-                "impl {}{} for {}",
-                if bang.is_some() { "!" } else { "" },
-                tokens(path),
-                tokens(&i.self_ty)
-            ),
-            None => format!("impl {}", tokens(&i.self_ty)),
-        };
-        self.enter(i.span(), segment, |s| syn::visit::visit_item_impl(s, i));
-    }
-
-    fn visit_item_trait(&mut self, i: &'ast syn::ItemTrait) {
-        self.enter(i.span(), format!("trait {}", i.ident), |s| {
-            syn::visit::visit_item_trait(s, i)
-        });
-    }
-
-    fn visit_impl_item_fn(&mut self, i: &'ast syn::ImplItemFn) {
-        self.enter(i.span(), i.sig.ident.to_string(), |s| {
-            syn::visit::visit_impl_item_fn(s, i)
-        });
-    }
-
-    fn visit_trait_item_fn(&mut self, i: &'ast syn::TraitItemFn) {
-        self.enter(i.span(), i.sig.ident.to_string(), |s| {
-            syn::visit::visit_trait_item_fn(s, i)
-        });
-    }
-
-    fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
-        self.enter(i.span(), format!("const {}", i.ident), |s| {
-            syn::visit::visit_item_const(s, i)
-        });
-    }
-
-    fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
-        self.enter(i.span(), format!("static {}", i.ident), |s| {
-            syn::visit::visit_item_static(s, i)
-        });
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,8 +358,11 @@ async fn main() {
 }
 ";
 
+    /// A finding at the `nth` `needle`, with the enclosing item the analysis records.
     fn at(text: &str, needle: &str, nth: usize) -> Diagnostic {
-        Diagnostic::new("await_in_loop", span_of(text, needle, nth), "m")
+        let mut d = Diagnostic::new("await_in_loop", span_of(text, needle, nth), "m");
+        d.item = crate::analyze::item_at(text, d.span.line_start);
+        d
     }
 
     fn keys(diags: &[Diagnostic], files: &[SourceFile]) -> Vec<Key> {

@@ -145,6 +145,11 @@ pub struct Diagnostic {
     /// Reason of a suppression that hid this finding (only for reporting suppressed findings).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
+    /// The path of the innermost item enclosing the finding (`fn main`,
+    /// `mod net::impl Client::connect`), filled by the engine from the file's one parse; `None`
+    /// outside any item or when the file did not parse. Baselines and SARIF fingerprints use it.
+    #[serde(skip)]
+    pub item: Option<String>,
 }
 
 impl Diagnostic {
@@ -162,6 +167,7 @@ impl Diagnostic {
             help: Vec::new(),
             suggestion: None,
             suppressed: None,
+            item: None,
         }
     }
 

@@ -693,11 +693,12 @@ pub fn resolve(text: &str, file: &syn::File, directives: Vec<Directive>) -> Vec<
         .collect()
 }
 
-/// Parses `text` as a file (for callers that have no tree) and resolves its directives; a text
-/// that does not parse gets every own-line directive resolved to its next code line only.
+/// Parses `text` as a file (for callers that have no tree; through the guarded parser) and
+/// resolves its directives; a text that does not parse gets every own-line directive resolved
+/// to its next code line only.
 pub fn suppressions_of(text: &str) -> (Vec<Suppression>, Vec<(Span, String)>) {
     let (directives, problems) = parse_directives(text);
-    let file = syn::parse_file(text).unwrap_or_else(|_| syn::File {
+    let file = crate::parse::parse_file(text).unwrap_or_else(|_| syn::File {
         shebang: None,
         attrs: Vec::new(),
         items: Vec::new(),

@@ -1057,7 +1057,8 @@ fn is_path_to(e: &syn::Expr, name: &str) -> bool {
 
 /// Format one statement with prettyplease; `None` if it does not parse.
 fn format_stmt(code: &str) -> Option<String> {
-    let file: syn::File = syn::parse_str(&format!("fn __f() {{ {code} }}")).ok()?;
+    // Through the guarded parser: the code is assembled from snippets of the file.
+    let file = crate::parse::parse_file(&format!("fn __f() {{ {code} }}")).ok()?;
     let text = prettyplease::unparse(&file);
     let lines: Vec<&str> = text.lines().collect();
     // Drop `fn __f() {` and `}`; remove one level of indentation.

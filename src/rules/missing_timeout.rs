@@ -216,9 +216,7 @@ impl Rule for MissingTimeout {
         walk.visit_block(f.body);
         // The fn itself awaited inside a timeout by a caller in this file
         // (`timeout(d, self.tls_client(addr))`): the caller decided the deadline.
-        if walk.out.findings.len() > before
-            && called_under_timeout(cx.file.text, &f.sig.ident.to_string())
-        {
+        if walk.out.findings.len() > before && called_under_timeout(cx, &f.sig.ident.to_string()) {
             walk.out.findings.truncate(before);
         }
     }
@@ -291,7 +289,7 @@ fn check_client_call(cx: &Cx, c: &syn::ExprCall, out: &mut Sink) {
     if !c.args.is_empty() || cx.is(&p.path, REQWEST_CLIENT_NEW) != Tri::Yes {
         return;
     }
-    if file_requests_all_bounded(cx.file.text) {
+    if file_requests_all_bounded(cx) {
         return;
     }
     let path_span = cx.span_of(&p.path);
@@ -357,7 +355,7 @@ fn check_built_chain(cx: &Cx, m: &syn::ExprMethodCall, out: &mut Sink) {
         {
             return;
         }
-        if file_requests_all_bounded(cx.file.text) {
+        if file_requests_all_bounded(cx) {
             return;
         }
         let missing = if has("connect_timeout") {
@@ -392,11 +390,16 @@ fn check_built_chain(cx: &Cx, m: &syn::ExprMethodCall, out: &mut Sink) {
 
 /// Does every request sent in this file (`.get(url)…send()`) set `RequestBuilder::timeout` or
 /// sit inside a timeout? Then a client built here without one is covered where it is used.
-/// (Parses the file again: only reached for a client built without a timeout, which is rare.)
-fn file_requests_all_bounded(text: &str) -> bool {
-    let Ok(file) = syn::parse_file(text) else {
-        return false;
-    };
+/// (A walk of the file's tree, once per file, on first need.)
+fn file_requests_all_bounded(cx: &Cx) -> bool {
+    struct Bounded(bool);
+    cx.file
+        .memo
+        .get(|| Bounded(requests_all_bounded(cx.file.ast)))
+        .0
+}
+
+fn requests_all_bounded(file: &syn::File) -> bool {
     #[derive(Default)]
     struct V {
         depth: usize,
@@ -441,47 +444,62 @@ fn file_requests_all_bounded(text: &str) -> bool {
         }
     }
     let mut v = V::default();
-    v.visit_file(&file);
+    v.visit_file(file);
     v.sends > 0 && v.sends == v.bounded
 }
 
-/// Is a fn named `name` called inside a timeout anywhere in this file? (Parses the file again:
-/// only reached when the fn has a finding.)
-fn called_under_timeout(text: &str, name: &str) -> bool {
-    let Ok(file) = syn::parse_file(text) else {
-        return false;
-    };
-    struct V<'n> {
-        name: &'n str,
+/// Is a fn named `name` called inside a timeout anywhere in this file? (One walk of the file's
+/// tree collects every such name, once per file, on first need.)
+fn called_under_timeout(cx: &Cx, name: &str) -> bool {
+    struct Names(HashSet<String>);
+    cx.file
+        .memo
+        .get(|| Names(names_called_under_timeout(cx.file.ast)))
+        .0
+        .contains(name)
+}
+
+fn names_called_under_timeout(file: &syn::File) -> HashSet<String> {
+    #[derive(Default)]
+    struct V {
         depth: usize,
-        found: bool,
+        macros: usize,
+        found: HashSet<String>,
     }
-    impl<'ast> Visit<'ast> for V<'_> {
+    impl<'ast> Visit<'ast> for V {
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-            let (wraps, called) = match &*c.func {
-                syn::Expr::Path(p) => p.path.segments.last().map_or((false, false), |s| {
-                    let n = s.ident.to_string();
-                    (names_a_deadline(&n), n == self.name)
-                }),
-                _ => (false, false),
+            let name = match &*c.func {
+                syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                _ => None,
             };
-            self.found |= called && self.depth > 0;
+            let wraps = name.as_deref().is_some_and(names_a_deadline);
+            if let Some(n) = name.filter(|_| self.depth > 0) {
+                self.found.insert(n);
+            }
             self.depth += usize::from(wraps);
             visit::visit_expr_call(self, c);
             self.depth -= usize::from(wraps);
         }
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            self.found |= m.method == self.name && self.depth > 0;
-            let wraps = names_a_deadline(&m.method.to_string());
+            let name = m.method.to_string();
+            let wraps = names_a_deadline(&name);
+            if self.depth > 0 {
+                self.found.insert(name);
+            }
             self.depth += usize::from(wraps);
             visit::visit_expr_method_call(self, m);
             self.depth -= usize::from(wraps);
         }
         fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-            es_visit(self, mac);
+            // As the engine: nested bodies beyond the limit are not parsed again.
+            if self.macros < macros::MAX_MACRO_DEPTH {
+                self.macros += 1;
+                es_visit(self, mac);
+                self.macros -= 1;
+            }
         }
     }
-    fn es_visit(v: &mut V<'_>, mac: &syn::Macro) {
+    fn es_visit(v: &mut V, mac: &syn::Macro) {
         match macros::parse_expr_macro(mac) {
             MacroBody::Exprs(es) => es.iter().for_each(|e| v.visit_expr(e)),
             MacroBody::Select { branches, .. } => branches.iter().for_each(|b| {
@@ -491,12 +509,8 @@ fn called_under_timeout(text: &str, name: &str) -> bool {
             _ => {}
         }
     }
-    let mut v = V {
-        name,
-        depth: 0,
-        found: false,
-    };
-    v.visit_file(&file);
+    let mut v = V::default();
+    v.visit_file(file);
     v.found
 }
 

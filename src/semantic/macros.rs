@@ -1,11 +1,21 @@
 //! Macro bodies are token trees to syn. We parse the arguments of the common shapes so that
 //! code inside `select!`, `join!`, `vec!`, `assert!`, `format!`, `cfg_if!`-style item macros
 //! and friends is analyzed like any other code.
+//!
+//! Bodies are tokens of a file [`crate::parse::complexity`] accepted, and its nesting estimate
+//! holds whatever grammar the tokens are parsed with, so parsing a body here (as expressions,
+//! statements, items or `select!` branches) stays within [`crate::parse::MAX_NESTING`].
+//! Nested bodies are parsed at most [`MAX_MACRO_DEPTH`] deep, which keeps the work linear.
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Item, Pat, Stmt, Token};
+
+/// Macro bodies nested deeper than this are not parsed (their identifiers still count as uses):
+/// each level parses its body's tokens again, so a pathological nesting would cost quadratic
+/// time. Real code nests macros two or three deep (`assert_eq!(format!(..))`, `vec![vec![..]]`).
+pub const MAX_MACRO_DEPTH: usize = 8;
 
 /// One branch of `tokio::select!` / `futures::select!`: `pat = future, if guard => handler`.
 #[derive(Debug)]

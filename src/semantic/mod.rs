@@ -6,6 +6,7 @@ pub mod calls;
 pub mod dataflow;
 pub mod facts;
 pub mod imports;
+pub mod items;
 pub mod locks;
 pub mod macros;
 
@@ -403,6 +404,37 @@ pub struct FileInfo<'a> {
     pub module_path: &'a [String],
     /// A file of an integration test, bench or example target, or under `tests/`.
     pub is_test_target: bool,
+    /// The file's syntax tree: the one parse (rules never parse the file again).
+    pub ast: &'a syn::File,
+    /// Per-file facts a rule computes on first use, over [`FileInfo::ast`].
+    pub memo: Memo,
+}
+
+/// Per-file values computed once, on first use, keyed by their type.
+#[derive(Default)]
+pub struct Memo(std::cell::RefCell<Vec<std::rc::Rc<dyn std::any::Any>>>);
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Memo({} values)", self.0.borrow().len())
+    }
+}
+
+impl Memo {
+    /// The value of type `T` for this file, computed by `f` the first time.
+    pub fn get<T: 'static>(&self, f: impl FnOnce() -> T) -> std::rc::Rc<T> {
+        if let Some(v) = self
+            .0
+            .borrow()
+            .iter()
+            .find_map(|v| v.clone().downcast::<T>().ok())
+        {
+            return v;
+        }
+        let v = std::rc::Rc::new(f());
+        self.0.borrow_mut().push(v.clone());
+        v
+    }
 }
 
 /// The read-only view a rule gets at each node.
@@ -424,16 +456,32 @@ impl<'a> Cx<'a> {
         if (line_end, column_end) < (line_start, column_start) {
             (line_end, column_end) = (line_start, column_start);
         }
+        // Counting chars from the line's start is cheapest for the usual short columns, but on a
+        // long line it is O(line) per span (quadratic over the file): far columns take the byte
+        // range from proc-macro2, amortized over the file. (syn lexed the text itself unless it
+        // stripped a BOM or a shebang line; then positions shift, so count as before.)
+        let text = self.file.text;
+        let lines = &self.file.lines;
+        let far = column_start.max(column_end) > 256
+            && !text.starts_with('\u{feff}')
+            && !text.starts_with("#!");
+        let (byte_start, byte_end) = if far {
+            let r = s.byte_range();
+            let start = r.start.min(text.len());
+            (start, r.end.clamp(start, text.len()))
+        } else {
+            (
+                lines.offset(text, line_start, column_start),
+                lines.offset(text, line_end, column_end),
+            )
+        };
         Span {
             line_start,
             column_start,
             line_end,
             column_end,
-            byte_start: self
-                .file
-                .lines
-                .offset(self.file.text, line_start, column_start),
-            byte_end: self.file.lines.offset(self.file.text, line_end, column_end),
+            byte_start,
+            byte_end,
         }
     }
 
