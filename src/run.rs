@@ -824,7 +824,13 @@ enum ModuleFile {
     /// Already queued, or a missing file of a `#[cfg]`-gated module.
     Skip,
     /// Missing or refused: this report goes on the declaring file.
-    Report(Diagnostic),
+    Report(Box<Diagnostic>),
+}
+
+impl ModuleFile {
+    fn report(diag: Diagnostic) -> ModuleFile {
+        ModuleFile::Report(Box::new(diag))
+    }
 }
 
 /// What the workers of cargo mode share while they follow `mod` declarations.
@@ -891,7 +897,7 @@ impl<'a> ModuleWalk<'a> {
             match self.module_file(jail, &done.job, decl) {
                 ModuleFile::Lint(child) => self.spawn(scope, child),
                 ModuleFile::Skip => {}
-                ModuleFile::Report(diag) => module_reports.push(diag),
+                ModuleFile::Report(diag) => module_reports.push(*diag),
             }
         }
         Some(Analyzed {
@@ -942,7 +948,7 @@ impl<'a> ModuleWalk<'a> {
                     cfg_gated: job.cfg_gated || decl.cfg_gated,
                 })
             }
-            (None, Some((path, fsread::ReadError::Outside))) => ModuleFile::Report(
+            (None, Some((path, fsread::ReadError::Outside))) => ModuleFile::report(
                 analyze::read_error(
                     format!(
                         "the file of module `{}` is outside the package; not read",
@@ -958,7 +964,7 @@ impl<'a> ModuleWalk<'a> {
                     render::escape_control(&ws.root.display().to_string())
                 )),
             ),
-            (None, Some((path, e))) => ModuleFile::Report(
+            (None, Some((path, e))) => ModuleFile::report(
                 analyze::read_error(
                     format!("cannot read the file of module `{}`: {e}", decl.name),
                     decl.span,
@@ -982,7 +988,7 @@ impl<'a> ModuleWalk<'a> {
                     .map(|(p, _)| format!("`{}`", shown(p)))
                     .collect::<Vec<_>>()
                     .join(" or ");
-                ModuleFile::Report(
+                ModuleFile::report(
                     analyze::read_error(
                         format!("file not found for module `{}`", decl.name),
                         decl.span,
