@@ -49,21 +49,29 @@ fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn render(diag: &Diagnostic, files: &[SourceFile], texts: &mut Texts<'_>, color: bool) -> String {
+/// [`human_one`] with the caller's line indexes, so rendering many diagnostics of one file
+/// indexes it once.
+pub(crate) fn render(
+    diag: &Diagnostic,
+    files: &[SourceFile],
+    texts: &mut Texts<'_>,
+    color: bool,
+) -> String {
     let has_source = file_of(diag, files).is_some();
     // A file name is printed as plain text: escape what could forge lines or drive a terminal.
     let path = display_escaped(diag, files);
     let path: &str = &path;
     let text = texts.get(diag.file);
-    // annotate-snippets counts columns from the start of the source it is given: hand it the
-    // text after a byte order mark, with ranges moved to match (a BOM is not part of line 1).
-    let skip = if text.text.starts_with(crate::source::BOM) {
-        crate::source::BOM.len_utf8()
+    // annotate-snippets is handed only the lines the diagnostic touches (so rendering n findings
+    // of a huge file costs the size of their spans, not n times the file), starting at their
+    // first line; ranges are moved to match. A byte order mark is not part of line 1.
+    let (skip, first_line, end) = if has_source {
+        window(diag, text)
     } else {
-        0
+        (0, 1, 0)
     };
-    let source = &text.text[skip..];
-    let at = |r: Range<usize>| r.start.saturating_sub(skip)..r.end.saturating_sub(skip);
+    let source = &text.text[skip..end];
+    let at = |r: Range<usize>| r.start.clamp(skip, end) - skip..r.end.clamp(skip, end) - skip;
     let level = match diag.severity {
         Severity::Warning => Level::WARNING,
         Severity::Error => Level::ERROR,
@@ -80,7 +88,7 @@ fn render(diag: &Diagnostic, files: &[SourceFile], texts: &mut Texts<'_>, color:
         .suggestion
         .as_ref()
         .filter(|_| has_source && inline.is_none())
-        .map(|s| patches(s, text, skip))
+        .map(|s| patches(s, text, skip, end))
         .unwrap_or_default();
 
     let inlined = inline.is_some();
@@ -96,6 +104,7 @@ fn render(diag: &Diagnostic, files: &[SourceFile], texts: &mut Texts<'_>, color:
             other => (non_empty(&diag.label).map(str::to_string), other),
         };
         let mut snippet = Snippet::source(source)
+            .line_start(first_line)
             .path(path)
             .annotation(AnnotationKind::Primary.span(main.clone()).label(main_label));
         for label in &diag.secondary {
@@ -133,8 +142,12 @@ fn render(diag: &Diagnostic, files: &[SourceFile], texts: &mut Texts<'_>, color:
     let mut report = vec![primary];
     if let (Some(s), false) = (&diag.suggestion, patches.is_empty()) {
         report.push(
-            Group::with_title(Level::HELP.secondary_title(s.message.as_str()))
-                .element(Snippet::source(source).path(path).patches(patches)),
+            Group::with_title(Level::HELP.secondary_title(s.message.as_str())).element(
+                Snippet::source(source)
+                    .line_start(first_line)
+                    .path(path)
+                    .patches(patches),
+            ),
         );
     }
 
@@ -146,6 +159,37 @@ fn render(diag: &Diagnostic, files: &[SourceFile], texts: &mut Texts<'_>, color:
     let mut out = renderer.render(&report);
     out.push_str("\n\n");
     out
+}
+
+/// The part of the text a diagnostic shows: from the start of the first line any of its spans
+/// (primary, labels, suggestion edits) touches to the end of the last such line, as (start
+/// byte, its 1-based line number, end byte). A leading BOM is left out.
+fn window(diag: &Diagnostic, text: &Text<'_>) -> (usize, usize, usize) {
+    let t = text.text;
+    let mut lo = usize::MAX;
+    let mut hi = 0;
+    let spans = std::iter::once(&diag.span)
+        .chain(diag.secondary.iter().map(|l| &l.span))
+        .chain(
+            diag.suggestion
+                .iter()
+                .flat_map(|s| s.edits.iter().map(|e| &e.span)),
+        );
+    for span in spans {
+        let r = text.resolve(span).range();
+        lo = lo.min(r.start);
+        hi = hi.max(r.end);
+    }
+    let lo = lo.min(t.len());
+    let hi = hi.clamp(lo, t.len());
+    // The line index knows where line 1 starts after a BOM.
+    let (line, _) = text.index.position(t, lo);
+    let start = text.index.offset(t, line, 1);
+    let end = t
+        .get(hi..)
+        .and_then(|rest| rest.find('\n'))
+        .map_or(t.len(), |i| hi + i);
+    (start, line as usize, end.max(start))
 }
 
 fn non_empty(s: &str) -> Option<&str> {
@@ -170,10 +214,9 @@ fn inline_suggestion(s: &Suggestion, text: &Text<'_>) -> Option<(Range<usize>, S
     Some((text.resolve(&edit.span).range(), label))
 }
 
-/// The edits as patches on the original text (less its first `skip` bytes, a BOM): resolved,
-/// sorted, overlaps dropped (the first edit at a place wins), and edits that change nothing left
-/// out.
-fn patches<'a>(s: &'a Suggestion, text: &Text<'_>, skip: usize) -> Vec<Patch<'a>> {
+/// The edits as patches on the window `skip..end` of the original text: resolved, sorted,
+/// overlaps dropped (the first edit at a place wins), and edits that change nothing left out.
+fn patches<'a>(s: &'a Suggestion, text: &Text<'_>, skip: usize, end: usize) -> Vec<Patch<'a>> {
     let mut edits: Vec<(Range<usize>, &str)> = s
         .edits
         .iter()
@@ -181,6 +224,7 @@ fn patches<'a>(s: &'a Suggestion, text: &Text<'_>, skip: usize) -> Vec<Patch<'a>
         .filter(|(r, rep)| text.text.get(r.clone()) != Some(*rep))
         .collect();
     edits.sort_by_key(|(r, _)| (r.start, r.end));
+    let window_end = end;
     let mut out = Vec::with_capacity(edits.len());
     let mut end = 0;
     for (range, replacement) in edits {
@@ -188,7 +232,8 @@ fn patches<'a>(s: &'a Suggestion, text: &Text<'_>, skip: usize) -> Vec<Patch<'a>
             continue;
         }
         end = range.end;
-        let range = range.start.saturating_sub(skip)..range.end.saturating_sub(skip);
+        let range =
+            range.start.clamp(skip, window_end) - skip..range.end.clamp(skip, window_end) - skip;
         out.push(Patch::new(range, replacement));
     }
     out
@@ -448,6 +493,40 @@ help: collect the futures into a stream
                 }
             }
         }
+    }
+
+    /// Each diagnostic is drawn from the lines it touches, not from the whole file (which made
+    /// rendering n findings of one file cost n times the file).
+    #[test]
+    fn only_the_lines_a_diagnostic_touches_are_rendered() {
+        let mut text = String::new();
+        for i in 0..1000 {
+            text.push_str(&format!("fn f{i}() {{}}\n"));
+        }
+        let files = [file("src/big.rs", &text)];
+        let mut diag = Diagnostic::new("async_without_await", span_of(&text, "fn f500()", 0), "m");
+        diag.file = 0;
+        let t = Text::new(&text);
+        let (from, line, to) = window(&diag, &t);
+        assert_eq!(line, 501);
+        assert_eq!(&text[from..to], "fn f500() {}");
+        let out = plain(&diag, &files);
+        assert!(out.contains("501 | fn f500() {}"), "{out}");
+        // A secondary label on another line widens the window to cover both.
+        diag.secondary.push(crate::diagnostic::Label {
+            span: span_of(&text, "fn f498()", 0),
+            message: "here".into(),
+        });
+        let (from, line, to) = window(&diag, &t);
+        assert_eq!(line, 499);
+        assert_eq!(text[from..to].lines().count(), 3);
+        // A BOM is never part of the window.
+        let bom = format!("{}{text}", crate::source::BOM);
+        let t = Text::new(&bom);
+        diag.secondary.clear();
+        diag.span = span_bytes(&bom, 0, 0);
+        let (from, line, _) = window(&diag, &t);
+        assert_eq!((from, line), (crate::source::BOM.len_utf8(), 1));
     }
 
     #[test]

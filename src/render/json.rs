@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{code, display_of, file_of, human_one, Resolved, Text, Texts};
+use super::{code, display_of, file_of, human_with, Resolved, Text, Texts};
 use crate::diagnostic::{Diagnostic, Severity, Span};
 use crate::source::{CargoTarget, SourceFile};
 
@@ -19,7 +19,8 @@ pub fn json(diags: &[Diagnostic], files: &[SourceFile]) -> String {
     let mut texts = Texts::new(files);
     let mut out = String::new();
     for diag in diags {
-        let message = message(diag, files, texts.get(diag.file));
+        let rendered = human_with(diag, files, &mut texts, false);
+        let message = message(diag, files, texts.get(diag.file), rendered);
         let (package_id, manifest_path, target) = origin(diag, files);
         let line = CompilerMessage {
             reason: "compiler-message",
@@ -119,7 +120,12 @@ struct SpanLineJson {
     text: String,
 }
 
-fn message(diag: &Diagnostic, files: &[SourceFile], text: &Text<'_>) -> DiagnosticJson {
+fn message(
+    diag: &Diagnostic,
+    files: &[SourceFile],
+    text: &Text<'_>,
+    rendered: String,
+) -> DiagnosticJson {
     let file_name = display_of(diag, files);
     let span = |s: &Span, primary: bool, label: &str| {
         let mut json = span_json(text.resolve(s), text, file_name, primary);
@@ -160,7 +166,7 @@ fn message(diag: &Diagnostic, files: &[SourceFile], text: &Text<'_>) -> Diagnost
     }
 
     DiagnosticJson {
-        rendered: human_one(diag, files, false),
+        rendered,
         message_type: "diagnostic",
         children,
         level: diag.severity.as_str(),
@@ -341,7 +347,7 @@ mod tests {
         assert_eq!(d.code.as_ref().unwrap().explanation, None);
         assert_eq!(
             d.rendered.as_deref(),
-            Some(human_one(&full_diag(), &files, false).as_str())
+            Some(crate::render::human_one(&full_diag(), &files, false).as_str())
         );
 
         let p = &d.spans[0];

@@ -20,6 +20,7 @@ mod short;
 use std::ops::Range;
 
 pub use github::github;
+pub(crate) use human::render as human_with;
 pub use human::{human, human_one, summary};
 pub use json::json;
 pub use sarif::sarif;

@@ -311,3 +311,40 @@ fn one_long_line_and_repeated_declarations_stay_linear() {
         run.stdout
     );
 }
+
+/// 10,000 findings in one 330 KB file: each diagnostic's human rendering (also embedded in the
+/// JSON) was handed the whole file and indexed it again, so the run took minutes; now each one
+/// sees only the lines it shows.
+#[test]
+fn many_findings_in_one_big_file_render_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..10_000 {
+        text.push_str(&format!("pub async fn f{i}() -> u8 {{ 1 }}\n"));
+    }
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"many\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write(dir.path(), "src/lib.rs", &text);
+    for format in ["human", "json"] {
+        let run = run_with_timeout(
+            dir.path(),
+            &["-q", "--message-format", format],
+            Duration::from_secs(60),
+        );
+        assert_eq!(run.code, Some(0), "{format}: {}", run.stderr);
+        assert!(
+            run.elapsed < Duration::from_secs(30),
+            "{format}: {:?}",
+            run.elapsed
+        );
+        if format == "human" {
+            assert_eq!(run.stdout.matches("async_without_await]").count(), 10_000);
+            assert!(run
+                .stdout
+                .contains("10000 | pub async fn f9999() -> u8 { 1 }"));
+        }
+    }
+}
