@@ -1010,33 +1010,12 @@ fn check_edition(edition: &str, at: &dyn Fn() -> String) -> Result<(), String> {
 
 /// cargo's package id for a path package.
 fn package_id(dir: &Path, name: &str, version: &str) -> String {
-    let url = url_path(dir);
+    let url = crate::source::url_path(dir);
     if dir.file_name().is_some_and(|n| n == name) {
         format!("path+file://{url}#{version}")
     } else {
         format!("path+file://{url}#{name}@{version}")
     }
-}
-
-/// A path as the path part of a `file://` URL.
-fn url_path(p: &Path) -> String {
-    let s = p.to_string_lossy().replace('\\', "/");
-    let s = if s.starts_with('/') {
-        s
-    } else {
-        format!("/{s}")
-    };
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            ' ' => out.push_str("%20"),
-            '#' => out.push_str("%23"),
-            '%' => out.push_str("%25"),
-            '?' => out.push_str("%3F"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 // ---- targets -------------------------------------------------------------------------------------

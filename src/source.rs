@@ -34,6 +34,29 @@ pub struct CargoTarget {
     pub test: bool,
 }
 
+/// A path as the path part of a `file://` URL, as cargo writes package ids
+/// (`path+file:///w/pkg#name@0.1.0`): `/` separators, a leading `/`, and the characters a URL
+/// would misread escaped.
+pub fn url_path(p: &std::path::Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    let s = if s.starts_with('/') {
+        s
+    } else {
+        format!("/{s}")
+    };
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '#' => out.push_str("%23"),
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3F"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// One file of the run.
 #[derive(Debug, Clone)]
 pub struct SourceFile {

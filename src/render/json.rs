@@ -252,7 +252,10 @@ fn origin(diag: &Diagnostic, files: &[SourceFile]) -> (String, String, TargetJso
         doctest: true,
         test: true,
     };
-    let package_id = format!("path+file://{}#{PATH_MODE_PACKAGE}", url_path(&root));
+    let package_id = format!(
+        "path+file://{}#{PATH_MODE_PACKAGE}",
+        crate::source::url_path(&root)
+    );
     let manifest = path_string(&root.join("Cargo.toml"));
     (package_id, manifest, target)
 }
@@ -283,27 +286,6 @@ fn path_mode_paths(f: &SourceFile) -> (PathBuf, PathBuf) {
 
 fn path_string(p: &Path) -> String {
     p.to_string_lossy().replace('\\', "/")
-}
-
-/// A path as the path part of a `file://` URL (as cargo writes package ids).
-fn url_path(p: &Path) -> String {
-    let s = path_string(p);
-    let s = if s.starts_with('/') {
-        s
-    } else {
-        format!("/{s}")
-    };
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            ' ' => out.push_str("%20"),
-            '#' => out.push_str("%23"),
-            '%' => out.push_str("%25"),
-            '?' => out.push_str("%3F"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
