@@ -889,15 +889,15 @@ impl<'a> ModuleWalk<'a> {
         let config = set.for_file(&job.path);
         let access = &self.access[job.package];
         let done = process(job, access, krate, &config, &display);
-        let Access::Jail(jail) = access else {
-            unreachable!("cargo mode reads through jails")
-        };
         let mut module_reports = Vec::new();
-        for decl in &done.analysis.modules {
-            match self.module_file(jail, &done.job, decl) {
-                ModuleFile::Lint(child) => self.spawn(scope, child),
-                ModuleFile::Skip => {}
-                ModuleFile::Report(diag) => module_reports.push(*diag),
+        // Cargo mode reads through jails, so module files are always looked up in one.
+        if let Access::Jail(jail) = access {
+            for decl in &done.analysis.modules {
+                match self.module_file(jail, &done.job, decl) {
+                    ModuleFile::Lint(child) => self.spawn(scope, child),
+                    ModuleFile::Skip => {}
+                    ModuleFile::Report(diag) => module_reports.push(*diag),
+                }
             }
         }
         Some(Analyzed {
