@@ -91,6 +91,16 @@ pub struct Span {
 }
 
 impl Span {
+    /// The start of a file (line 1, column 1, empty): where findings about a whole file go.
+    pub const FILE_START: Span = Span {
+        line_start: 1,
+        column_start: 1,
+        line_end: 1,
+        column_end: 1,
+        byte_start: 0,
+        byte_end: 0,
+    };
+
     /// From the start of `self` to the end of `other`.
     pub fn to(self, other: Span) -> Span {
         Span {

@@ -4,6 +4,7 @@
 //! (see `run`). PATH mode walks the given files and directories.
 
 use crate::analyze::ModDecl;
+use crate::fsread::io_reason;
 use crate::manifest::{self, LoadedWorkspace, ManifestProblems, PackageInfo};
 use crate::semantic::{CrateInfo, Edition};
 use crate::source::CargoTarget;
@@ -315,11 +316,6 @@ pub fn path_files(paths: &[PathBuf]) -> Result<Vec<PathFile>, String> {
 
 fn is_rs(p: &Path) -> bool {
     p.extension().is_some_and(|e| e == "rs")
-}
-
-/// A short reason for an I/O error ("No such file or directory").
-pub fn io_reason(e: &std::io::Error) -> String {
-    crate::fsread::io_reason(e)
 }
 
 /// `path` relative to `base` with `/` separators, or `path` as given when it is elsewhere.

@@ -168,7 +168,7 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
                 eprintln!(
                     "error: cannot write `{}`: {}",
                     path.display(),
-                    discover::io_reason(&e)
+                    fsread::io_reason(&e)
                 );
                 return EXIT_FAILURE;
             }
@@ -213,7 +213,7 @@ fn apply_baseline(cli: &cli::Cli, outcome: &mut Outcome) -> Option<i32> {
             eprintln!(
                 "error: cannot write `{}`: {} (the old file, if any, is unchanged)",
                 path.display(),
-                discover::io_reason(&e)
+                fsread::io_reason(&e)
             );
             return Some(EXIT_FAILURE);
         }
@@ -617,15 +617,6 @@ fn unread_message(e: &fsread::ReadError, root: Option<&Path>) -> String {
     }
 }
 
-const FILE_START: Span = Span {
-    line_start: 1,
-    column_start: 1,
-    line_end: 1,
-    column_end: 1,
-    byte_start: 0,
-    byte_end: 0,
-};
-
 /// Read one file and analyze it; never panics, whatever the file holds. The file is read
 /// through `access`: what it refuses (outside the root, not a regular file, too large) is not
 /// opened, and becomes a `parse_error` without any of its content.
@@ -633,7 +624,7 @@ fn process(job: Job, access: &Access, krate: &CrateInfo, config: &Config, displa
     let bytes = match access.read(&job.path) {
         Ok(b) => b,
         Err(e) => {
-            let diag = analyze::read_error(unread_message(&e, access.root()), FILE_START);
+            let diag = analyze::read_error(unread_message(&e, access.root()), Span::FILE_START);
             return Done {
                 job,
                 text: String::new(),
@@ -688,7 +679,7 @@ fn process(job: Job, access: &Access, krate: &CrateInfo, config: &Config, displa
         proc_macro2::extra::invalidate_current_thread_spans();
         only(analyze::read_error(
             format!("internal error while analyzing this file (please report it): {what}"),
-            FILE_START,
+            Span::FILE_START,
         ))
     });
     Done {
@@ -714,8 +705,7 @@ pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome
     let ws = discover::cargo_workspace(sel)?;
     let mut sets = Vec::new();
     for pkg in &ws.packages {
-        let dir = pkg.manifest_path.parent().unwrap_or(Path::new(""));
-        let layers = layers_for(settings, &ws.root, dir)?;
+        let layers = layers_for(settings, &ws.root, &pkg.dir)?;
         sets.push(ConfigSet::new(&layers, &settings.flags).map_err(|e| e.to_string())?);
     }
     if settings.show_config {
@@ -1133,7 +1123,7 @@ pub fn lint_paths(
             let done = Done {
                 job,
                 text: String::new(),
-                analysis: only(analyze::read_error(message, FILE_START)),
+                analysis: only(analyze::read_error(message, Span::FILE_START)),
             };
             col.add(done, display, None, config);
             continue;
