@@ -20,6 +20,9 @@ use std::time::{Duration, Instant};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod common;
+use common::rust_files;
+
 fn default_crate() -> PathBuf {
     let corpus = std::env::var_os("ASYNC_LINT_CORPUS")
         .map(PathBuf::from)
@@ -39,19 +42,6 @@ fn default_crate() -> PathBuf {
             dirs.pop()
         })
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo"))
-}
-
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
-        .hidden(true)
-        .git_ignore(false)
-        .build()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "rs") && e.path().is_file())
-        .map(|e| e.into_path())
-        .collect();
-    out.sort();
-    out
 }
 
 /// (median, fastest) of `runs` timings of `f`.

@@ -24,25 +24,15 @@ use async_lint::analyze::{analyze_file, FileInput};
 use async_lint::semantic::CrateInfo;
 use async_lint::Config;
 use rayon::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 // The same allocator as the binary, so parse-only and end-to-end compare like with like.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
-        .hidden(true)
-        .git_ignore(false)
-        .build()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "rs") && e.path().is_file())
-        .map(|e| e.into_path())
-        .collect();
-    out.sort();
-    out
-}
+mod common;
+use common::rust_files;
 
 fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     let mut best = Duration::MAX;
