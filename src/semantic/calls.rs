@@ -25,21 +25,7 @@ pub struct Spawn<'a> {
     pub arg: Option<&'a syn::Expr>,
 }
 
-const TASK_SPAWNS: &[&str] = &[
-    "tokio::spawn",
-    "tokio::task::spawn",
-    "tokio::task::spawn_local",
-    "async_std::task::spawn",
-    "async_std::task::spawn_local",
-    "async_std::spawn",
-    "actix_rt::spawn",
-    "actix::spawn",
-];
-const BLOCKING_SPAWNS: &[&str] = &[
-    "tokio::task::spawn_blocking",
-    "async_std::task::spawn_blocking",
-];
-const THREAD_SPAWNS: &[&str] = &["std::thread::spawn"];
+use super::known::spawn::{BLOCKING_SPAWNS, TASK_SPAWNS, THREAD_SPAWNS};
 
 /// Is `e` (after peeling parentheses) a call that spawns a task or thread?
 pub fn spawn_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {

@@ -15,17 +15,7 @@ pub enum LockDecl {
     Other,
 }
 
-const SYNC_LOCKS: &[&str] = &[
-    "std::sync::Mutex",
-    "std::sync::RwLock",
-    "parking_lot::Mutex",
-    "parking_lot::RwLock",
-    "parking_lot::FairMutex",
-    "parking_lot::ReentrantMutex",
-    "spin::Mutex",
-    "spin::RwLock",
-];
-const REF_CELLS: &[&str] = &["std::cell::RefCell", "core::cell::RefCell"];
+use super::known::locks::{REF_CELLS, SYNC_LOCKS};
 
 /// The lock kind of a type as written: the outermost `Mutex`/`RwLock`/`RefCell` found through
 /// generic arguments (`Arc<Mutex<T>>` is a sync lock, `Mutex<RefCell<T>>` too).

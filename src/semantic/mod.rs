@@ -7,6 +7,7 @@ pub mod dataflow;
 pub mod facts;
 pub mod imports;
 pub mod items;
+pub mod known;
 pub mod locks;
 pub mod macros;
 
