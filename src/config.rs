@@ -3,7 +3,7 @@
 //! Pure: built from defaults and already-read command-line flags; rules never see raw flags.
 
 use crate::diagnostic::{Level, Severity};
-use crate::rules;
+use crate::registry::{self, RuleOptions};
 use std::collections::BTreeMap;
 
 /// Where a rule's level was set, lowest precedence first.
@@ -36,15 +36,8 @@ pub struct LevelFlag {
     pub rule: String,
 }
 
-/// Errors in configuration; the shell prints them and exits with status 2.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError(pub String);
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+pub use crate::config_file::ConfigError;
+use crate::registry::did_you_mean;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -53,22 +46,26 @@ pub struct Config {
     pub warnings_are_errors: bool,
     /// Suppression comments must give a reason (`-- why`).
     pub require_reason: bool,
-    /// Per-rule options as written (`[rules.<id>]`), validated by each rule's options type.
+    /// Per-rule options as written (`[rules.<id>]`), for `--show-config`.
     options: BTreeMap<&'static str, toml::Table>,
+    /// The same, typed: deserialized once, when they are set.
+    typed: registry::Options,
     /// Files larger than this many bytes are not read (`[settings] max-file-size`).
     pub max_file_size: u64,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        let levels = rules::all_meta()
-            .map(|m| (m.id, (m.default_level, LevelSource::Default)))
+        let levels = registry::ENTRIES
+            .iter()
+            .map(|e| (e.id, (e.default_level, LevelSource::Default)))
             .collect();
         Config {
             levels,
             warnings_are_errors: false,
             require_reason: false,
             options: BTreeMap::new(),
+            typed: registry::Options::default(),
             max_file_size: crate::fsread::DEFAULT_MAX_FILE_SIZE,
         }
     }
@@ -94,21 +91,19 @@ impl Config {
         }
     }
 
-    /// The typed options of `rule` (its defaults when none are set).
-    pub fn options<T: serde::de::DeserializeOwned + Default>(&self, rule: &str) -> T {
-        self.options
-            .get(rule)
-            .and_then(|t| T::deserialize(toml::Value::Table(t.clone())).ok())
-            .unwrap_or_default()
+    /// A rule's typed options (its defaults when none are set): `options::<AwaitInLoopOptions>()`.
+    pub fn options<T: RuleOptions>(&self) -> &T {
+        T::of(&self.typed)
     }
 
     /// Set the options of `rule`, checked against the rule's options type.
     pub fn set_options(&mut self, rule: &str, table: toml::Table) -> Result<(), ConfigError> {
-        let meta = rules::meta(rule).ok_or_else(|| ConfigError(unknown_rule_message(rule)))?;
-        (meta.validate_options)(toml::Value::Table(table.clone()))
-            .map_err(|e| ConfigError(format!("invalid options for `{}`: {e}", meta.id)))?;
-        check_minimums(meta.id, &table).map_err(|(_, msg)| ConfigError(msg))?;
-        self.options.insert(meta.id, table);
+        let entry = registry::entry(rule).ok_or_else(|| ConfigError(unknown_rule_message(rule)))?;
+        registry::check_minimums(entry.id, &table).map_err(|(_, msg)| ConfigError(msg))?;
+        self.typed
+            .set(entry.id, &table)
+            .map_err(|e| ConfigError(format!("invalid options for `{}`: {e}", entry.id)))?;
+        self.options.insert(entry.id, table);
         Ok(())
     }
 
@@ -144,7 +139,7 @@ impl Config {
             let targets: Vec<&'static str> = if name == "all" {
                 all_rules()
             } else {
-                match rules::canonical_id(&name) {
+                match registry::canonical_id(&name) {
                     Some(id) => vec![id],
                     None => return Err(ConfigError(unknown_rule_message(&flag.rule))),
                 }
@@ -179,7 +174,7 @@ impl Config {
             let targets: Vec<&'static str> = if s.rule == "all" {
                 all_rules()
             } else {
-                rules::canonical_id(&s.rule).into_iter().collect()
+                registry::canonical_id(&s.rule).into_iter().collect()
             };
             for id in targets {
                 let entry = self
@@ -326,34 +321,6 @@ impl ConfigSet {
     }
 }
 
-/// Rule options that are counts or limits, with the least value that means anything: a
-/// concurrency of 0 would suggest `buffered(0)`, which never makes progress, and a capacity of 0
-/// `channel(0)`, which panics in tokio.
-pub const OPTION_MINIMUMS: &[(&str, &str, i64)] = &[
-    ("await_in_loop", "concurrency", 1),
-    ("unbounded_join", "concurrency", 1),
-    ("unbounded_channel", "capacity", 1),
-];
-
-/// Check the counts and limits of `rule`'s options against [`OPTION_MINIMUMS`]: on failure the
-/// offending key and the message.
-pub fn check_minimums(rule: &str, table: &toml::Table) -> Result<(), (&'static str, String)> {
-    for (id, key, min) in OPTION_MINIMUMS {
-        if *id != rule {
-            continue;
-        }
-        if let Some(toml::Value::Integer(n)) = table.get(*key) {
-            if n < min {
-                return Err((
-                    key,
-                    format!("`{key}` of `{id}` must be at least {min} (found {n})"),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Does `path`, taken relative to `base` when it lies under it, match the globs?
 fn matches_under(set: &globset::GlobSet, base: &std::path::Path, path: &std::path::Path) -> bool {
     let rel = path.strip_prefix(base).unwrap_or(path);
@@ -363,7 +330,11 @@ fn matches_under(set: &globset::GlobSet, base: &std::path::Path, path: &std::pat
 /// What `all` names: every rule that checks code (not the tool's own `parse_error` and
 /// `unused_suppression` reports, which `all = "warn"` should not lower).
 fn all_rules() -> Vec<&'static str> {
-    rules::RULES.iter().map(|r| r.meta().id).collect()
+    registry::ENTRIES
+        .iter()
+        .filter(|e| e.is_rule)
+        .map(|e| e.id)
+        .collect()
 }
 
 fn flag_letter(level: Level) -> char {
@@ -378,55 +349,11 @@ fn flag_letter(level: Level) -> char {
 /// "unknown rule `x`", with a "did you mean" when a rule id is close.
 pub fn unknown_rule_message(name: &str) -> String {
     let mut msg = format!("unknown rule `{name}`");
-    if let Some(best) = did_you_mean(name, rules::all_meta().map(|m| m.id)) {
+    if let Some(best) = did_you_mean(name, registry::ENTRIES.iter().map(|e| e.id)) {
         msg.push_str(&format!("; did you mean `{best}`?"));
     }
     msg.push_str(" (see `cargo async-lint --list-rules`)");
     msg
-}
-
-/// The candidate closest to `name` by edit distance, if it is close enough.
-pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let name = name.replace('-', "_");
-    let candidates: Vec<&'a str> = candidates.collect();
-    let close = candidates
-        .iter()
-        .map(|c| (edit_distance(&name, &c.replace('-', "_")), *c))
-        .filter(|(d, c)| *d <= (c.len() / 3).max(2))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c);
-    // An abbreviation (`prio` for `priority`), or a name that contains or is contained in a
-    // candidate (`timeout` for `missing_timeout`): the one closest in length.
-    close.or_else(|| {
-        (name.len() >= 3)
-            .then(|| {
-                candidates
-                    .iter()
-                    .copied()
-                    .filter(|c| {
-                        c.starts_with(name.as_str())
-                            || (name.len() >= 4 && (c.contains(name.as_str()) || name.contains(*c)))
-                    })
-                    .min_by_key(|c| c.len().abs_diff(name.len()))
-            })
-            .flatten()
-    })
-}
-
-/// Levenshtein distance over chars.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -506,19 +433,11 @@ mod tests {
     }
 
     #[test]
-    fn edit_distance_basics() {
-        assert_eq!(edit_distance("", ""), 0);
-        assert_eq!(edit_distance("abc", ""), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("awiat", "await"), 2);
-    }
-
-    #[test]
     fn options_are_typed_and_checked() {
         let mut c = Config::default();
         let t: toml::Table = toml::from_str("concurrency = 16").unwrap();
         c.set_options("await-in-loop", t).unwrap();
-        let o: crate::rules::await_in_loop::Options = c.options("await_in_loop");
+        let o = c.options::<registry::AwaitInLoopOptions>();
         assert_eq!(o.concurrency, 16);
         let bad: toml::Table = toml::from_str("concurency = 16").unwrap();
         let err = c.set_options("await_in_loop", bad).unwrap_err();
@@ -531,20 +450,28 @@ mod tests {
     }
 
     #[test]
-    fn every_minimum_names_a_real_integer_option() {
-        for (id, key, min) in OPTION_MINIMUMS {
-            let meta = rules::meta(id).unwrap_or_else(|| panic!("no rule `{id}`"));
-            assert_eq!(meta.id, *id);
-            assert!(
-                meta.options.iter().any(|o| o.name == *key),
-                "`{id}` has no option `{key}`"
-            );
-            // The minimum itself is accepted, one less is not.
-            let ok: toml::Table = toml::from_str(&format!("{key} = {min}")).unwrap();
-            assert!((meta.validate_options)(toml::Value::Table(ok.clone())).is_ok());
-            assert!(check_minimums(id, &ok).is_ok());
-            let low: toml::Table = toml::from_str(&format!("{key} = {}", min - 1)).unwrap();
-            assert!(check_minimums(id, &low).is_err());
+    fn every_minimum_is_checked_and_every_option_is_in_its_type() {
+        for entry in registry::ENTRIES {
+            // Every documented option is a key of the rule's options type, with its default.
+            for o in entry.options {
+                let t: toml::Table =
+                    toml::from_str(&format!("{} = {}", o.name, o.default)).unwrap();
+                assert!(
+                    registry::validate_options(entry.id, &t).is_ok(),
+                    "{}.{}",
+                    entry.id,
+                    o.name
+                );
+            }
+            for o in entry.options.iter().filter(|o| o.min.is_some()) {
+                let min = o.min.unwrap();
+                // The minimum itself is accepted, one less is not.
+                let ok: toml::Table = toml::from_str(&format!("{} = {min}", o.name)).unwrap();
+                assert!(registry::check_minimums(entry.id, &ok).is_ok());
+                let low: toml::Table =
+                    toml::from_str(&format!("{} = {}", o.name, min - 1)).unwrap();
+                assert!(registry::check_minimums(entry.id, &low).is_err());
+            }
         }
     }
 

@@ -35,13 +35,23 @@
 //! table (`await-in-loop` and `await_in_loop`), and a count option below its minimum
 //! (`concurrency = 0`).
 
-use crate::config::{did_you_mean, ConfigError};
 use crate::diagnostic::Level;
-use crate::rules;
+use crate::registry;
+use crate::registry::did_you_mean;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
+
+/// Errors in configuration; the shell prints them and exits with status 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// One `[lints]` entry (or one of an override's `lints`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,7 +182,7 @@ fn validate(
     out.lints = lint_table(&raw.lints, "lints", &err)?;
     let mut spelled: BTreeMap<&'static str, &str> = BTreeMap::new();
     for (key, value) in &raw.rules {
-        let Some(meta) = rules::meta(key.get_ref()) else {
+        let Some(meta) = registry::entry(key.get_ref()) else {
             return Err(err(key.span(), unknown_rule(key.get_ref(), "[rules]")));
         };
         if let Some(first) = spelled.insert(meta.id, key.get_ref()) {
@@ -187,7 +197,7 @@ fn validate(
                 format!("`[rules.{}]` must be a table of options", meta.id),
             ));
         };
-        if let Err(e) = (meta.validate_options)(toml::Value::Table(table.clone())) {
+        if let Err(e) = registry::validate_options(meta.id, table) {
             // Point at the offending key when serde names one.
             let mut span = value.span();
             let mut msg = format!("invalid option for `{}`: {e}", meta.id);
@@ -216,7 +226,7 @@ fn validate(
             }
             return Err(err(span, msg));
         }
-        if let Err((bad, msg)) = crate::config::check_minimums(meta.id, table) {
+        if let Err((bad, msg)) = registry::check_minimums(meta.id, table) {
             let from = key.span().start.min(value.span().start);
             let span = find_key(text, from..text.len(), bad)
                 .map_or(value.span(), |pos| pos..pos + bad.len());
@@ -295,7 +305,7 @@ fn lint_table(
         let rule = if name == "all" {
             "all".to_string()
         } else {
-            match rules::canonical_id(name) {
+            match registry::canonical_id(name) {
                 Some(id) => id.to_string(),
                 None => return Err(err(key.span(), unknown_rule(name, &format!("[{what}]")))),
             }
@@ -368,7 +378,7 @@ fn twice(id: &str, first: &str, second: &str, table: &str) -> String {
 
 fn unknown_rule(name: &str, table: &str) -> String {
     let mut msg = format!("unknown rule `{name}` in {table}");
-    if let Some(best) = did_you_mean(name, rules::all_meta().map(|m| m.id).chain(["all"])) {
+    if let Some(best) = did_you_mean(name, registry::ENTRIES.iter().map(|e| e.id).chain(["all"])) {
         msg.push_str(&format!("; did you mean `{best}`?"));
     }
     msg

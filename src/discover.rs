@@ -92,7 +92,7 @@ pub fn select(ws: &LoadedWorkspace, sel: &Selection) -> Result<Workspace, String
                 let mut msg =
                     format!("package ID specification `{spec}` did not match any packages");
                 if let Some(best) =
-                    crate::config::did_you_mean(spec, names.iter().map(String::as_str))
+                    crate::registry::did_you_mean(spec, names.iter().map(String::as_str))
                 {
                     msg.push_str(&format!("; did you mean `{best}`?"));
                 }

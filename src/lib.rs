@@ -19,6 +19,7 @@ pub mod discover;
 pub mod fsread;
 pub mod manifest;
 pub mod parse;
+pub mod registry;
 pub mod render;
 pub mod rules;
 pub mod run;

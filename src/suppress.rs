@@ -712,7 +712,7 @@ pub fn suppressions_of(text: &str) -> (Vec<Suppression>, Vec<(Span, String)>) {
 
 /// The id closest to `name`, if close enough to be a likely typo (shared with the config).
 fn did_you_mean(name: &str, all_ids: &[&'static str]) -> Option<&'static str> {
-    crate::config::did_you_mean(&name.to_ascii_lowercase(), all_ids.iter().copied())
+    crate::registry::did_you_mean(&name.to_ascii_lowercase(), all_ids.iter().copied())
 }
 
 fn directive_text(d: &Directive) -> String {

@@ -1,7 +1,8 @@
 //! See rules/async_without_await.md.
 
 use super::{FnNode, Rule, RuleMeta, Sink};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Level, Suggestion};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Suggestion};
+use crate::registry;
 use crate::semantic::facts::Condition;
 use crate::semantic::{Cx, FnKind, Frame};
 use syn::visit::Visit;
@@ -47,13 +48,10 @@ const SUGGESTION: &str = "remove `async`";
 pub struct AsyncWithoutAwait;
 
 static META: RuleMeta = RuleMeta {
-    id: "async_without_await",
+    entry: &registry::ASYNC_WITHOUT_AWAIT,
     summary: "An `async fn` whose body never awaits: it colors every caller async for nothing.",
-    default_level: Level::Warn,
     has_fix: true,
     doc: include_str!("../../rules/async_without_await.md"),
-    options: &[],
-    validate_options: super::validate_as::<super::NoOptions>,
 };
 
 // ---- the check -----------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 //! See rules/await_in_loop.md.
 
-use super::{OptionDoc, Rule, RuleMeta, Sink};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Level, Span, Suggestion};
+use super::{Rule, RuleMeta, Sink};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Span, Suggestion};
+use crate::registry;
 use crate::semantic::dataflow::{names_used_in_expr, pat_idents, peel, root_ident};
 use crate::semantic::Cx;
-use serde::Deserialize;
 use std::collections::HashSet;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -49,44 +49,14 @@ fn suggestion_stream(n: usize) -> String {
 pub struct AwaitInLoop;
 
 static META: RuleMeta = RuleMeta {
-    id: "await_in_loop",
+    entry: &registry::AWAIT_IN_LOOP,
     summary: "An `.await` in a `for` loop whose iterations are independent: the work runs one item at a time where it could run concurrently.",
-    default_level: Level::Warn,
     has_fix: true,
     doc: include_str!("../../rules/await_in_loop.md"),
-    options: &[
-        OptionDoc {
-            name: "concurrency",
-            default: "8",
-            doc: "the N in `buffered(N)` / `for_each_concurrent(N, ..)` of suggestions",
-        },
-        OptionDoc {
-            name: "check-tests",
-            default: "false",
-            doc: "also report loops in test code",
-        },
-    ],
-    validate_options: super::validate_as::<Options>,
 };
 
 /// `[rules.await_in_loop]`
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Options {
-    /// The `N` of `buffered(N)` in suggestions.
-    pub concurrency: usize,
-    /// Also report loops in test code (`#[test]` fns, `#[cfg(test)]` modules, test targets).
-    pub check_tests: bool,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            concurrency: 8,
-            check_tests: false,
-        }
-    }
-}
+type Options = registry::AwaitInLoopOptions;
 
 // ---- the check -----------------------------------------------------------------------------
 
@@ -100,7 +70,7 @@ impl Rule for AwaitInLoop {
             return;
         }
         // Tests await one step after another on purpose: deterministic order, simple failures.
-        if cx.skips_test_code(cx.config.options::<Options>(META.id).check_tests) {
+        if cx.skips_test_code(cx.config.options::<Options>().check_tests) {
             return;
         }
         match e {
@@ -161,7 +131,7 @@ fn check_for(cx: &Cx, l: &syn::ExprForLoop, out: &mut Sink) {
     let Some(first) = qualifying.first() else {
         return;
     };
-    let opts: Options = cx.config.options(META.id);
+    let opts = cx.config.options::<Options>();
     let n = opts.concurrency.max(1);
     let work = describe(cx, &first.base);
     let header = cx.span(l.for_token.span).to(cx.span(l.expr.span()));
@@ -278,7 +248,7 @@ fn check_stream(cx: &Cx, a: &syn::ExprAwait, out: &mut Sink) {
 }
 
 fn report_stream(cx: &Cx, call: &syn::ExprMethodCall, work: &syn::Expr, out: &mut Sink) {
-    let opts: Options = cx.config.options(META.id);
+    let opts = cx.config.options::<Options>();
     let n = opts.concurrency.max(1);
     let method = call.method.to_string();
     let method_span = cx.span(call.method.span());

@@ -1,11 +1,11 @@
 //! See rules/blocking_in_async.md.
 
-use super::{FnNode, OptionDoc, Rule, RuleMeta, Sink};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Level, Span, Suggestion};
+use super::{FnNode, Rule, RuleMeta, Sink};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Span, Suggestion};
+use crate::registry;
 use crate::semantic::dataflow::{method_chain, pat_idents, peel};
 use crate::semantic::macros::{self, MacroBody};
 use crate::semantic::{Cx, Resolution, Resolver, Runtime, Scope, Tri};
-use serde::Deserialize;
 use std::collections::HashSet;
 use syn::visit::{self, Visit};
 
@@ -98,39 +98,14 @@ const SUGGESTION: &str = "use the async version";
 pub struct BlockingInAsync;
 
 static META: RuleMeta = RuleMeta {
-    id: "blocking_in_async",
+    entry: &registry::BLOCKING_IN_ASYNC,
     summary: "A blocking call (sleep, std fs/net/process, a thread join, blocking HTTP, `block_on`, password hashing) on an async executor thread.",
-    default_level: Level::Warn,
     has_fix: true,
     doc: include_str!("../../rules/blocking_in_async.md"),
-    options: &[
-        OptionDoc {
-            name: "extra-calls",
-            default: "[]",
-            doc: "more blocking functions, by full path (`crate::db::query_sync`)",
-        },
-        OptionDoc {
-            name: "offload-wrappers",
-            default: "[]",
-            doc: "project helpers that run the closure passed to them off the executor (`crate::util::run_blocking`)",
-        },
-        OptionDoc {
-            name: "check-tests",
-            default: "false",
-            doc: "also report in test code and examples",
-        },
-    ],
-    validate_options: super::validate_as::<Options>,
 };
 
 /// `[rules.blocking_in_async]`
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Options {
-    pub extra_calls: Vec<String>,
-    pub offload_wrappers: Vec<String>,
-    pub check_tests: bool,
-}
+type Options = registry::BlockingInAsyncOptions;
 
 /// Names of calls and methods that take a closure and run it off the executor thread
 /// (`spawn_blocking`, `block_in_place`, `std::thread::spawn`, rayon's `spawn`/`join`/`scope`,
@@ -311,7 +286,7 @@ impl Rule for BlockingInAsync {
     }
 
     fn check_fn(&self, cx: &Cx, f: &FnNode, out: &mut Sink) {
-        let opts = cx.config.options::<Options>(META.id);
+        let opts = cx.config.options::<Options>();
         if (f.is_test && !opts.check_tests) || cx.skips_test_code(opts.check_tests) {
             return;
         }
@@ -324,7 +299,7 @@ impl Rule for BlockingInAsync {
         if f.sig.asyncness.is_none() && !text.contains("async") {
             return;
         }
-        if !may_block(text, &opts) {
+        if !may_block(text, opts) {
             return;
         }
         let exec = if f.sig.asyncness.is_none() {
@@ -336,7 +311,7 @@ impl Rule for BlockingInAsync {
         };
         let mut walk = BlockWalk {
             cx,
-            opts: &opts,
+            opts,
             resolver: cx.resolver.clone(),
             exec,
             direct: exec != Exec::Sync,

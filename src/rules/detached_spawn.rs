@@ -1,11 +1,11 @@
 //! See rules/detached_spawn.md.
 
-use super::{OptionDoc, Rule, RuleMeta, Sink};
-use crate::diagnostic::{Diagnostic, Level};
+use super::{Rule, RuleMeta, Sink};
+use crate::diagnostic::Diagnostic;
+use crate::registry;
 use crate::semantic::calls::{returns_result, spawn_call, Spawn, SpawnFlavor};
 use crate::semantic::dataflow::peel;
 use crate::semantic::{Cx, Frame, Runtime};
-use serde::Deserialize;
 use syn::visit::Visit;
 
 // ---- what the user reads -------------------------------------------------------------------
@@ -65,25 +65,14 @@ its failures surface nowhere, and the runtime may shut down in the middle of it"
 pub struct DetachedSpawn;
 
 static META: RuleMeta = RuleMeta {
-    id: "detached_spawn",
+    entry: &registry::DETACHED_SPAWN,
     summary: "A spawned task or thread whose handle is dropped: its errors and panics are lost and nothing can cancel or await it.",
-    default_level: Level::Warn,
     has_fix: false,
     doc: include_str!("../../rules/detached_spawn.md"),
-    options: &[OptionDoc {
-        name: "check-tests",
-        default: "false",
-        doc: "also report spawns in test code and examples",
-    }],
-    validate_options: super::validate_as::<Options>,
 };
 
 /// `[rules.detached_spawn]`
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Options {
-    pub check_tests: bool,
-}
+type Options = registry::DetachedSpawnOptions;
 
 // ---- the check -----------------------------------------------------------------------------
 
@@ -93,7 +82,7 @@ impl Rule for DetachedSpawn {
     }
 
     fn check_block(&self, cx: &Cx, b: &syn::Block, out: &mut Sink) {
-        if cx.skips_test_code(cx.config.options::<Options>(META.id).check_tests) {
+        if cx.skips_test_code(cx.config.options::<Options>().check_tests) {
             return;
         }
         // A wrapper that is itself a spawn API (`fn spawn(fut) { tokio::spawn(fut); }` in a

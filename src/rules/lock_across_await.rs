@@ -1,14 +1,14 @@
 //! See rules/lock_across_await.md.
 
-use super::{OptionDoc, Rule, RuleMeta, Sink};
-use crate::diagnostic::{Diagnostic, Level, Span};
+use super::{Rule, RuleMeta, Sink};
+use crate::diagnostic::{Diagnostic, Span};
+use crate::registry;
 use crate::semantic::awaits::is_awaiting_macro;
 use crate::semantic::dataflow::{names_used_in_expr, pat_idents, peel};
 use crate::semantic::facts::Condition;
 use crate::semantic::locks::{lock_ctor, lock_decl, LockDecl};
 use crate::semantic::macros::{macro_name, tokens_contain_await};
 use crate::semantic::{Cx, Edition};
-use serde::Deserialize;
 use std::collections::HashMap;
 
 // ---- what the user reads -------------------------------------------------------------------
@@ -96,25 +96,14 @@ fn help(kind: GuardKind, name: Option<&str>) -> String {
 pub struct LockAcrossAwait;
 
 static META: RuleMeta = RuleMeta {
-    id: "lock_across_await",
+    entry: &registry::LOCK_ACROSS_AWAIT,
     summary: "A synchronous lock guard (`std::sync`, `parking_lot`), a `RefCell` borrow or an entered `tracing` span alive across an `.await`: other tasks block, deadlock or panic.",
-    default_level: Level::Warn,
     has_fix: false,
     doc: include_str!("../../rules/lock_across_await.md"),
-    options: &[OptionDoc {
-        name: "check-tests",
-        default: "false",
-        doc: "also report test code and examples",
-    }],
-    validate_options: super::validate_as::<Options>,
 };
 
 /// `[rules.lock_across_await]`
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Options {
-    pub check_tests: bool,
-}
+type Options = registry::LockAcrossAwaitOptions;
 
 // ---- the check -----------------------------------------------------------------------------
 
@@ -154,7 +143,7 @@ impl Rule for LockAcrossAwait {
 }
 
 fn skip_tests(cx: &Cx, is_test_fn: bool) -> bool {
-    let check_tests = cx.config.options::<Options>(META.id).check_tests;
+    let check_tests = cx.config.options::<Options>().check_tests;
     (is_test_fn && !check_tests) || cx.skips_test_code(check_tests)
 }
 

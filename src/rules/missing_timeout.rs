@@ -1,11 +1,11 @@
 //! See rules/missing_timeout.md.
 
-use super::{FnNode, OptionDoc, Rule, RuleMeta, Sink};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Level, Span, Suggestion};
+use super::{FnNode, Rule, RuleMeta, Sink};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Span, Suggestion};
+use crate::registry;
 use crate::semantic::dataflow::{collect_token_idents, method_chain, peel};
 use crate::semantic::macros::{self, MacroBody};
 use crate::semantic::{Cx, Resolver, Runtime, Scope, Tri};
-use serde::Deserialize;
 use std::collections::HashSet;
 use syn::visit::{self, Visit};
 
@@ -67,39 +67,14 @@ const SUGGESTION_CONNECT: &str = "wrap it in a timeout";
 pub struct MissingTimeout;
 
 static META: RuleMeta = RuleMeta {
-    id: "missing_timeout",
+    entry: &registry::MISSING_TIMEOUT,
     summary: "A network call with no deadline: an HTTP client built without a timeout, a default-client call such as `reqwest::get`, or a raw connect, DNS look-up or database/broker open awaited with no timeout.",
-    default_level: Level::Warn,
     has_fix: true,
     doc: include_str!("../../rules/missing_timeout.md"),
-    options: &[
-        OptionDoc {
-            name: "extra-calls",
-            default: "[]",
-            doc: "more calls that open a connection and need a deadline when awaited: full paths of functions (`crate::db::connect`); a bare name matches a method of that name",
-        },
-        OptionDoc {
-            name: "timeout-wrappers",
-            default: "[]",
-            doc: "project helpers that put a deadline on the future passed to them (`crate::net::with_deadline`); calls inside their arguments are covered",
-        },
-        OptionDoc {
-            name: "check-tests",
-            default: "false",
-            doc: "also report in test code and examples",
-        },
-    ],
-    validate_options: super::validate_as::<Options>,
 };
 
 /// `[rules.missing_timeout]`
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Options {
-    pub extra_calls: Vec<String>,
-    pub timeout_wrappers: Vec<String>,
-    pub check_tests: bool,
-}
+type Options = registry::MissingTimeoutOptions;
 
 /// Connects and look-ups that wait on a peer, by full path.
 const CONNECTS: &[&str] = &[
@@ -179,7 +154,7 @@ impl Rule for MissingTimeout {
         if !matches!(e, syn::Expr::Call(_) | syn::Expr::MethodCall(_)) {
             return;
         }
-        if cx.skips_test_code(cx.config.options::<Options>(META.id).check_tests) {
+        if cx.skips_test_code(cx.config.options::<Options>().check_tests) {
             return;
         }
         match e {
@@ -192,12 +167,12 @@ impl Rule for MissingTimeout {
     /// Connects awaited with no deadline: a walk of the body that knows which futures are
     /// awaited directly and which sit inside a timeout.
     fn check_fn(&self, cx: &Cx, f: &FnNode, out: &mut Sink) {
-        let opts = cx.config.options::<Options>(META.id);
+        let opts = cx.config.options::<Options>();
         if (f.is_test && !opts.check_tests) || cx.skips_test_code(opts.check_tests) {
             return;
         }
         // The braces' span: `span_of(body)` would turn the whole body into tokens.
-        if !body_may_connect(cx.snippet(cx.span(f.body.brace_token.span.join())), &opts)
+        if !body_may_connect(cx.snippet(cx.span(f.body.brace_token.span.join())), opts)
             || is_connect_helper(&f.sig.ident.to_string())
         {
             return;
@@ -205,7 +180,7 @@ impl Rule for MissingTimeout {
         let before = out.findings.len();
         let mut walk = ConnectWalk {
             cx,
-            opts: &opts,
+            opts,
             resolver: cx.resolver.clone(),
             covered: 0,
             awaited: HashSet::new(),

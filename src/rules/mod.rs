@@ -4,7 +4,8 @@
 //! `rules/<id>.md`, tested by `fixtures/<id>/`. Rules report what and where; the engine stamps
 //! the configured level.
 
-use crate::diagnostic::{Diagnostic, Level};
+use crate::diagnostic::Diagnostic;
+pub use crate::registry::{Entry, OptionDoc};
 use crate::semantic::facts::Condition;
 use crate::semantic::{Cx, FnKind};
 
@@ -17,43 +18,25 @@ pub mod missing_timeout;
 pub mod unbounded_channel;
 pub mod unbounded_join;
 
-/// What the documentation, `--list-rules` and the config know about a rule.
+/// What the documentation and `--list-rules` know about a rule, on top of its registry entry
+/// (id, default level, options), which it dereferences to.
 #[derive(Debug)]
 pub struct RuleMeta {
-    /// Canonical snake_case id.
-    pub id: &'static str,
+    pub entry: &'static Entry,
     /// One sentence, also the first paragraph of `rules/<id>.md`.
     pub summary: &'static str,
-    pub default_level: Level,
     /// Whether findings carry a code suggestion.
     pub has_fix: bool,
     /// `rules/<id>.md`, compiled in.
     pub doc: &'static str,
-    /// The keys of `[rules.<id>]`, for docs, `--explain` and "did you mean".
-    pub options: &'static [OptionDoc],
-    /// Checks a `[rules.<id>]` table against the rule's options type (unknown keys, types).
-    pub validate_options: fn(toml::Value) -> Result<(), String>,
 }
 
-/// One option of a rule.
-#[derive(Debug)]
-pub struct OptionDoc {
-    /// kebab-case, as written in TOML.
-    pub name: &'static str,
-    /// The default, as TOML.
-    pub default: &'static str,
-    pub doc: &'static str,
+impl std::ops::Deref for RuleMeta {
+    type Target = Entry;
+    fn deref(&self) -> &Entry {
+        self.entry
+    }
 }
-
-/// `validate_options` for a rule whose options type is `T`.
-pub fn validate_as<T: serde::de::DeserializeOwned>(v: toml::Value) -> Result<(), String> {
-    T::deserialize(v).map(|_| ()).map_err(|e| e.to_string())
-}
-
-/// The options type of rules that have none: any key is unknown.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NoOptions {}
 
 /// A function with a body, as rules see it.
 pub struct FnNode<'a> {
@@ -132,23 +115,17 @@ pub static RULES: &[&dyn Rule] = &[
 
 /// The tool's own reports, which have ids and levels but no check.
 pub static PARSE_ERROR: RuleMeta = RuleMeta {
-    id: "parse_error",
+    entry: &crate::registry::PARSE_ERROR,
     summary: "A file that cannot be read or parsed as Rust; it is not analyzed.",
-    default_level: Level::Deny,
     has_fix: false,
     doc: include_str!("../../rules/parse_error.md"),
-    options: &[],
-    validate_options: validate_as::<NoOptions>,
 };
 
 pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
-    id: "unused_suppression",
+    entry: &crate::registry::UNUSED_SUPPRESSION,
     summary: "An `// async-lint: allow(..)` comment that suppresses nothing.",
-    default_level: Level::Warn,
     has_fix: true,
     doc: include_str!("../../rules/unused_suppression.md"),
-    options: &[],
-    validate_options: validate_as::<NoOptions>,
 };
 
 /// Metadata of every id the tool reports: the rules, then its own reports.
@@ -159,12 +136,7 @@ pub fn all_meta() -> impl Iterator<Item = &'static RuleMeta> {
         .chain([&PARSE_ERROR, &UNUSED_SUPPRESSION])
 }
 
-/// The canonical id for a name written in snake or kebab case (with or without `async_lint::`).
-pub fn canonical_id(name: &str) -> Option<&'static str> {
-    let name = name.replace('-', "_");
-    let name = name.strip_prefix("async_lint::").unwrap_or(&name);
-    all_meta().map(|m| m.id).find(|id| *id == name)
-}
+pub use crate::registry::canonical_id;
 
 pub fn meta(id: &str) -> Option<&'static RuleMeta> {
     let id = canonical_id(id)?;

@@ -1,11 +1,11 @@
 //! See rules/unbounded_channel.md.
 
-use super::{OptionDoc, Rule, RuleMeta, Sink};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Level, Suggestion};
+use super::{Rule, RuleMeta, Sink};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Suggestion};
+use crate::registry;
 use crate::semantic::dataflow::{names_used_in_expr, peel};
 use crate::semantic::{Cx, Tri};
 use proc_macro2::{TokenStream, TokenTree};
-use serde::Deserialize;
 use std::collections::HashSet;
 use syn::visit::Visit;
 
@@ -76,49 +76,14 @@ fn suggestion_message(n: usize) -> String {
 pub struct UnboundedChannel;
 
 static META: RuleMeta = RuleMeta {
-    id: "unbounded_channel",
+    entry: &registry::UNBOUNDED_CHANNEL,
     summary: "An unbounded channel between async tasks: no back-pressure, so memory grows until the process dies when the consumer is slower than the producers.",
-    default_level: Level::Warn,
     has_fix: true,
     doc: include_str!("../../rules/unbounded_channel.md"),
-    options: &[
-        OptionDoc {
-            name: "capacity",
-            default: "1024",
-            doc: "the N of `channel(N)` / `bounded(N)` in suggestions",
-        },
-        OptionDoc {
-            name: "allow-sync-producers",
-            default: "true",
-            doc: "stay silent when the sender is moved into synchronous code (a thread, a callback)",
-        },
-        OptionDoc {
-            name: "check-tests",
-            default: "false",
-            doc: "also report test code and examples",
-        },
-    ],
-    validate_options: super::validate_as::<Options>,
 };
 
 /// `[rules.unbounded_channel]`
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Options {
-    pub capacity: usize,
-    pub allow_sync_producers: bool,
-    pub check_tests: bool,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            capacity: 1024,
-            allow_sync_producers: true,
-            check_tests: false,
-        }
-    }
-}
+type Options = registry::UnboundedChannelOptions;
 
 /// The family of a constructor, for the bounded replacement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,7 +182,7 @@ impl Rule for UnboundedChannel {
     }
 
     fn check_block(&self, cx: &Cx, b: &syn::Block, out: &mut Sink) {
-        let opts: Options = cx.config.options(META.id);
+        let opts = cx.config.options::<Options>();
         if cx.skips_test_code(opts.check_tests) {
             return;
         }
@@ -240,7 +205,7 @@ impl Rule for UnboundedChannel {
                     _ => None,
                 };
                 let verdict = match &binding {
-                    Some((tx, rx)) => judge(tx, rx.as_deref(), &b.stmts[i + 1..], &opts),
+                    Some((tx, rx)) => judge(tx, rx.as_deref(), &b.stmts[i + 1..], opts),
                     None => Verdict::Report,
                 };
                 if is_unit_channel(call)
@@ -253,10 +218,10 @@ impl Rule for UnboundedChannel {
                 }
                 match verdict {
                     Verdict::Quiet => {}
-                    Verdict::Report => report(cx, call, ctor, None, &opts, out),
+                    Verdict::Report => report(cx, call, ctor, None, opts, out),
                     Verdict::Single(send) => {
                         let tx = binding.as_ref().map(|(t, _)| t.as_str()).unwrap_or("tx");
-                        report(cx, call, ctor, Some((tx, send)), &opts, out)
+                        report(cx, call, ctor, Some((tx, send)), opts, out)
                     }
                 }
             }

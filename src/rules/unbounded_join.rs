@@ -1,13 +1,13 @@
 //! See rules/unbounded_join.md.
 
-use super::{OptionDoc, Rule, RuleMeta, Sink};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Level, Suggestion};
+use super::{Rule, RuleMeta, Sink};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Suggestion};
+use crate::registry;
 use crate::semantic::calls::{spawn_call, SpawnFlavor};
 use crate::semantic::dataflow::{
     iter_is_batched, iter_is_small_literal, iter_is_taken, peel, root_ident,
 };
 use crate::semantic::{Cx, Frame, Tri};
-use serde::Deserialize;
 use syn::visit::Visit;
 
 // ---- what the user reads -------------------------------------------------------------------
@@ -76,42 +76,14 @@ fn note_n(n: usize) -> String {
 pub struct UnboundedJoin;
 
 static META: RuleMeta = RuleMeta {
-    id: "unbounded_join",
+    entry: &registry::UNBOUNDED_JOIN,
     summary: "`join_all`, `FuturesUnordered`, `JoinSet` or a spawn in a loop over input of unbounded size, with no concurrency cap.",
-    default_level: Level::Warn,
     has_fix: true,
     doc: include_str!("../../rules/unbounded_join.md"),
-    options: &[
-        OptionDoc {
-            name: "concurrency",
-            default: "8",
-            doc: "the N suggested for `buffered(N)` and semaphores",
-        },
-        OptionDoc {
-            name: "check-tests",
-            default: "false",
-            doc: "also report test code, benches and examples",
-        },
-    ],
-    validate_options: super::validate_as::<Options>,
 };
 
 /// `[rules.unbounded_join]`
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Options {
-    pub concurrency: usize,
-    pub check_tests: bool,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            concurrency: 8,
-            check_tests: false,
-        }
-    }
-}
+type Options = registry::UnboundedJoinOptions;
 
 const JOIN_ALL: &[&str] = &[
     "futures::future::join_all",
@@ -136,7 +108,7 @@ impl Rule for UnboundedJoin {
         ) {
             return;
         }
-        let opts = cx.config.options::<Options>(META.id);
+        let opts = cx.config.options::<Options>();
         if cx.skips_test_code(opts.check_tests) {
             return;
         }
@@ -150,7 +122,7 @@ impl Rule for UnboundedJoin {
     }
 
     fn check_block(&self, cx: &Cx, b: &syn::Block, out: &mut Sink) {
-        if cx.skips_test_code(cx.config.options::<Options>(META.id).check_tests) {
+        if cx.skips_test_code(cx.config.options::<Options>().check_tests) {
             return;
         }
         // `let futs: FuturesUnordered<_> = xs.iter().map(f).collect();`
@@ -299,7 +271,7 @@ fn check_method(cx: &Cx, m: &syn::ExprMethodCall, n: usize, out: &mut Sink) {
 }
 
 fn report_collect(cx: &Cx, m: &syn::ExprMethodCall, kind: &str, out: &mut Sink) {
-    let n = cx.config.options::<Options>(META.id).concurrency.max(1);
+    let n = cx.config.options::<Options>().concurrency.max(1);
     let span = cx.span(m.method.span()).to(cx.span_of(m));
     let diag = Diagnostic::new(META.id, span, message_collect(kind))
         .with_label(LABEL)
