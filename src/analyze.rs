@@ -240,6 +240,7 @@ pub fn apply_suppressions<'c>(
                     &s.malformed,
                     config.require_reason,
                     &|rule| config.enabled(rule),
+                    &|rule| config.forbidden_by(rule),
                     &|name| rules::canonical_id(name),
                     &all_ids,
                     file,

@@ -17,6 +17,19 @@ pub enum LevelSource {
     CommandLine(String),
 }
 
+impl LevelSource {
+    /// The same source, pointing at one line of its file (`[lints] in async-lint.toml:4`).
+    fn at_line(&self, line: u32) -> LevelSource {
+        match self {
+            LevelSource::File(p) if line > 0 => LevelSource::File(format!("{p}:{line}")),
+            LevelSource::Override(p, g) if line > 0 => {
+                LevelSource::Override(format!("{p}:{line}"), g.clone())
+            }
+            other => other.clone(),
+        }
+    }
+}
+
 impl std::fmt::Display for LevelSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -107,6 +120,14 @@ impl Config {
         Ok(())
     }
 
+    /// Where `rule` was set to `forbid`, or `None` when it is not forbidden.
+    pub fn forbidden_by(&self, rule: &str) -> Option<String> {
+        match self.levels.get(rule) {
+            Some((Level::Forbid, source)) => Some(source.to_string()),
+            _ => None,
+        }
+    }
+
     /// Is the rule on (not `allow`)?
     pub fn enabled(&self, rule: &str) -> bool {
         self.level(rule) != Level::Allow
@@ -184,7 +205,7 @@ impl Config {
                 if entry.0 == Level::Forbid && s.level != Level::Forbid {
                     continue;
                 }
-                *entry = (s.level, source.clone());
+                *entry = (s.level, source.at_line(s.line));
             }
         }
     }
@@ -327,14 +348,10 @@ fn matches_under(set: &globset::GlobSet, base: &std::path::Path, path: &std::pat
     set.is_match(rel)
 }
 
-/// What `all` names: every rule that checks code (not the tool's own `parse_error` and
-/// `unused_suppression` reports, which `all = "warn"` should not lower).
+/// What `all` names: every id the tool reports, its own `parse_error` and `unused_suppression`
+/// included, so `-A all` silences everything, as a rustc user expects.
 fn all_rules() -> Vec<&'static str> {
-    registry::ENTRIES
-        .iter()
-        .filter(|e| e.is_rule)
-        .map(|e| e.id)
-        .collect()
+    registry::ENTRIES.iter().map(|e| e.id).collect()
 }
 
 fn flag_letter(level: Level) -> char {

@@ -60,6 +60,8 @@ pub struct LintSetting {
     pub rule: String,
     pub level: Level,
     pub priority: i64,
+    /// The line of the key in its file, for "forbidden by <file>:<line>".
+    pub line: u32,
 }
 
 /// An `[[overrides]]` entry: lints for files matching the globs.
@@ -179,7 +181,9 @@ fn validate(
         base: base.clone(),
         ..ProjectConfig::default()
     };
-    out.lints = lint_table(&raw.lints, "lints", &err)?;
+    let lines = crate::source::LineIndex::new(text);
+    let line_of = |offset: usize| lines.position(text, offset.min(text.len())).0;
+    out.lints = lint_table(&raw.lints, "lints", &err, &line_of)?;
     let mut spelled: BTreeMap<&'static str, &str> = BTreeMap::new();
     for (key, value) in &raw.rules {
         let Some(meta) = registry::entry(key.get_ref()) else {
@@ -256,7 +260,7 @@ fn validate(
         out.overrides.push(Override {
             globs,
             patterns,
-            lints: lint_table(&o.lints, "overrides.lints", &err)?,
+            lints: lint_table(&o.lints, "overrides.lints", &err, &line_of)?,
         });
     }
     if let Some(settings) = &raw.settings {
@@ -297,6 +301,7 @@ fn lint_table(
     table: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     what: &str,
     err: &dyn Fn(std::ops::Range<usize>, String) -> ConfigError,
+    line_of: &dyn Fn(usize) -> u32,
 ) -> Result<Vec<LintSetting>, ConfigError> {
     let mut out = Vec::new();
     let mut spelled: BTreeMap<String, &str> = BTreeMap::new();
@@ -366,6 +371,7 @@ fn lint_table(
             rule,
             level,
             priority,
+            line: line_of(key.span().start),
         });
     }
     Ok(out)

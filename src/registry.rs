@@ -13,8 +13,6 @@ pub struct Entry {
     /// Canonical snake_case id.
     pub id: &'static str,
     pub default_level: Level,
-    /// Whether the id names a rule that checks code (`false` for the tool's own reports).
-    pub is_rule: bool,
     /// The keys of `[rules.<id>]`, for docs, `--explain` and "did you mean".
     pub options: &'static [OptionDoc],
 }
@@ -42,14 +40,12 @@ const CHECK_TESTS: OptionDoc = OptionDoc {
 pub static ASYNC_WITHOUT_AWAIT: Entry = Entry {
     id: "async_without_await",
     default_level: Level::Warn,
-    is_rule: true,
     options: &[],
 };
 
 pub static AWAIT_IN_LOOP: Entry = Entry {
     id: "await_in_loop",
     default_level: Level::Warn,
-    is_rule: true,
     options: &[
         OptionDoc {
             name: "concurrency",
@@ -64,7 +60,6 @@ pub static AWAIT_IN_LOOP: Entry = Entry {
 pub static BLOCKING_IN_ASYNC: Entry = Entry {
     id: "blocking_in_async",
     default_level: Level::Warn,
-    is_rule: true,
     options: &[
         OptionDoc {
             name: "extra-calls",
@@ -85,21 +80,18 @@ pub static BLOCKING_IN_ASYNC: Entry = Entry {
 pub static DETACHED_SPAWN: Entry = Entry {
     id: "detached_spawn",
     default_level: Level::Warn,
-    is_rule: true,
     options: &[CHECK_TESTS],
 };
 
 pub static LOCK_ACROSS_AWAIT: Entry = Entry {
     id: "lock_across_await",
     default_level: Level::Warn,
-    is_rule: true,
     options: &[CHECK_TESTS],
 };
 
 pub static MISSING_TIMEOUT: Entry = Entry {
     id: "missing_timeout",
     default_level: Level::Warn,
-    is_rule: true,
     options: &[
         OptionDoc {
             name: "extra-calls",
@@ -120,7 +112,6 @@ pub static MISSING_TIMEOUT: Entry = Entry {
 pub static UNBOUNDED_CHANNEL: Entry = Entry {
     id: "unbounded_channel",
     default_level: Level::Warn,
-    is_rule: true,
     options: &[
         OptionDoc {
             name: "capacity",
@@ -142,7 +133,6 @@ pub static UNBOUNDED_CHANNEL: Entry = Entry {
 pub static UNBOUNDED_JOIN: Entry = Entry {
     id: "unbounded_join",
     default_level: Level::Warn,
-    is_rule: true,
     options: &[
         OptionDoc {
             name: "concurrency",
@@ -157,14 +147,12 @@ pub static UNBOUNDED_JOIN: Entry = Entry {
 pub static PARSE_ERROR: Entry = Entry {
     id: "parse_error",
     default_level: Level::Deny,
-    is_rule: false,
     options: &[],
 };
 
 pub static UNUSED_SUPPRESSION: Entry = Entry {
     id: "unused_suppression",
     default_level: Level::Warn,
-    is_rule: false,
     options: &[],
 };
 

@@ -743,7 +743,10 @@ enum Target {
 /// `diags` are the findings of ONE file (any `Diagnostic::file` value); `file` is copied onto the
 /// problems created here. `enabled(rule)` says whether a rule id is on (a disabled rule's
 /// directive is not "unused"); `known(name)` maps a written name to its canonical id (`None`:
-/// unknown); `all_ids` are the canonical ids offered as "did you mean".
+/// unknown); `all_ids` are the canonical ids offered as "did you mean". `forbidden(rule)` says
+/// where a rule was set to `forbid` (`None`: it is not): as in rustc (E0453), a directive cannot
+/// lower a forbidden rule, so its findings are kept and the directive is reported at the
+/// forbidden rule's level.
 #[allow(clippy::too_many_arguments)]
 pub fn apply(
     diags: Vec<Diagnostic>,
@@ -751,6 +754,7 @@ pub fn apply(
     malformed: &[(Span, String)],
     require_reason: bool,
     enabled: &dyn Fn(&str) -> bool,
+    forbidden: &dyn Fn(&str) -> Option<String>,
     known: &dyn Fn(&str) -> Option<&'static str>,
     all_ids: &[&'static str],
     file: usize,
@@ -772,10 +776,29 @@ pub fn apply(
         })
         .collect();
     let mut used: Vec<Vec<bool>> = targets.iter().map(|t| vec![false; t.len()]).collect();
+    // Per directive: the forbidden rules it tried to lower (named, or covered by `all`).
+    let mut overridden: Vec<Vec<&'static str>> = vec![Vec::new(); suppressions.len()];
 
     let mut out = Applied::default();
     for mut diag in diags {
         let line = diag.span.line_start;
+        if forbidden(diag.rule).is_some() {
+            for (si, s) in suppressions.iter().enumerate() {
+                if line < s.first_line || line > s.last_line {
+                    continue;
+                }
+                for (ri, t) in targets[si].iter().enumerate() {
+                    if matches!(t, Target::All) || *t == Target::Rule(diag.rule) {
+                        used[si][ri] = true;
+                        if !overridden[si].contains(&diag.rule) {
+                            overridden[si].push(diag.rule);
+                        }
+                    }
+                }
+            }
+            out.kept.push(diag);
+            continue;
+        }
         // The narrowest covering suppression gives the reason; every covering entry is used.
         let mut best: Option<(u32, usize)> = None;
         for (si, s) in suppressions.iter().enumerate() {
@@ -817,6 +840,31 @@ pub fn apply(
     for (si, s) in suppressions.iter().enumerate() {
         let d = &s.directive;
         let text = directive_text(d);
+        // A named forbidden rule is an error even where it finds nothing, as in rustc.
+        for t in &targets[si] {
+            if let Target::Rule(id) = t {
+                if forbidden(id).is_some() && !overridden[si].contains(id) {
+                    overridden[si].push(id);
+                }
+            }
+        }
+        for id in &overridden[si] {
+            let origin = forbidden(id).unwrap_or_default();
+            let mut p = Diagnostic::new(
+                id,
+                d.span,
+                format!("`{text}` cannot lower `{id}`: it is forbidden"),
+            )
+            .with_label("overruled by `forbid`")
+            .with_note(format!(
+                "`forbid` set by {origin}: not even a suppression comment lowers it"
+            ))
+            .with_help(format!(
+                "fix the finding, or lower the rule where it is forbidden instead of `forbid`"
+            ));
+            p.file = file;
+            out.problems.push(p);
+        }
         for (ri, t) in targets[si].iter().enumerate() {
             if *t == Target::Unknown {
                 let name = &d.rules[ri];
@@ -962,6 +1010,7 @@ mod tests {
             &malformed,
             require_reason,
             enabled,
+            &|_| None,
             &known,
             IDS,
             7,
@@ -1900,7 +1949,7 @@ fn f() {} // async-lint: allow(detached_spawn)
             assert!(s.first_line <= s.last_line);
         }
         let diags = (1..6).map(|l| diag("await_in_loop", l)).collect();
-        let a = apply(diags, &s, &p, true, &all_enabled, &known, IDS, 0);
+        let a = apply(diags, &s, &p, true, &all_enabled, &|_| None, &known, IDS, 0);
         assert_eq!(a.kept.len() + a.suppressed.len(), 5);
     }
 

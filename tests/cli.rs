@@ -901,3 +901,93 @@ fn local_binding_does_not_hide_an_async_fn_without_await() {
         ["lib.rs:1:10: warning[async_lint::async_without_await]: `async fn config` never awaits"]
     );
 }
+
+// ---- a CI gate that means what it says (forbid, `all`) ---------------------------------------
+
+/// `FLAGGED` with a reviewed suppression in front of it.
+const SUPPRESSED: &[u8] =
+    b"// async-lint: allow(async_without_await) -- reviewed\nasync fn compute() -> u32 {\n    42\n}\n";
+
+#[test]
+fn a_suppression_comment_does_not_lower_a_forbid_flag() {
+    let p = project(&[("src/lib.rs", SUPPRESSED)]);
+    // Without the forbid the comment suppresses the finding.
+    let r = run_in(Some(p.path()), &[]);
+    assert_eq!(
+        (r.code, r.count("warning", "async_without_await")),
+        (0, 0),
+        "{r:#?}"
+    );
+    // With it, the finding stays and the directive is an error naming the flag.
+    let r = run_in(Some(p.path()), &["-F", "async_without_await"]);
+    assert_eq!(r.code, 1, "{r:#?}");
+    assert_eq!(r.count("error", "async_without_await"), 2, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("cannot lower `async_without_await`: it is forbidden"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("`forbid` set by command line `-F async_without_await`:"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_suppression_comment_does_not_lower_a_forbid_in_config() {
+    let p = project(&[
+        ("src/lib.rs", SUPPRESSED),
+        (
+            "async-lint.toml",
+            b"[lints]\nawait_in_loop = \"warn\"\nasync_without_await = \"forbid\"\n",
+        ),
+    ]);
+    let r = run_in(Some(p.path()), &[]);
+    assert_eq!(r.code, 1, "{r:#?}");
+    assert!(
+        r.stdout.contains("cannot lower `async_without_await`"),
+        "{}",
+        r.stdout
+    );
+    // The origin is the config file and the line of the key.
+    assert!(r.stdout.contains("async-lint.toml:3"), "{}", r.stdout);
+    // Also where the forbidden rule finds nothing: the directive alone is the error.
+    let p = project(&[
+        (
+            "src/lib.rs",
+            b"// async-lint: allow(async_without_await)\nfn compute() -> u32 {\n    42\n}\n",
+        ),
+        (
+            "async-lint.toml",
+            b"[lints]\nasync_without_await = \"forbid\"\n",
+        ),
+    ]);
+    let r = run_in(Some(p.path()), &[]);
+    assert_eq!(
+        (r.code, r.count("error", "async_without_await")),
+        (1, 1),
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn allow_all_silences_everything() {
+    let p = project(&[(
+        "src/lib.rs",
+        b"// async-lint: allow(detached_spawn)\nfn nothing() {}\nasync fn compute() -> u32 {\n    42\n}\nmod missing;\n" as &[u8],
+    )]);
+    let r = run_in(Some(p.path()), &["--message-format", "short"]);
+    // A finding, an unused suppression and a missing module file (parse_error, an error).
+    assert_eq!(r.code, 1, "{r:#?}");
+    assert!(r.stdout.contains("unused_suppression"), "{}", r.stdout);
+    assert!(r.stdout.contains("parse_error"), "{}", r.stdout);
+    let r = run_in(Some(p.path()), &["--message-format", "short", "-A", "all"]);
+    assert_eq!((r.code, r.lines().len()), (0, 0), "{r:#?}");
+    // The same from `[lints]`.
+    write(p.path(), "async-lint.toml", "[lints]\nall = \"allow\"\n");
+    let r = run_in(Some(p.path()), &["--message-format", "short"]);
+    assert_eq!((r.code, r.lines().len()), (0, 0), "{r:#?}");
+}
