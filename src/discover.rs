@@ -319,6 +319,26 @@ fn is_rs(p: &Path) -> bool {
 }
 
 /// `path` relative to `base` with `/` separators, or `path` as given when it is elsewhere.
+/// [`display_path`] of a file that exists, with `.` and `..` resolved through the file system
+/// when the path has them (a `#[path = "../x.rs"]` module), so one file has one name in every
+/// output format and baseline key.
+pub fn display_path_resolved(path: &Path, base: &Path) -> String {
+    use std::path::Component;
+    let dotted = path
+        .components()
+        .any(|c| matches!(c, Component::CurDir | Component::ParentDir));
+    if dotted {
+        if let (Ok(real), Ok(real_base)) =
+            (std::fs::canonicalize(path), std::fs::canonicalize(base))
+        {
+            if real.starts_with(&real_base) {
+                return display_path(&real, &real_base);
+            }
+        }
+    }
+    display_path(path, base)
+}
+
 pub fn display_path(path: &Path, base: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);
     let s = rel.to_string_lossy().replace('\\', "/");

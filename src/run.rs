@@ -142,6 +142,8 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
         .filter(|d| d.severity == Severity::Error)
         .count();
     let warnings = outcome.diags.len() - errors;
+    // Code scanning and annotations resolve paths against the repository, not the workspace.
+    let repo = repo_base(&outcome.base);
     let render = |format: Format, color: bool| -> String {
         match format {
             Format::Human => render::human(
@@ -151,8 +153,10 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
             ),
             Format::Short => render::short(&outcome.diags, &outcome.files),
             Format::Json => render::json(&outcome.diags, &outcome.files),
-            Format::Sarif => render::sarif(&outcome.diags, &outcome.files, &outcome.suppressed),
-            Format::Github => render::github(&outcome.diags, &outcome.files),
+            Format::Sarif => {
+                render::sarif(&outcome.diags, &outcome.files, &outcome.suppressed, &repo)
+            }
+            Format::Github => render::github(&outcome.diags, &outcome.files, &repo),
         }
     };
     for output in &cli.outputs {
@@ -195,6 +199,25 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
     } else {
         EXIT_OK
     }
+}
+
+/// Where the repository is, relative to `base` (the directory display paths are relative to):
+/// `$GITHUB_WORKSPACE` when it contains `base`, else the nearest directory at or above `base`
+/// with a `.git` (a directory, or a file for worktrees and submodules), else `base` itself.
+/// Only names are looked at; nothing is read.
+fn repo_base(base: &Path) -> render::RepoBase {
+    let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    let from_env = std::env::var_os("GITHUB_WORKSPACE")
+        .map(PathBuf::from)
+        .and_then(|w| std::fs::canonicalize(w).ok())
+        .filter(|w| base.starts_with(w));
+    let root = from_env.or_else(|| {
+        base.ancestors()
+            .find(|d| std::fs::symlink_metadata(d.join(".git")).is_ok())
+            .map(Path::to_path_buf)
+    });
+    let root = root.unwrap_or_else(|| base.clone());
+    render::RepoBase::new(&root, base.strip_prefix(&root).unwrap_or(Path::new("")))
 }
 
 /// The largest baseline file read (about a million findings).
@@ -422,6 +445,9 @@ pub struct Outcome {
     /// Findings hidden by inline suppressions, with their reasons (shown in SARIF).
     pub suppressed: Vec<Diagnostic>,
     pub linted: usize,
+    /// The directory display paths are relative to: the workspace root (cargo mode) or the
+    /// current directory (PATH mode).
+    pub base: PathBuf,
 }
 
 /// One file to read and analyze.
@@ -520,7 +546,7 @@ impl Collector {
         }));
     }
 
-    fn finish(self) -> Outcome {
+    fn finish(self, base: PathBuf) -> Outcome {
         let mut diags = Vec::new();
         for (findings, facts) in self.findings.into_iter().zip(&self.facts) {
             diags.extend(analyze::finish_crate(findings, facts));
@@ -567,6 +593,7 @@ impl Collector {
             diags,
             suppressed,
             linted,
+            base,
         }
     }
 }
@@ -795,7 +822,7 @@ pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome
             unless: Vec::new(),
         }));
     }
-    Ok(Some(col.finish()))
+    Ok(Some(col.finish(ws.root.clone())))
 }
 
 /// A file analyzed in cargo mode, with the reports about its `mod` declarations whose files
@@ -874,7 +901,7 @@ impl<'a> ModuleWalk<'a> {
             }
             return None;
         }
-        let display = discover::display_path(&job.path, &ws.root);
+        let display = discover::display_path_resolved(&job.path, &ws.root);
         let krate = &ws.packages[job.package].krate;
         let config = set.for_file(&job.path);
         let access = &self.access[job.package];
@@ -1113,7 +1140,7 @@ pub fn lint_paths(
         };
         if let Some(problem) = f.problem {
             // Found but not to be read: reported at the file, nothing of it opened.
-            let display = discover::display_path(&job.path, &cwd);
+            let display = discover::display_path_resolved(&job.path, &cwd);
             let abs = std::path::absolute(&job.path).unwrap_or_else(|_| job.path.clone());
             let config = set.for_file(&abs);
             let mut message = unread_message(&problem, access.root());
@@ -1133,7 +1160,7 @@ pub fn lint_paths(
     let done: Vec<(Done, String, Config)> = jobs
         .into_par_iter()
         .map(|(job, access)| {
-            let display = discover::display_path(&job.path, &cwd);
+            let display = discover::display_path_resolved(&job.path, &cwd);
             let abs = std::path::absolute(&job.path).unwrap_or_else(|_| job.path.clone());
             let config = set.for_file(&abs);
             (
@@ -1146,7 +1173,7 @@ pub fn lint_paths(
     for (d, display, config) in done {
         col.add(d, display, None, config);
     }
-    Ok(Some(col.finish()))
+    Ok(Some(col.finish(cwd)))
 }
 
 /// Findings per rule, for summaries and tests.

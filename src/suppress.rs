@@ -859,9 +859,10 @@ pub fn apply(
             .with_note(format!(
                 "`forbid` set by {origin}: not even a suppression comment lowers it"
             ))
-            .with_help(format!(
+            .with_help(
                 "fix the finding, or lower the rule where it is forbidden instead of `forbid`"
-            ));
+                    .to_string(),
+            );
             p.file = file;
             out.problems.push(p);
         }

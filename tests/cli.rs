@@ -991,3 +991,97 @@ fn allow_all_silences_everything() {
     let r = run_in(Some(p.path()), &["--message-format", "short"]);
     assert_eq!((r.code, r.lines().len()), (0, 0), "{r:#?}");
 }
+
+// ---- paths a code host resolves -------------------------------------------------------------
+
+/// A repository whose crate lives in `sub/`, with a module reached through `#[path = "../.."]`.
+fn repo_with_crate_in_sub() -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    write_package(&dir.path().join("sub"), "sub-crate");
+    write(
+        dir.path(),
+        "sub/src/lib.rs",
+        "#[path = \"../other/p.rs\"]\nmod p;\nasync fn compute() -> u32 {\n    42\n}\n",
+    );
+    write(dir.path(), "sub/other/p.rs", FLAGGED);
+    dir
+}
+
+fn run_repo(dir: &Path, github_workspace: Option<&Path>, args: &[&str]) -> Run {
+    let mut cmd = bin();
+    cmd.current_dir(dir)
+        .args(args)
+        .env_remove("GITHUB_WORKSPACE");
+    if let Some(w) = github_workspace {
+        cmd.env("GITHUB_WORKSPACE", w);
+    }
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(101),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn github_and_sarif_paths_are_relative_to_the_repository() {
+    let repo = repo_with_crate_in_sub();
+    let args = ["--manifest-path", "sub/Cargo.toml", "--message-format"];
+    let gh = run_repo(repo.path(), None, &[&args[..], &["github"]].concat());
+    assert!(gh.stdout.contains("file=sub/src/lib.rs,"), "{gh:#?}");
+    // `src/../other/p.rs` is one file with one name.
+    assert!(gh.stdout.contains("file=sub/other/p.rs,"), "{gh:#?}");
+    assert!(!gh.stdout.contains(".."), "{gh:#?}");
+
+    let sarif = run_repo(repo.path(), None, &[&args[..], &["sarif"]].concat());
+    let v: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let run = &v["runs"][0];
+    let mut uris: Vec<&str> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let loc = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+            assert_eq!(loc["uriBaseId"], "%SRCROOT%");
+            loc["uri"].as_str().unwrap()
+        })
+        .collect();
+    uris.sort();
+    assert_eq!(uris, ["sub/other/p.rs", "sub/src/lib.rs"]);
+    // `%SRCROOT%` is the repository root, so a viewer resolves the URIs without being told.
+    let root = std::fs::canonicalize(repo.path()).unwrap();
+    let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        base.starts_with("file:///") && base.ends_with('/'),
+        "{base}"
+    );
+    assert!(
+        base.ends_with(&format!("{}/", root.file_name().unwrap().to_string_lossy())),
+        "{base}"
+    );
+
+    // Human and JSON output keep cargo's workspace-relative paths.
+    let human = run_repo(repo.path(), None, &["--manifest-path", "sub/Cargo.toml"]);
+    assert!(human.stdout.contains("--> src/lib.rs:3:10"), "{human:#?}");
+    assert!(human.stdout.contains("--> other/p.rs:1:10"), "{human:#?}");
+}
+
+#[test]
+fn github_workspace_decides_the_repository_root() {
+    let repo = repo_with_crate_in_sub();
+    std::fs::remove_dir(repo.path().join(".git")).unwrap();
+    let args = [
+        "--manifest-path",
+        "sub/Cargo.toml",
+        "--message-format",
+        "github",
+    ];
+    // No `.git` and no GITHUB_WORKSPACE: paths are relative to the workspace.
+    let gh = run_repo(repo.path(), None, &args);
+    assert!(gh.stdout.contains("file=src/lib.rs,"), "{gh:#?}");
+    let gh = run_repo(repo.path(), Some(repo.path()), &args);
+    assert!(gh.stdout.contains("file=sub/src/lib.rs,"), "{gh:#?}");
+}

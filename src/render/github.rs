@@ -1,7 +1,7 @@
 // GitHub Actions workflow commands: one `::error` / `::warning` annotation per finding, escaped
 // exactly as `@actions/core` escapes them, most severe first, capped at what GitHub shows.
 
-use super::{code, display_of, Texts};
+use super::{code, display_of, RepoBase, Texts};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceFile;
 
@@ -20,7 +20,7 @@ const MAX_PER_LEVEL: usize = 10;
 /// `%0D`, `%0A`; in property values `:` and `,` also become `%3A` and `%2C`. The message is the
 /// finding's message followed by its `help: …` lines. `col`/`endColumn` are given only when the
 /// span is on one line: the runner drops them for multi-line annotations anyway.
-pub fn github(diags: &[Diagnostic], files: &[SourceFile]) -> String {
+pub fn github(diags: &[Diagnostic], files: &[SourceFile], repo: &RepoBase) -> String {
     let mut texts = Texts::new(files);
     let mut out = String::new();
     let mut left_out = [0usize; 2];
@@ -33,7 +33,7 @@ pub fn github(diags: &[Diagnostic], files: &[SourceFile]) -> String {
             }
             let at = texts.get(diag.file).resolve(&diag.span);
             let mut props = vec![
-                ("file", display_of(diag, files).to_string()),
+                ("file", repo.path(display_of(diag, files))),
                 ("line", at.line_start.to_string()),
             ];
             if at.line_start == at.line_end {
@@ -114,15 +114,18 @@ mod tests {
 
     #[test]
     fn nothing_for_no_findings() {
-        assert_eq!(github(&[], &[]), "");
-        assert_eq!(github(&[], &[file("src/a.rs", SYNC_RS)]), "");
+        assert_eq!(github(&[], &[], &RepoBase::default()), "");
+        assert_eq!(
+            github(&[], &[file("src/a.rs", SYNC_RS)], &RepoBase::default()),
+            ""
+        );
     }
 
     #[test]
     fn one_annotation_with_position_title_and_help() {
         let files = [file("src/sync.rs", SYNC_RS)];
         assert_eq!(
-            github(&[full_diag()], &files),
+            github(&[full_diag()], &files, &RepoBase::default()),
             "::warning file=src/sync.rs,line=3,col=20,endLine=3,endColumn=40,\
              title=async_lint%3A%3Aawait_in_loop::each iteration waits for `fetch_user(id)` \
              before starting the next%0Ahelp: run them concurrently, at most 8 at a time\n"
@@ -133,7 +136,7 @@ mod tests {
     fn escapes_like_the_toolkit() {
         let files = [file("src/a,b:c%d.rs", "let x = 1;\n")];
         let d = warn_at(&files[0].text, "x", "50% done, a: b\r\nnext, line");
-        let out = github(&[d], &files);
+        let out = github(&[d], &files, &RepoBase::default());
         assert_eq!(
             out,
             "::warning file=src/a%2Cb%3Ac%25d.rs,line=1,col=5,endLine=1,endColumn=6,\
@@ -152,7 +155,7 @@ mod tests {
         let e = SYNC_RS.find("    Ok(())").unwrap() - 1;
         let d = Diagnostic::new("await_in_loop", span_bytes(SYNC_RS, s, e), "m");
         assert_eq!(
-            github(&[d], &files),
+            github(&[d], &files, &RepoBase::default()),
             "::warning file=src/sync.rs,line=2,endLine=5,title=async_lint%3A%3Aawait_in_loop::m\n"
         );
     }
@@ -167,7 +170,7 @@ mod tests {
             warn_at(t, "c", "w2"),
             error(warn_at(t, "d", "e2")),
         ];
-        let out = github(&diags, &files);
+        let out = github(&diags, &files, &RepoBase::default());
         let kinds: Vec<_> = out
             .lines()
             .map(|l| {
@@ -195,7 +198,7 @@ mod tests {
         let e = |i: usize| error(warn_at(t, "x", &format!("e{i}")));
 
         let diags: Vec<_> = (0..13).map(w).chain((0..11).map(e)).collect();
-        let out = github(&diags, &files);
+        let out = github(&diags, &files, &RepoBase::default());
         let lines: Vec<_> = out.lines().collect();
         assert_eq!(lines.len(), 21);
         assert!(lines[..10].iter().all(|l| l.starts_with("::error ")));
@@ -207,13 +210,13 @@ mod tests {
         );
 
         let only_warnings: Vec<_> = (0..12).map(w).collect();
-        let out = github(&only_warnings, &files);
+        let out = github(&only_warnings, &files, &RepoBase::default());
         assert_eq!(
             out.lines().last().unwrap(),
             "::notice::async-lint: 2 more warnings not shown as annotations (see the job log)"
         );
         let only_errors: Vec<_> = (0..12).map(e).chain((0..3).map(w)).collect();
-        let out = github(&only_errors, &files);
+        let out = github(&only_errors, &files, &RepoBase::default());
         assert_eq!(out.lines().count(), 14);
         assert_eq!(
             out.lines().last().unwrap(),
@@ -221,7 +224,7 @@ mod tests {
         );
 
         let exactly_ten: Vec<_> = (0..10).map(w).chain((0..10).map(e)).collect();
-        let out = github(&exactly_ten, &files);
+        let out = github(&exactly_ten, &files, &RepoBase::default());
         assert_eq!(out.lines().count(), 20);
         assert!(!out.contains("::notice"));
     }
@@ -236,7 +239,7 @@ mod tests {
                     file: 7,
                     ..d.clone()
                 };
-                let out = github(&[d, bad], &files);
+                let out = github(&[d, bad], &files, &RepoBase::default());
                 assert_eq!(out.lines().count(), 2);
                 assert!(out.starts_with("::warning file=src/n.rs,line="), "{out}");
                 assert!(out.contains("::warning file=<unknown>,line=1,"), "{out}");

@@ -47,6 +47,63 @@ pub(crate) fn file_of<'f>(diag: &Diagnostic, files: &'f [SourceFile]) -> Option<
 }
 
 /// The display path of a diagnostic's file (`<unknown>` for a bad index).
+/// Where the repository is, for the formats whose paths a code host resolves (GitHub
+/// annotations, SARIF): display paths are relative to the workspace root (or the current
+/// directory), and `prefix` is that directory relative to the repository root.
+#[derive(Debug, Clone, Default)]
+pub struct RepoBase {
+    /// `sub/` for a workspace in `sub/` of the repository; empty when they are the same.
+    pub prefix: String,
+    /// The repository root as an absolute `file://` URI ending in `/`, for SARIF's
+    /// `originalUriBaseIds`.
+    pub root_uri: Option<String>,
+}
+
+impl RepoBase {
+    /// `root` is the repository root (absolute); `within` the workspace relative to it.
+    pub fn new(root: &std::path::Path, within: &std::path::Path) -> RepoBase {
+        let mut prefix = within.to_string_lossy().replace('\\', "/");
+        if !prefix.is_empty() && !prefix.ends_with('/') {
+            prefix.push('/');
+        }
+        let mut root = root.to_string_lossy().replace('\\', "/");
+        if !root.starts_with('/') {
+            root.insert(0, '/');
+        }
+        if !root.ends_with('/') {
+            root.push('/');
+        }
+        RepoBase {
+            prefix,
+            root_uri: Some(format!("file://{}", sarif::encode_path(&root))),
+        }
+    }
+
+    /// A display path relative to the repository root, `.` and `..` resolved (an absolute
+    /// one, a file outside the workspace, is returned as it is).
+    pub fn path(&self, display: &str) -> String {
+        if display.starts_with('/') || display.starts_with('\\') || display.get(1..2) == Some(":") {
+            return display.to_string();
+        }
+        normalize(&format!("{}{display}", self.prefix))
+    }
+}
+
+/// `a/./b/../c` → `a/c`, lexically (a `..` above the start is kept).
+pub fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    parts.join("/")
+}
+
 pub(crate) fn display_of<'f>(diag: &Diagnostic, files: &'f [SourceFile]) -> &'f str {
     file_of(diag, files).map_or("<unknown>", |f| f.display.as_str())
 }

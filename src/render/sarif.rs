@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use super::{code, display_of, file_of, Resolved, Texts};
+use super::{code, display_of, file_of, RepoBase, Resolved, Texts};
 use crate::baseline::Keys;
 use crate::diagnostic::{Diagnostic, Level, Severity, Span};
 use crate::rules::{self, RuleMeta};
@@ -31,7 +31,12 @@ const MAX_DESCRIPTION_CHARS: usize = 1000;
 /// `relatedLocations`, suggestions as `fixes`, and a `partialFingerprints."asyncLint/v1"` that
 /// identifies the finding independently of line numbers: a hash of rule, path, enclosing item,
 /// normalized flagged code and the occurrence number among identical ones, as baselines use.
-pub fn sarif(diags: &[Diagnostic], files: &[SourceFile], suppressed: &[Diagnostic]) -> String {
+pub fn sarif(
+    diags: &[Diagnostic],
+    files: &[SourceFile],
+    suppressed: &[Diagnostic],
+    repo: &RepoBase,
+) -> String {
     let metas: Vec<&RuleMeta> = rules::all_meta().collect();
     let mut rules_json: Vec<Value> = metas.iter().map(|m| rule_json(m)).collect();
     let mut rule_index: HashMap<&str, usize> =
@@ -50,11 +55,11 @@ pub fn sarif(diags: &[Diagnostic], files: &[SourceFile], suppressed: &[Diagnosti
     let results: Vec<Value> = all
         .iter()
         .zip(fingerprints)
-        .map(|(d, fp)| result_json(d, files, &mut texts, rule_index[d.rule], fp))
+        .map(|(d, fp)| result_json(d, files, &mut texts, rule_index[d.rule], fp, repo))
         .collect();
 
     let version = env!("CARGO_PKG_VERSION");
-    let log = json!({
+    let mut log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -71,6 +76,9 @@ pub fn sarif(diags: &[Diagnostic], files: &[SourceFile], suppressed: &[Diagnosti
             "results": results,
         }]
     });
+    if let Some(uri) = &repo.root_uri {
+        log["runs"][0]["originalUriBaseIds"] = json!({ SRCROOT: { "uri": uri } });
+    }
     let mut out = serde_json::to_string_pretty(&log).expect("JSON of plain values");
     out.push('\n');
     out
@@ -136,9 +144,10 @@ fn result_json(
     texts: &mut Texts<'_>,
     rule_index: usize,
     fingerprint: String,
+    repo: &RepoBase,
 ) -> Value {
     let text = texts.get(diag.file);
-    let artifact = artifact_location(diag, files);
+    let artifact = artifact_location(diag, files, repo);
     let location = |span: &Span| {
         json!({
             "physicalLocation": {
@@ -226,8 +235,9 @@ fn region(at: Resolved) -> Value {
 
 /// The file as a URI relative to `%SRCROOT%`; an absolute display path (a file outside the
 /// directory paths are shown relative to) becomes an absolute `file://` URI.
-fn artifact_location(diag: &Diagnostic, files: &[SourceFile]) -> Value {
-    let display = display_of(diag, files);
+fn artifact_location(diag: &Diagnostic, files: &[SourceFile], repo: &RepoBase) -> Value {
+    let repo_path = repo.path(display_of(diag, files));
+    let display = repo_path.as_str();
     if file_of(diag, files).is_some() && is_absolute(display) {
         let path = display.replace('\\', "/");
         let path = if path.starts_with('/') {
@@ -257,7 +267,7 @@ fn is_absolute(path: &str) -> bool {
 /// Percent-encodes everything but RFC 3986 unreserved characters and `/` (UTF-8 bytes), so a
 /// path with spaces, `#`, `%`, `:` or non-ASCII letters is a valid URI reference. A Windows
 /// drive's `:` in an absolute path is kept.
-fn encode_path(path: &str) -> String {
+pub(crate) fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     let drive = path.len() >= 3 && path.as_bytes()[0] == b'/' && path.as_bytes()[2] == b':';
     for (i, b) in path.bytes().enumerate() {
@@ -462,7 +472,12 @@ mod tests {
     #[test]
     fn log_has_what_code_scanning_requires() {
         let files = [file("src/sync.rs", SYNC_RS)];
-        let v = parse(&sarif(&[full_diag(), error(full_diag())], &files, &[]));
+        let v = parse(&sarif(
+            &[full_diag(), error(full_diag())],
+            &files,
+            &[],
+            &RepoBase::default(),
+        ));
         assert_eq!(v["version"], "2.1.0");
         assert_eq!(v["$schema"], SCHEMA);
         let run = &v["runs"][0];
@@ -558,7 +573,7 @@ mod tests {
             mk("parse_error", "fn"),
         ];
         let sup = [mk("other_new_rule", "b")];
-        let v = parse(&sarif(&diags, &files, &sup));
+        let v = parse(&sarif(&diags, &files, &sup, &RepoBase::default()));
         let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
         assert_eq!(rules.len(), rules::all_meta().count() + 2);
         for r in results(&v) {
@@ -578,6 +593,7 @@ mod tests {
             &[d(SYNC_RS, "fetch_user(id).await", 0)],
             &files,
             &[],
+            &RepoBase::default(),
         ));
 
         let moved = format!("use a::b;\n\n// comment\n{SYNC_RS}");
@@ -586,6 +602,7 @@ mod tests {
             &[d(&moved, "fetch_user(id).await", 0)],
             &files2,
             &[],
+            &RepoBase::default(),
         ));
         let (r0, r1) = (&results(&before)[0], &results(&after)[0]);
         assert_ne!(
@@ -601,6 +618,7 @@ mod tests {
             &[d(&changed, "fetch_team(id).await", 0)],
             &files3,
             &[],
+            &RepoBase::default(),
         ));
         assert_ne!(fingerprint(r0), fingerprint(&results(&other)[0]));
         let renamed = [file("src/other.rs", SYNC_RS)];
@@ -608,11 +626,12 @@ mod tests {
             &[d(SYNC_RS, "fetch_user(id).await", 0)],
             &renamed,
             &[],
+            &RepoBase::default(),
         ));
         assert_ne!(fingerprint(r0), fingerprint(&results(&other)[0]));
         let mut rule = d(SYNC_RS, "fetch_user(id).await", 0);
         rule.rule = "detached_spawn";
-        let other = parse(&sarif(&[rule], &files, &[]));
+        let other = parse(&sarif(&[rule], &files, &[], &RepoBase::default()));
         assert_ne!(fingerprint(r0), fingerprint(&results(&other)[0]));
 
         // Identical code twice in one fn: distinct, and stable across runs.
@@ -620,10 +639,10 @@ mod tests {
             "async fn f() {\n    for x in a { g(x).await; }\n    for x in b { g(x).await; }\n}\n";
         let files4 = [file("t.rs", twice)];
         let both = [d(twice, "g(x).await", 0), d(twice, "g(x).await", 1)];
-        let out = sarif(&both, &files4, &[]);
+        let out = sarif(&both, &files4, &[], &RepoBase::default());
         let v = parse(&out);
         assert_ne!(fingerprint(&results(&v)[0]), fingerprint(&results(&v)[1]));
-        assert_eq!(out, sarif(&both, &files4, &[]));
+        assert_eq!(out, sarif(&both, &files4, &[], &RepoBase::default()));
     }
 
     #[test]
@@ -645,6 +664,7 @@ mod tests {
                 &[Diagnostic::new("r", span_of(t, "a", 0), "m")],
                 &files,
                 &[],
+                &RepoBase::default(),
             ));
             let loc = v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
                 ["artifactLocation"]
@@ -678,7 +698,12 @@ mod tests {
         s.suppressed = Some("each page depends on the previous cursor".into());
         let mut bare = full_diag();
         bare.suppressed = Some(String::new());
-        let v = parse(&sarif(&[error(full_diag())], &files, &[s, bare]));
+        let v = parse(&sarif(
+            &[error(full_diag())],
+            &files,
+            &[s, bare],
+            &RepoBase::default(),
+        ));
         let rs = results(&v);
         assert_eq!(rs.len(), 3);
         assert!(rs[0].get("suppressions").is_none());
@@ -719,7 +744,7 @@ mod tests {
 
     #[test]
     fn empty_input_is_a_valid_log() {
-        let v = parse(&sarif(&[], &[], &[]));
+        let v = parse(&sarif(&[], &[], &[], &RepoBase::default()));
         assert_eq!(results(&v).len(), 0);
         assert!(!v["runs"][0]["tool"]["driver"]["rules"]
             .as_array()
@@ -746,7 +771,12 @@ mod tests {
                     file: 4,
                     ..d.clone()
                 };
-                let v = parse(&sarif(&[d, bad.clone()], &files, &[bad]));
+                let v = parse(&sarif(
+                    &[d, bad.clone()],
+                    &files,
+                    &[bad],
+                    &RepoBase::default(),
+                ));
                 for r in results(&v) {
                     let region = &r["locations"][0]["physicalLocation"]["region"];
                     assert!(region["startLine"].as_u64().unwrap() >= 1);
