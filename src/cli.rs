@@ -69,25 +69,42 @@ pub struct Cli {
     pub paths: Vec<PathBuf>,
 
     /// Path to Cargo.toml.
-    #[arg(long, value_name = "PATH", help_heading = "Package selection")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        help_heading = "Package selection",
+        conflicts_with = "paths"
+    )]
     pub manifest_path: Option<PathBuf>,
     /// Package(s) to lint.
     #[arg(
         short = 'p',
         long = "package",
         value_name = "SPEC",
-        help_heading = "Package selection"
+        help_heading = "Package selection",
+        conflicts_with = "paths"
     )]
     pub packages: Vec<String>,
     /// Lint all packages in the workspace.
-    #[arg(long, visible_alias = "all", help_heading = "Package selection")]
+    #[arg(
+        long,
+        visible_alias = "all",
+        help_heading = "Package selection",
+        conflicts_with = "paths"
+    )]
     pub workspace: bool,
     /// Exclude packages from --workspace.
-    #[arg(long, value_name = "SPEC", help_heading = "Package selection")]
+    #[arg(
+        long,
+        value_name = "SPEC",
+        help_heading = "Package selection",
+        conflicts_with = "paths"
+    )]
     pub exclude: Vec<String>,
-    /// Edition of the files in PATH mode.
-    #[arg(long, value_name = "YEAR", default_value = "2021", value_parser = ["2015", "2018", "2021", "2024"])]
-    pub edition: String,
+    /// Edition of the files in PATH mode [default: the edition of the package a file is in,
+    /// else 2021].
+    #[arg(long, value_name = "YEAR", value_parser = ["2015", "2018", "2021", "2024"])]
+    pub edition: Option<String>,
 
     /// Set a rule (or `all`) to allow.
     #[arg(short = 'A', long = "allow", value_name = "RULE", action = ArgAction::Append, help_heading = "Levels")]

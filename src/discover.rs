@@ -148,7 +148,7 @@ fn spec_matches(spec: &str, p: &PackageInfo) -> bool {
     }
 }
 
-fn convert_package(p: &PackageInfo) -> Package {
+pub fn convert_package(p: &PackageInfo) -> Package {
     let targets = p
         .targets
         .iter()

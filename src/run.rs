@@ -95,7 +95,7 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
             };
             lint_cargo(&sel, &settings)
         } else {
-            let edition = Edition::parse(&cli.edition).unwrap_or_default();
+            let edition = cli.edition.as_deref().and_then(Edition::parse);
             lint_paths(&cli.paths, edition, &settings)
         }
     });
@@ -109,6 +109,11 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
             return EXIT_FAILURE;
         }
     };
+    if cli.verbose > 0 {
+        for f in &outcome.files {
+            eprintln!("async-lint: linted {}", render::escape_control(&f.display));
+        }
+    }
     if let Some(rev) = &cli.diff_base {
         let dir = std::env::current_dir().unwrap_or_default();
         match crate::diffbase::changed_lines(&dir, rev) {
@@ -1059,9 +1064,12 @@ fn report_manifest_problems(ws: &discover::Workspace, sets: &[ConfigSet], col: &
 }
 
 /// PATH mode: the given files and the `.rs` files under the given directories form one crate.
+/// PATH mode. A file inside a cargo package is linted with that package's edition (unless
+/// `--edition` is given), dependencies and configuration; other files with the configuration
+/// found at or above the current directory and `--edition` (default 2021).
 pub fn lint_paths(
     paths: &[PathBuf],
-    edition: Edition,
+    edition: Option<Edition>,
     settings: &Settings,
 ) -> Result<Option<Outcome>, String> {
     let verbose = settings.verbose;
@@ -1092,23 +1100,47 @@ pub fn lint_paths(
         .into_iter()
         .filter(|f| !set.excluded(&std::path::absolute(&f.path).unwrap_or_else(|_| f.path.clone())))
         .collect();
-    let krate = CrateInfo {
-        name: String::new(),
-        edition,
-        dependencies: Vec::new(),
-        has_lib: true,
-    };
+    // Context 0: no package. Then one per package the files lie in.
+    let mut contexts = vec![PathContext {
+        krate: CrateInfo {
+            name: String::new(),
+            edition: edition.unwrap_or_default(),
+            dependencies: Vec::new(),
+            has_lib: true,
+        },
+        set,
+        package: None,
+    }];
+    let mut package_of_manifest: HashMap<PathBuf, usize> = HashMap::new();
+    let file_context: Vec<usize> = files
+        .iter()
+        .map(|f| {
+            path_context(
+                &f.path,
+                edition,
+                settings,
+                &mut contexts,
+                &mut package_of_manifest,
+            )
+        })
+        .collect::<Result<_, _>>()?;
     if verbose {
         eprintln!("async-lint: {} file(s)", files.len());
     }
-    let limit = set.max_file_size();
+    let limit = contexts[0].set.max_file_size();
     // One jail per directory argument: what is found under it is read only inside it.
     let mut jails: HashMap<PathBuf, Access> = HashMap::new();
-    let mut col = Collector::new(1);
+    let mut col = Collector::new(contexts.len());
     let mut jobs: Vec<(Job, Access)> = Vec::new();
-    for f in files {
+    for (f, context) in files.into_iter().zip(file_context) {
         if !col.first_visit(&f.path) {
             continue;
+        }
+        if context > 0 {
+            let abs = std::path::absolute(&f.path).unwrap_or_else(|_| f.path.clone());
+            if contexts[context].set.excluded(&abs) {
+                continue;
+            }
         }
         let is_test = f.path.components().any(|c| {
             matches!(
@@ -1117,7 +1149,7 @@ pub fn lint_paths(
             )
         });
         let job = Job {
-            package: 0,
+            package: context,
             target: 0,
             path: f.path,
             module_path: Vec::new(),
@@ -1142,17 +1174,18 @@ pub fn lint_paths(
             // Found but not to be read: reported at the file, nothing of it opened.
             let display = discover::display_path_resolved(&job.path, &cwd);
             let abs = std::path::absolute(&job.path).unwrap_or_else(|_| job.path.clone());
-            let config = set.for_file(&abs);
+            let config = contexts[job.package].set.for_file(&abs);
             let mut message = unread_message(&problem, access.root());
             if problem == fsread::ReadError::Outside && f.root.is_some() {
                 message = message.replace("this file resolves", "this path resolves");
             }
+            let origin = contexts[job.package].origin(&job.path, &display);
             let done = Done {
                 job,
                 text: String::new(),
                 analysis: only(analyze::read_error(message, Span::FILE_START)),
             };
-            col.add(done, display, None, config);
+            col.add(done, display, Some(origin), config);
             continue;
         }
         jobs.push((job, access));
@@ -1162,18 +1195,101 @@ pub fn lint_paths(
         .map(|(job, access)| {
             let display = discover::display_path_resolved(&job.path, &cwd);
             let abs = std::path::absolute(&job.path).unwrap_or_else(|_| job.path.clone());
-            let config = set.for_file(&abs);
+            let context = &contexts[job.package];
+            let config = context.set.for_file(&abs);
             (
-                process(job, &access, &krate, &config, &display),
+                process(job, &access, &context.krate, &config, &display),
                 display,
                 config,
             )
         })
         .collect();
     for (d, display, config) in done {
-        col.add(d, display, None, config);
+        let origin = contexts[d.job.package].origin(&d.job.path, &display);
+        col.add(d, display, Some(origin), config);
     }
     Ok(Some(col.finish(cwd)))
+}
+
+/// What PATH mode lints a file with: its package's crate facts and configuration, or (context
+/// 0) those of no package.
+struct PathContext {
+    krate: CrateInfo,
+    set: ConfigSet,
+    /// The package id and manifest, for JSON output.
+    package: Option<(String, PathBuf)>,
+}
+
+impl PathContext {
+    /// The JSON origin of a file: its package (or PATH mode's synthetic one) and a `lib`
+    /// target named after the file, with the edition it was linted with.
+    fn origin(&self, path: &Path, display: &str) -> Origin {
+        let mut origin = render::path_mode_origin(path, display);
+        origin.target.edition = self.krate.edition.year().to_string();
+        if let Some((id, manifest)) = &self.package {
+            origin.package_id = id.clone();
+            origin.manifest_path = manifest.to_string_lossy().into_owned();
+        }
+        origin
+    }
+}
+
+/// The context index of `file`: the package whose directory holds it (found by the nearest
+/// `Cargo.toml` above it, loaded as cargo would, without running anything), added to
+/// `contexts` on first use, or 0 when it lies in no package (or its manifest cannot be read:
+/// a PATH run lints files, it does not judge manifests).
+fn path_context(
+    file: &Path,
+    edition: Option<Edition>,
+    settings: &Settings,
+    contexts: &mut Vec<PathContext>,
+    seen: &mut HashMap<PathBuf, usize>,
+) -> Result<usize, String> {
+    let abs = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    let Some(dir) = abs.parent() else {
+        return Ok(0);
+    };
+    let fs = crate::manifest::RealFs::new(fsread::DEFAULT_MAX_FILE_SIZE);
+    let Ok(manifest) = crate::manifest::find_manifest(&fs, dir) else {
+        return Ok(0);
+    };
+    if let Some(i) = seen.get(&manifest) {
+        return Ok(*i);
+    }
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let index = match crate::manifest::load_workspace(&fs, &manifest, cargo_home.as_deref()) {
+        Ok(ws) => match ws.members.iter().find(|p| {
+            crate::manifest::normalize(&p.manifest_path) == crate::manifest::normalize(&manifest)
+                || fs_same(&p.manifest_path, &manifest)
+        }) {
+            Some(p) => {
+                let package = discover::convert_package(p);
+                let layers = layers_for(settings, &ws.root, &package.dir)?;
+                let set = ConfigSet::new(&layers, &settings.flags).map_err(|e| e.to_string())?;
+                let mut krate = package.krate;
+                if let Some(e) = edition {
+                    krate.edition = e;
+                }
+                contexts.push(PathContext {
+                    krate,
+                    set,
+                    package: Some((package.id, package.manifest_path)),
+                });
+                contexts.len() - 1
+            }
+            None => 0,
+        },
+        Err(_) => 0,
+    };
+    seen.insert(manifest, index);
+    Ok(index)
+}
+
+/// Whether two paths name the same file (after symlinks).
+fn fs_same(a: &Path, b: &Path) -> bool {
+    matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
 }
 
 /// Findings per rule, for summaries and tests.

@@ -1085,3 +1085,116 @@ fn github_workspace_decides_the_repository_root() {
     let gh = run_repo(repo.path(), Some(repo.path()), &args);
     assert!(gh.stdout.contains("file=sub/src/lib.rs,"), "{gh:#?}");
 }
+
+// ---- PATH mode inside a package, honest flags -----------------------------------------------
+
+/// A guard held into `else` until edition 2021, dropped before it from 2024.
+const IF_LET_ELSE: &[u8] = b"use std::sync::Mutex;\n\
+pub async fn f(m: &Mutex<Option<u32>>) -> u32 {\n\
+    if let Some(v) = *m.lock().unwrap() {\n\
+        v\n\
+    } else {\n\
+        tick().await\n\
+    }\n\
+}\n\
+async fn tick() -> u32 { std::future::ready(0).await }\n";
+
+fn edition_2024_package() -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[package]\nname = \"e24\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n",
+    );
+    write(dir.path(), "src/lib.rs", IF_LET_ELSE);
+    dir
+}
+
+#[test]
+fn path_mode_uses_the_edition_of_the_package() {
+    let p = edition_2024_package();
+    let short = ["--message-format", "short"];
+    let cargo_mode = run_in(Some(p.path()), &short);
+    let by_path = run_in(Some(p.path()), &[&short[..], &["src/"]].concat());
+    let by_file = run_in(Some(p.path()), &[&short[..], &["src/lib.rs"]].concat());
+    assert_eq!(cargo_mode.lines().len(), 0, "{cargo_mode:#?}");
+    assert_eq!(by_path.lines().len(), 0, "{by_path:#?}");
+    assert_eq!(by_file.lines().len(), 0, "{by_file:#?}");
+    // `--edition` still decides when given, and JSON says which edition was used.
+    let e21 = run_in(
+        Some(p.path()),
+        &[&short[..], &["--edition", "2021", "src/"]].concat(),
+    );
+    assert_eq!(e21.lines().len(), 1, "{e21:#?}");
+    for (args, edition) in [
+        (&["src/"][..], "2024"),
+        (&["--edition", "2021", "src/"][..], "2021"),
+    ] {
+        // A finding to look at in both editions.
+        write(p.path(), "src/extra.rs", FLAGGED);
+        let json = run_in(
+            Some(p.path()),
+            &[&["--message-format", "json"][..], args, &["src/extra.rs"]].concat(),
+        );
+        let msgs = messages(&json.stdout);
+        assert!(!msgs.is_empty(), "{json:#?}");
+        for m in msgs {
+            if let Message::CompilerMessage(m) = m {
+                assert_eq!(m.target.edition.to_string(), edition, "{args:?}");
+                assert!(m.package_id.repr.contains("e24"), "{}", m.package_id);
+            }
+        }
+    }
+}
+
+#[test]
+fn path_mode_uses_the_configuration_of_the_package() {
+    let p = project(&[
+        ("src/lib.rs", FLAGGED),
+        (
+            "async-lint.toml",
+            b"[lints]\nasync_without_await = \"deny\"\n",
+        ),
+    ]);
+    let sub = p.path().join("src");
+    // Run from inside `src/`: the package's configuration still applies to its files.
+    let r = run_in(Some(&sub), &["lib.rs"]);
+    assert_eq!(
+        (r.code, r.count("error", "async_without_await")),
+        (1, 1),
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn package_selection_with_paths_is_an_error() {
+    let p = project(&[("src/lib.rs", FLAGGED)]);
+    for flags in [
+        &["-p", "tmp-crate"][..],
+        &["--workspace"],
+        &["--exclude", "x", "--workspace"],
+        &["--manifest-path", "Cargo.toml"],
+    ] {
+        let r = run_in(Some(p.path()), &[flags, &["src/"]].concat());
+        assert_eq!(r.code, 2, "{flags:?}: {r:#?}");
+        assert!(
+            r.stderr.contains("cannot be used with"),
+            "{flags:?}: {r:#?}"
+        );
+    }
+}
+
+#[test]
+fn verbose_lists_the_files_linted() {
+    let p = project(&[
+        (
+            "src/lib.rs",
+            b"mod a;\n#[cfg(windows)]\nmod gone;\n" as &[u8],
+        ),
+        ("src/a.rs", FLAGGED),
+    ]);
+    let r = run_in(Some(p.path()), &["-v", "-q"]);
+    assert!(r.stderr.contains("async-lint: linted src/lib.rs"), "{r:#?}");
+    assert!(r.stderr.contains("async-lint: linted src/a.rs"), "{r:#?}");
+    assert!(r.stderr.contains("skipping `mod gone`"), "{r:#?}");
+}

@@ -262,6 +262,24 @@ fn origin(diag: &Diagnostic, files: &[SourceFile]) -> (String, String, TargetJso
 
 /// (root, absolute file path) of a PATH-mode file. The root is the directory the display path
 /// is relative to (the current directory of the run); the file's own directory otherwise.
+/// PATH mode's origin of a file: a synthetic package rooted where the display path is relative
+/// to, with one `lib` target named after the file (edition 2021: the caller sets the one used).
+pub fn path_mode_origin(path: &Path, display: &str) -> crate::source::Origin {
+    let f = SourceFile {
+        path: path.to_path_buf(),
+        display: display.to_string(),
+        text: String::new(),
+        origin: None,
+    };
+    let diag = Diagnostic::new("parse_error", crate::diagnostic::Span::default(), "");
+    let (package_id, manifest_path, target) = origin(&diag, std::slice::from_ref(&f));
+    crate::source::Origin {
+        package_id,
+        manifest_path,
+        target,
+    }
+}
+
 fn path_mode_paths(f: &SourceFile) -> (PathBuf, PathBuf) {
     let abs = if f.path.is_absolute() {
         f.path.clone()

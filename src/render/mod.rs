@@ -22,7 +22,7 @@ use std::ops::Range;
 pub use github::github;
 pub(crate) use human::render as human_with;
 pub use human::{human, human_one, summary};
-pub use json::json;
+pub use json::{json, path_mode_origin};
 pub use sarif::sarif;
 pub use short::short;
 

@@ -27,6 +27,16 @@ pub enum Edition {
 }
 
 impl Edition {
+    /// The year, as manifests spell it.
+    pub fn year(self) -> &'static str {
+        match self {
+            Edition::E2015 => "2015",
+            Edition::E2018 => "2018",
+            Edition::E2021 => "2021",
+            Edition::E2024 => "2024",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Edition> {
         match s {
             "2015" => Some(Edition::E2015),
