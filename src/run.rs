@@ -104,6 +104,7 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
         Ok(None) => return EXIT_OK, // --show-config
         Err(msg) => {
             // Messages quote the checkout (file names, config keys): no terminal escapes.
+            let msg = relative_to_cwd(&msg);
             let msg: Vec<_> = msg.split('\n').map(render::escape_control).collect();
             eprintln!("error: {}", msg.join("\n"));
             return EXIT_FAILURE;
@@ -206,6 +207,18 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
     }
 }
 
+/// An error message with the paths under the current directory written relative to it, as
+/// cargo writes them (`async-lint.toml:2:1: ..`, not `/home/me/proj/async-lint.toml:2:1: ..`).
+fn relative_to_cwd(msg: &str) -> String {
+    match std::env::current_dir() {
+        Ok(cwd) if cwd.parent().is_some() => {
+            let prefix = format!("{}/", cwd.display());
+            msg.replace(&prefix, "")
+        }
+        _ => msg.to_string(),
+    }
+}
+
 /// Where the repository is, relative to `base` (the directory display paths are relative to):
 /// `$GITHUB_WORKSPACE` when it contains `base`, else the nearest directory at or above `base`
 /// with a `.git` (a directory, or a file for worktrees and submodules), else `base` itself.
@@ -278,10 +291,14 @@ fn apply_baseline(cli: &cli::Cli, outcome: &mut Outcome) -> Option<i32> {
         stale.extend(applied.outside);
     }
     if !stale.is_empty() && !cli.quiet {
+        let (entries, verb) = if stale.len() == 1 {
+            ("entry", "matches")
+        } else {
+            ("entries", "match")
+        };
         eprintln!(
-            "async-lint: {} baseline entr{} no longer match (fixed or moved); prune them with --update-baseline:",
+            "async-lint: {} baseline {entries} no longer {verb} (fixed or moved); prune them with --update-baseline:",
             stale.len(),
-            if stale.len() == 1 { "y" } else { "ies" }
         );
         for (key, n) in stale.iter().take(20) {
             eprintln!("  {key} (x{n})");
@@ -328,6 +345,7 @@ pub fn list_rules() -> String {
             m.summary
         ));
     }
+    out.push_str("\n`all` names every id above (in flags, `[lints]` and suppression comments).\n");
     out
 }
 

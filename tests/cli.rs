@@ -1198,3 +1198,18 @@ fn verbose_lists_the_files_linted() {
     assert!(r.stderr.contains("async-lint: linted src/a.rs"), "{r:#?}");
     assert!(r.stderr.contains("skipping `mod gone`"), "{r:#?}");
 }
+
+#[test]
+fn config_errors_name_the_file_relative_to_the_current_directory() {
+    let p = project(&[
+        ("src/lib.rs", FLAGGED),
+        ("async-lint.toml", b"[lints]\nawait_in_lop = \"deny\"\n"),
+    ]);
+    let r = run_in(Some(p.path()), &[]);
+    assert_eq!(r.code, 2, "{r:#?}");
+    assert!(
+        r.stderr
+            .starts_with("error: async-lint.toml:2:1: unknown rule `await_in_lop`"),
+        "{r:#?}"
+    );
+}

@@ -450,7 +450,12 @@ fn baseline_hides_recorded_findings_across_edits() {
         p.path(),
         &["--baseline", "base.json", "--message-format", "short"],
     );
-    assert!(r.stderr.contains("no longer match"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("1 baseline entry no longer matches (fixed or moved)"),
+        "{}",
+        r.stderr
+    );
     // A broken baseline file is a failed run.
     write(p.path(), "bad.json", "{ not json");
     let r = short(p.path(), &["--baseline", "bad.json"]);
@@ -493,29 +498,42 @@ fn readme_recipes_rust_analyzer_and_github_actions() {
             assert!(cm.message.spans.iter().any(|s| s.is_primary));
         }
     }
-    // The GitHub Actions step.
-    let r = run_in(
-        p.path(),
-        &[
-            "-D",
-            "warnings",
-            "--message-format",
-            "github",
-            "--message-format",
-            "sarif=async-lint.sarif",
-            "--message-format",
-            "human=async-lint.txt",
-        ],
-    );
+    // The GitHub Actions step, with the arguments as the README's workflow writes them.
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let step = readme
+        .split("- run: >\n")
+        .nth(1)
+        .expect("the README's workflow has a `run: >` step");
+    let command: Vec<&str> = step
+        .lines()
+        .take_while(|l| !l.trim_start().starts_with("- "))
+        .flat_map(str::split_whitespace)
+        .collect();
+    assert_eq!(command[0], "cargo-async-lint", "{command:?}");
+    let r = run_in(p.path(), &command[1..]);
     assert_eq!(r.code, 1);
     assert!(r.stdout.starts_with("::error file="), "{}", r.stdout);
     let sarif: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(p.path().join("async-lint.sarif")).unwrap())
             .unwrap();
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 2);
-    let human = std::fs::read_to_string(p.path().join("async-lint.txt")).unwrap();
-    assert!(
-        human.contains("error[async_lint::async_without_await]"),
-        "{human}"
-    );
+
+    // With more findings than GitHub annotates, the log still names every one.
+    let many: String = (0..25)
+        .map(|i| format!("async fn f{i}() -> u32 {{\n    {i}\n}}\n"))
+        .collect();
+    std::fs::write(p.path().join("src/many.rs"), &many).unwrap();
+    let lib = std::fs::read_to_string(p.path().join("src/lib.rs")).unwrap();
+    std::fs::write(p.path().join("src/lib.rs"), format!("{lib}\nmod many;\n")).unwrap();
+    let r = run_in(p.path(), &command[1..]);
+    assert_eq!(r.code, 1);
+    for i in 0..25 {
+        let line = 1 + 3 * i;
+        assert!(
+            r.stdout.contains(&format!("file=src/many.rs,line={line},"))
+                || r.stdout.contains(&format!("src/many.rs:{line}:")),
+            "finding on line {line} missing from the log:\n{}",
+            r.stdout
+        );
+    }
 }

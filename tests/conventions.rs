@@ -163,3 +163,24 @@ fn doc_examples_trigger_and_fixes_do_not() {
         }
     }
 }
+
+/// `--list-rules`, the registry and the README's rules table list the ids in one order: the
+/// rules by id, then the tool's own reports.
+#[test]
+fn rules_are_listed_in_one_order_everywhere() {
+    let ids: Vec<&str> = rules::all_meta().map(|m| m.id).collect();
+    let registry: Vec<&str> = async_lint::registry::ENTRIES.iter().map(|e| e.id).collect();
+    assert_eq!(ids, registry);
+    let checks: Vec<&str> = rules::RULES.iter().map(|r| r.meta().id).collect();
+    let mut sorted = checks.clone();
+    sorted.sort();
+    assert_eq!(checks, sorted, "RULES is in id order");
+    let readme = fs::read_to_string("README.md").unwrap();
+    let table: Vec<&str> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .filter(|id| rules::meta(id).is_some())
+        .collect();
+    assert_eq!(table, ids, "the README's rules table");
+}

@@ -13,8 +13,11 @@ const MAX_PER_LEVEL: usize = 10;
 /// (`::warning` for warnings).
 ///
 /// Errors come first, then warnings, at most 10 of each (GitHub drops more than 10 annotations
-/// of a level per step), each level in the given order. If any were left out, a last
-/// `::notice::` line says how many. Nothing at all is printed for no findings.
+/// of a level per step), each level in the given order. If any were left out, a `::notice::`
+/// line says how many, and they follow as `short` lines, so the job log holds every finding.
+/// Those lines quote the checkout (file names, code), so workflow commands are stopped around
+/// them (`::stop-commands::TOKEN` .. `::TOKEN::`, with a token the checkout cannot know): no
+/// file name can forge an annotation or set an output. Nothing at all is printed for no findings.
 ///
 /// Values are escaped as GitHub's toolkit does: in the message `%`, `\r`, `\n` become `%25`,
 /// `%0D`, `%0A`; in property values `:` and `,` also become `%3A` and `%2C`. The message is the
@@ -24,11 +27,13 @@ pub fn github(diags: &[Diagnostic], files: &[SourceFile], repo: &RepoBase) -> St
     let mut texts = Texts::new(files);
     let mut out = String::new();
     let mut left_out = [0usize; 2];
+    let mut rest: Vec<Diagnostic> = Vec::new();
     for (slot, severity) in [Severity::Error, Severity::Warning].into_iter().enumerate() {
         let of_level = diags.iter().filter(|d| d.severity == severity);
         for (i, diag) in of_level.enumerate() {
             if i >= MAX_PER_LEVEL {
                 left_out[slot] += 1;
+                rest.push(diag.clone());
                 continue;
             }
             let at = texts.get(diag.file).resolve(&diag.span);
@@ -66,11 +71,27 @@ pub fn github(diags: &[Diagnostic], files: &[SourceFile], repo: &RepoBase) -> St
             parts.push(format!("{warnings} more {}", plural(warnings, "warning")));
         }
         out.push_str(&format!(
-            "::notice::async-lint: {} not shown as annotations (see the job log)\n",
+            "::notice::async-lint: {} not shown as annotations (listed below in this log)\n",
             parts.join(" and ")
         ));
+        let token = stop_token();
+        out.push_str(&format!("::stop-commands::{token}\n"));
+        out.push_str(&super::short(&rest, files));
+        out.push_str(&format!("::{token}::\n"));
     }
     out
+}
+
+/// A token for `::stop-commands::` that no file of the checkout can contain by design: random
+/// per run (std's hasher keys come from the operating system).
+fn stop_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let state = std::collections::hash_map::RandomState::new();
+    let mut h = state.build_hasher();
+    h.write_u64(std::process::id() as u64);
+    let a = h.finish();
+    h.write_u64(a);
+    format!("async-lint-{a:016x}{:016x}", h.finish())
 }
 
 /// The message, then one `help: …` line per help.
@@ -200,33 +221,44 @@ mod tests {
         let diags: Vec<_> = (0..13).map(w).chain((0..11).map(e)).collect();
         let out = github(&diags, &files, &RepoBase::default());
         let lines: Vec<_> = out.lines().collect();
-        assert_eq!(lines.len(), 21);
+        assert_eq!(lines.len(), 27, "{out}");
         assert!(lines[..10].iter().all(|l| l.starts_with("::error ")));
         assert!(lines[10..20].iter().all(|l| l.starts_with("::warning ")));
         assert!(lines[9].ends_with("::e9") && lines[19].ends_with("::w9"));
         assert_eq!(
             lines[20],
-            "::notice::async-lint: 1 more error and 3 more warnings not shown as annotations (see the job log)"
+            "::notice::async-lint: 1 more error and 3 more warnings not shown as annotations (listed below in this log)"
         );
+        // The rest, as plain lines between a stop and a resume of workflow commands.
+        let token = lines[21].strip_prefix("::stop-commands::").unwrap();
+        assert!(token.len() >= 32, "{token}");
+        assert_eq!(
+            &lines[22..26],
+            [
+                "x.rs:1:1: error[async_lint::await_in_loop]: e10",
+                "x.rs:1:1: warning[async_lint::await_in_loop]: w10",
+                "x.rs:1:1: warning[async_lint::await_in_loop]: w11",
+                "x.rs:1:1: warning[async_lint::await_in_loop]: w12",
+            ]
+        );
+        assert_eq!(lines[26], format!("::{token}::"));
+        // Another run, another token.
+        let again = github(&diags, &files, &RepoBase::default());
+        assert_ne!(again.lines().nth(21), Some(lines[21]));
 
         let only_warnings: Vec<_> = (0..12).map(w).collect();
         let out = github(&only_warnings, &files, &RepoBase::default());
         assert_eq!(
-            out.lines().last().unwrap(),
-            "::notice::async-lint: 2 more warnings not shown as annotations (see the job log)"
+            out.lines().nth(10).unwrap(),
+            "::notice::async-lint: 2 more warnings not shown as annotations (listed below in this log)"
         );
         let only_errors: Vec<_> = (0..12).map(e).chain((0..3).map(w)).collect();
         let out = github(&only_errors, &files, &RepoBase::default());
-        assert_eq!(out.lines().count(), 14);
+        assert_eq!(out.lines().count(), 14 + 4);
         assert_eq!(
-            out.lines().last().unwrap(),
-            "::notice::async-lint: 2 more errors not shown as annotations (see the job log)"
+            out.lines().nth(13).unwrap(),
+            "::notice::async-lint: 2 more errors not shown as annotations (listed below in this log)"
         );
-
-        let exactly_ten: Vec<_> = (0..10).map(w).chain((0..10).map(e)).collect();
-        let out = github(&exactly_ten, &files, &RepoBase::default());
-        assert_eq!(out.lines().count(), 20);
-        assert!(!out.contains("::notice"));
     }
 
     #[test]

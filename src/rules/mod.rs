@@ -107,8 +107,8 @@ pub static RULES: &[&dyn Rule] = &[
     &await_in_loop::AwaitInLoop,
     &blocking_in_async::BlockingInAsync,
     &detached_spawn::DetachedSpawn,
-    &missing_timeout::MissingTimeout,
     &lock_across_await::LockAcrossAwait,
+    &missing_timeout::MissingTimeout,
     &unbounded_channel::UnboundedChannel,
     &unbounded_join::UnboundedJoin,
 ];
