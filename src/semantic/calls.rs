@@ -25,7 +25,10 @@ pub struct Spawn<'a> {
     pub arg: Option<&'a syn::Expr>,
 }
 
-use super::known::spawn::{BLOCKING_SPAWNS, TASK_SPAWNS, THREAD_SPAWNS};
+use super::known::spawn::{
+    BLOCKING_SPAWNS, RUNTIME_CONTEXT, RUNTIME_CONTEXT_METHODS, TASK_SPAWNS, THREAD_BUILDERS,
+    THREAD_SPAWNS,
+};
 
 /// Is `e` (after peeling parentheses) a call that spawns a task or thread?
 pub fn spawn_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
@@ -55,6 +58,15 @@ pub fn spawn_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
                 "spawn_blocking" => SpawnFlavor::Blocking,
                 _ => return None,
             };
+            if flavor == SpawnFlavor::Task && m.method == "spawn" {
+                if let Some(builder) = thread_builder(cx, &m.receiver) {
+                    return Some(Spawn {
+                        written: format!("{builder}::spawn"),
+                        flavor: SpawnFlavor::Thread,
+                        arg: m.args.first(),
+                    });
+                }
+            }
             if !is_runtime_handle(cx, &m.receiver) {
                 return None;
             }
@@ -66,6 +78,51 @@ pub fn spawn_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
         }
         _ => None,
     }
+}
+
+/// `std::thread::Builder::new().name(..).stack_size(..)`: the builder's path as written
+/// (`thread::Builder`), when the chain starts at a builder constructor of the catalog.
+fn thread_builder(cx: &Cx, receiver: &syn::Expr) -> Option<String> {
+    let (root, _) = super::dataflow::method_chain(receiver);
+    let syn::Expr::Call(c) = peel(root) else {
+        return None;
+    };
+    let syn::Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    if cx.is(&p.path, THREAD_BUILDERS) != Tri::Yes {
+        return None;
+    }
+    let written = cx.snippet(cx.span_of(&p.path));
+    Some(written.strip_suffix("::new").unwrap_or(written).to_string())
+}
+
+/// Does the body call something that panics outside a runtime (a spawn, `Handle::current()`,
+/// `interval`, `block_in_place`)? Then being `async` guarantees it only runs when polled by an
+/// executor. (Nested items are separate bodies.)
+pub fn needs_runtime(cx: &Cx, body: &syn::Block) -> bool {
+    struct Finder<'c, 'a>(&'c Cx<'a>, bool);
+    impl<'ast> Visit<'ast> for Finder<'_, '_> {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(p) = &*c.func {
+                let lists = [TASK_SPAWNS, BLOCKING_SPAWNS, RUNTIME_CONTEXT];
+                if lists.iter().any(|l| self.0.is(&p.path, l) != Tri::No) {
+                    self.1 = true;
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if RUNTIME_CONTEXT_METHODS.contains(&m.method.to_string().as_str()) {
+                self.1 = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Finder(cx, false);
+    f.visit_block(body);
+    f.1
 }
 
 /// `Handle::current()`, `rt`, `runtime`, `self.handle`, `tokio::runtime::Handle::current()`:

@@ -5,11 +5,13 @@ pub mod awaits;
 pub mod calls;
 pub mod dataflow;
 pub mod facts;
+pub mod guards;
 pub mod imports;
 pub mod items;
 pub mod known;
 pub mod locks;
 pub mod macros;
+pub mod tasks;
 
 use crate::diagnostic::Span;
 use crate::source::LineIndex;
@@ -155,22 +157,30 @@ pub struct MutableBindings {
     /// results of `.await`s, and what is computed from them. A collection named here has the
     /// width of the data; one reached from `self` has the width of the program's own setup.
     pub data: std::collections::HashSet<String>,
+    /// Parameters of an opaque type: a type parameter of the fn (`fut: F`), `impl Trait` or
+    /// `dyn Trait` (`Pin<Box<dyn Future>>`): futures and closures handed in by a caller.
+    pub opaque_params: std::collections::HashSet<String>,
+    /// Parameters and locals declared or built as sync locks or cells (`x: &Mutex<T>`,
+    /// `let c = RefCell::new(..)`), anywhere in the body: what a guard's receiver is, also for
+    /// the `async` blocks the fn returns or spawns.
+    pub locks: std::collections::HashMap<String, locks::LockDecl>,
 }
 
 impl MutableBindings {
-    pub fn of_fn(sig: &syn::Signature, body: &syn::Block) -> MutableBindings {
+    pub fn of_fn(sig: &syn::Signature, body: &syn::Block, resolver: &Resolver) -> MutableBindings {
         use std::collections::{HashMap, HashSet};
         use syn::visit::Visit;
         /// One pass over the body collecting every per-fn fact.
-        #[derive(Default)]
-        struct Scan {
+        struct Scan<'r> {
+            resolver: &'r Resolver,
             names: HashSet<String>,
             locals: HashSet<String>,
             handle_vecs: HashSet<String>,
             sets: HashMap<String, &'static str>,
             data: HashSet<String>,
+            locks: HashMap<String, locks::LockDecl>,
         }
-        impl<'ast> Visit<'ast> for Scan {
+        impl<'ast> Visit<'ast> for Scan<'_> {
             fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
                 if p.mutability.is_some() {
                     self.names.insert(p.ident.to_string());
@@ -187,6 +197,19 @@ impl MutableBindings {
                 syn::visit::visit_expr_method_call(self, m);
             }
             fn visit_local(&mut self, l: &'ast syn::Local) {
+                let lock = match &l.pat {
+                    syn::Pat::Type(t) => locks::lock_decl(self.resolver, &t.ty),
+                    _ => None,
+                }
+                .or_else(|| {
+                    let init = l.init.as_ref()?;
+                    locks::lock_ctor(self.resolver, &init.expr)
+                });
+                if let Some(kind) = lock {
+                    for n in dataflow::pat_idents(&l.pat) {
+                        self.locks.insert(n, kind);
+                    }
+                }
                 if let Some(init) = &l.init {
                     // Data taint: computed from a parameter, another tainted name, or an await.
                     let (used, awaits) = reads_and_awaits(&init.expr);
@@ -244,7 +267,21 @@ impl MutableBindings {
             }
             fn visit_item(&mut self, _: &'ast syn::Item) {}
         }
-        let mut scan = Scan::default();
+        let mut scan = Scan {
+            resolver,
+            names: HashSet::new(),
+            locals: HashSet::new(),
+            handle_vecs: HashSet::new(),
+            sets: HashMap::new(),
+            data: HashSet::new(),
+            locks: HashMap::new(),
+        };
+        let mut params = HashSet::new();
+        let type_params: HashSet<String> = sig
+            .generics
+            .type_params()
+            .map(|t| t.ident.to_string())
+            .collect();
         let mut self_mut = false;
         for input in &sig.inputs {
             match input {
@@ -254,6 +291,14 @@ impl MutableBindings {
                 }
                 syn::FnArg::Typed(t) => {
                     let names = dataflow::pat_idents(&t.pat);
+                    if let Some(kind) = locks::lock_decl(resolver, &t.ty) {
+                        for n in &names {
+                            scan.locks.insert(n.clone(), kind);
+                        }
+                    }
+                    if is_opaque_type(&t.ty, &type_params) {
+                        params.extend(names.iter().cloned());
+                    }
                     scan.visit_pat(&t.pat);
                     if matches!(&*t.ty, syn::Type::Reference(r) if r.mutability.is_some()) {
                         scan.names.extend(names.iter().cloned());
@@ -275,7 +320,35 @@ impl MutableBindings {
             handle_vecs: scan.handle_vecs,
             sets: scan.sets,
             data: scan.data,
+            opaque_params: params,
+            locks: scan.locks,
         }
+    }
+}
+
+/// A type chosen by the caller: a type parameter, `impl Trait`, or one holding `dyn Trait`.
+fn is_opaque_type(ty: &syn::Type, type_params: &std::collections::HashSet<String>) -> bool {
+    match ty {
+        syn::Type::ImplTrait(_) | syn::Type::TraitObject(_) => true,
+        syn::Type::Reference(r) => is_opaque_type(&r.elem, type_params),
+        syn::Type::Paren(p) => is_opaque_type(&p.elem, type_params),
+        syn::Type::Group(g) => is_opaque_type(&g.elem, type_params),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            if let Some(id) = p.path.get_ident() {
+                return type_params.contains(&id.to_string());
+            }
+            let Some(last) = p.path.segments.last() else {
+                return false;
+            };
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return false;
+            };
+            args.args.iter().any(|a| match a {
+                syn::GenericArgument::Type(t) => is_opaque_type(t, type_params),
+                _ => false,
+            })
+        }
+        _ => false,
     }
 }
 

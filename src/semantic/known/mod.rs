@@ -12,6 +12,7 @@
 
 pub mod locks;
 pub mod spawn;
+pub mod tasks;
 
 /// What the entries of a list are, which decides how the coverage test looks for them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +52,41 @@ pub static LISTS: &[List] = &[
         name: "spawn::THREAD_SPAWNS",
         kind: Kind::Paths,
         entries: spawn::THREAD_SPAWNS,
+    },
+    List {
+        name: "spawn::THREAD_BUILDERS",
+        kind: Kind::Paths,
+        entries: spawn::THREAD_BUILDERS,
+    },
+    List {
+        name: "spawn::RUNTIME_CONTEXT",
+        kind: Kind::Paths,
+        entries: spawn::RUNTIME_CONTEXT,
+    },
+    List {
+        name: "spawn::RUNTIME_CONTEXT_METHODS",
+        kind: Kind::Methods,
+        entries: spawn::RUNTIME_CONTEXT_METHODS,
+    },
+    List {
+        name: "tasks::STOP_POLLS",
+        kind: Kind::Methods,
+        entries: tasks::STOP_POLLS,
+    },
+    List {
+        name: "tasks::FLAG_POLLS",
+        kind: Kind::Methods,
+        entries: tasks::FLAG_POLLS,
+    },
+    List {
+        name: "tasks::GRACEFUL",
+        kind: Kind::Methods,
+        entries: tasks::GRACEFUL,
+    },
+    List {
+        name: "tasks::OUTCOME_SENDS",
+        kind: Kind::Methods,
+        entries: tasks::OUTCOME_SENDS,
     },
     List {
         name: "locks::SYNC_LOCKS",
