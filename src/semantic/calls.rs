@@ -26,8 +26,8 @@ pub struct Spawn<'a> {
 }
 
 use super::known::spawn::{
-    BLOCKING_SPAWNS, RUNTIME_CONTEXT, RUNTIME_CONTEXT_METHODS, TASK_SPAWNS, THREAD_BUILDERS,
-    THREAD_SPAWNS,
+    BLOCKING_SPAWNS, NOT_RUNTIME_WORDS, RUNTIME_CONTEXT, RUNTIME_CONTEXT_METHODS,
+    RUNTIME_HANDLE_WORDS, TASK_SPAWNS, THREAD_BUILDERS, THREAD_SPAWNS,
 };
 
 /// Is `e` (after peeling parentheses) a call that spawns a task or thread?
@@ -105,8 +105,16 @@ pub fn needs_runtime(cx: &Cx, body: &syn::Block) -> bool {
     impl<'ast> Visit<'ast> for Finder<'_, '_> {
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             if let syn::Expr::Path(p) = &*c.func {
+                // A bare `spawn(..)` with no import may be one (quiet is the safe side); a glob
+                // import makes every bare name unknown, so the name must match too.
+                let last = p.path.segments.last().map(|s| s.ident.to_string());
+                let named = |l: &[&str]| l.iter().any(|t| t.rsplit("::").next() == last.as_deref());
                 let lists = [TASK_SPAWNS, BLOCKING_SPAWNS, RUNTIME_CONTEXT];
-                if lists.iter().any(|l| self.0.is(&p.path, l) != Tri::No) {
+                if lists.iter().any(|l| match self.0.is(&p.path, l) {
+                    Tri::Yes => true,
+                    Tri::Unknown => named(l),
+                    Tri::No => false,
+                }) {
                     self.1 = true;
                 }
             }
@@ -162,10 +170,12 @@ fn is_runtime_handle(cx: &Cx, receiver: &syn::Expr) -> bool {
 
 fn handle_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    n == "rt"
-        || n.ends_with("_rt")
-        || n.contains("runtime")
-        || (n.contains("handle") && !n.contains("join") && !n.contains("task"))
+    let [rt, words @ ..] = RUNTIME_HANDLE_WORDS else {
+        return false;
+    };
+    n == *rt
+        || n.ends_with(&format!("_{rt}"))
+        || (words.iter().any(|w| n.contains(w)) && !NOT_RUNTIME_WORDS.iter().any(|w| n.contains(w)))
 }
 
 /// Does the spawned future or closure produce a `Result` (it uses `?` or returns `Ok`/`Err`)?

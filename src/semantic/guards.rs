@@ -6,6 +6,7 @@
 use super::awaits::is_awaiting_macro;
 use super::dataflow::{names_used_in_expr, pat_idents, peel};
 use super::facts::Condition;
+use super::known::locks::{BORROW_METHODS, GUARD_METHODS, SPAN_ENTERS, SPAN_WORDS, STD_STREAMS};
 use super::locks::{lock_ctor, lock_decl, LockDecl};
 use super::macros::{macro_name, tokens_contain_await};
 use super::{Cx, Edition};
@@ -490,11 +491,12 @@ impl Walk<'_, '_> {
             return None;
         }
         let method = m.method.to_string();
-        match method.as_str() {
-            "lock" | "read" | "write" => {
-                if method == "lock" && is_std_io_handle(&m.receiver) {
-                    return None;
-                }
+        let method = method.as_str();
+        if GUARD_METHODS.contains(&method) {
+            if is_std_stream(self.cx, &m.receiver) {
+                return None;
+            }
+            return {
                 match self.receiver_decl(&m.receiver) {
                     Receiver::Local(LockDecl::Sync) => Some((GuardKind::Lock, None)),
                     Receiver::Local(_) => None,
@@ -506,8 +508,10 @@ impl Walk<'_, '_> {
                     )),
                     Receiver::Unknown => None,
                 }
-            }
-            "borrow" | "borrow_mut" => match self.receiver_decl(&m.receiver) {
+            };
+        }
+        match method {
+            _ if BORROW_METHODS.contains(&method) => match self.receiver_decl(&m.receiver) {
                 Receiver::Local(LockDecl::RefCell) => Some((GuardKind::RefCell, None)),
                 Receiver::Declared(name) => Some((
                     GuardKind::RefCell,
@@ -515,7 +519,9 @@ impl Walk<'_, '_> {
                 )),
                 _ => None,
             },
-            "enter" | "entered" if is_span(&m.receiver) => Some((GuardKind::Span, None)),
+            _ if SPAN_ENTERS.contains(&method) && is_span(&m.receiver) => {
+                Some((GuardKind::Span, None))
+            }
             _ => None,
         }
     }
@@ -572,24 +578,25 @@ enum Receiver {
 }
 
 /// `std::io::stdout().lock()` and friends: a reentrant lock on a stream, not a data lock.
-fn is_std_io_handle(receiver: &syn::Expr) -> bool {
+fn is_std_stream(cx: &Cx, receiver: &syn::Expr) -> bool {
     match peel(receiver) {
-        syn::Expr::Call(c) => matches!(
-            crate::semantic::dataflow::call_name(c).as_deref(),
-            Some("stdout" | "stderr" | "stdin")
-        ),
-        syn::Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
-            let n = i.to_string();
-            matches!(n.as_str(), "stdout" | "stderr" | "stdin" | "out" | "err")
-        }),
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) => cx.is(&p.path, STD_STREAMS) != super::Tri::No,
+            _ => false,
+        },
         _ => false,
     }
+}
+
+fn says_span(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SPAN_WORDS.iter().any(|w| name.contains(w))
 }
 
 /// A `tracing::Span`: a `*span!(..)` macro, `Span::current()`, or a name that says span.
 fn is_span(receiver: &syn::Expr) -> bool {
     match peel(receiver) {
-        syn::Expr::Macro(m) => macro_name(&m.mac).ends_with("span"),
+        syn::Expr::Macro(m) => says_span(&macro_name(&m.mac)),
         syn::Expr::Call(c) => match &*c.func {
             syn::Expr::Path(p) => {
                 let segs = crate::semantic::imports::segments(&p.path);
@@ -600,9 +607,9 @@ fn is_span(receiver: &syn::Expr) -> bool {
         syn::Expr::Path(p) => p
             .path
             .get_ident()
-            .is_some_and(|i| i.to_string().to_ascii_lowercase().contains("span")),
+            .is_some_and(|i| says_span(&i.to_string())),
         syn::Expr::Field(f) => match &f.member {
-            syn::Member::Named(n) => n.to_string().to_ascii_lowercase().contains("span"),
+            syn::Member::Named(n) => says_span(&n.to_string()),
             syn::Member::Unnamed(_) => false,
         },
         _ => false,
@@ -615,7 +622,11 @@ fn guard_call(e: &syn::Expr) -> Option<usize> {
     match e {
         syn::Expr::MethodCall(m) => match m.method.to_string().as_str() {
             "unwrap" | "expect" | "unwrap_or_else" => guard_call(&m.receiver),
-            "lock" | "read" | "write" | "borrow" | "borrow_mut" | "enter" | "entered" => {
+            method
+                if [GUARD_METHODS, BORROW_METHODS, SPAN_ENTERS]
+                    .iter()
+                    .any(|l| l.contains(&method)) =>
+            {
                 Some(m as *const _ as usize)
             }
             _ => None,

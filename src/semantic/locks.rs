@@ -17,6 +17,19 @@ pub enum LockDecl {
 
 use super::known::locks::{REF_CELLS, SYNC_LOCKS};
 
+/// Is `name` the last segment of a lock (`Some(false)`) or cell (`Some(true)`) of the catalog?
+/// (A same-named type of another crate, `tokio::sync::Mutex`, resolves to `LockDecl::Other`.)
+fn lock_type_name(name: &str) -> Option<bool> {
+    let last = |p: &&str| p.rsplit("::").next() == Some(name);
+    if REF_CELLS.iter().any(last) {
+        Some(true)
+    } else if SYNC_LOCKS.iter().any(last) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// The lock kind of a type as written: the outermost `Mutex`/`RwLock`/`RefCell` found through
 /// generic arguments (`Arc<Mutex<T>>` is a sync lock, `Mutex<RefCell<T>>` too).
 pub fn lock_decl(resolver: &Resolver, ty: &syn::Type) -> Option<LockDecl> {
@@ -24,17 +37,10 @@ pub fn lock_decl(resolver: &Resolver, ty: &syn::Type) -> Option<LockDecl> {
         syn::Type::Path(p) if p.qself.is_none() => {
             let last = p.path.segments.last()?;
             let name = last.ident.to_string();
-            if matches!(
-                name.as_str(),
-                "Mutex" | "RwLock" | "FairMutex" | "ReentrantMutex" | "RefCell"
-            ) {
-                let targets = if name == "RefCell" {
-                    REF_CELLS
-                } else {
-                    SYNC_LOCKS
-                };
+            if let Some(cell) = lock_type_name(&name) {
+                let targets = if cell { REF_CELLS } else { SYNC_LOCKS };
                 return Some(match resolver.is(&p.path, targets) {
-                    Tri::Yes if name == "RefCell" => LockDecl::RefCell,
+                    Tri::Yes if cell => LockDecl::RefCell,
                     Tri::Yes => LockDecl::Sync,
                     _ => LockDecl::Other,
                 });
@@ -66,10 +72,7 @@ pub fn lock_ctor(resolver: &Resolver, e: &syn::Expr) -> Option<LockDecl> {
     let segs = &p.path.segments;
     if segs.len() >= 2 {
         let ty_name = segs[segs.len() - 2].ident.to_string();
-        if matches!(
-            ty_name.as_str(),
-            "Mutex" | "RwLock" | "FairMutex" | "ReentrantMutex" | "RefCell"
-        ) {
+        if lock_type_name(&ty_name).is_some() {
             let mut ty_path = p.path.clone();
             ty_path.segments.pop();
             let ty_path = syn::Path {

@@ -6,7 +6,7 @@
 //! expression only (never a whole fn body).
 
 use super::dataflow::{pat_idents, peel, root_ident};
-use super::known::tasks::{FLAG_POLLS, GRACEFUL, OUTCOME_SENDS, STOP_POLLS};
+use super::known::tasks::{FLAG_POLLS, GRACEFUL, OUTCOME_SENDS, STOP_POLLS, WEAK_REFS};
 use super::macros::{parse_expr_macro, MacroBody};
 use std::collections::HashSet;
 use syn::visit::Visit;
@@ -95,7 +95,7 @@ fn captured(e: &syn::Expr, bound: &HashSet<String>) -> bool {
 
 /// Does the spawned expression watch a stop signal it was handed? A `CancellationToken`'s
 /// `.cancelled()`, a receiver's `.recv()`/`.changed()`, a `Notify`, a `Weak` owner's
-/// `.upgrade()`, a flag read in a loop condition, a `select!` branch on a captured future
+/// `.upgrade()` (or only a weak reference taken, `Arc::downgrade(&owner)`), a flag read in a loop condition, a `select!` branch on a captured future
 /// (`&mut stop_rx`), or a server `.with_graceful_shutdown(..)`. A task that only *fires* a
 /// signal (`token.cancel()`, `tx.send(())`) is not stopped by anyone.
 pub fn polls_stop_signal(arg: &syn::Expr) -> bool {
@@ -136,11 +136,22 @@ impl<'ast> Visit<'ast> for Polls {
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
         if GRACEFUL.contains(&name.as_str())
+            || WEAK_REFS.contains(&name.as_str())
             || (STOP_POLLS.contains(&name.as_str()) && captured(&m.receiver, &self.bound))
         {
             self.found = true;
         }
         syn::visit::visit_expr_method_call(self, m);
+    }
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        // `Arc::downgrade(&owner)`: the task holds its owner weakly.
+        if let syn::Expr::Path(p) = &*c.func {
+            let last = p.path.segments.last().map(|s| s.ident.to_string());
+            if p.path.segments.len() > 1 && last.is_some_and(|l| WEAK_REFS.contains(&l.as_str())) {
+                self.found = true;
+            }
+        }
+        syn::visit::visit_expr_call(self, c);
     }
     fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
         self.condition(&w.cond);
@@ -213,7 +224,7 @@ fn sends_outcome(e: &syn::Expr, bound: &HashSet<String>) -> bool {
 }
 
 /// A runtime abstraction: the spawned expression is a parameter of the enclosing fn (`fut`,
-/// `Box::pin(fut)`, `fut.instrument(span)`, `async move { fut.await }`, `move || f()`).
+/// `fut.instrument(span)`, `async move { fut.await }`, `move || f()`).
 /// Detaching is then the wrapper's contract, and its callers are the ones to judge.
 pub fn spawns_param(arg: &syn::Expr, params: &HashSet<String>) -> bool {
     match peel(arg) {
@@ -222,17 +233,7 @@ pub fn spawns_param(arg: &syn::Expr, params: &HashSet<String>) -> bool {
             .get_ident()
             .is_some_and(|i| params.contains(&i.to_string())),
         syn::Expr::MethodCall(m) => spawns_param(&m.receiver, params),
-        syn::Expr::Call(c) if c.args.len() == 1 => match &*c.func {
-            // `f()` of a closure parameter, or `Box::pin(fut)`.
-            syn::Expr::Path(p)
-                if p.path
-                    .get_ident()
-                    .is_some_and(|i| params.contains(&i.to_string())) =>
-            {
-                true
-            }
-            _ => spawns_param(&c.args[0], params),
-        },
+        // `f()` of a closure parameter (not `g(fut)`: a call may build anything from it).
         syn::Expr::Call(c) if c.args.is_empty() => spawns_param(&c.func, params),
         syn::Expr::Await(a) => spawns_param(&a.base, params),
         syn::Expr::Async(a) => block_is_param(&a.block, params),

@@ -69,9 +69,24 @@ pub static LISTS: &[List] = &[
         entries: spawn::RUNTIME_CONTEXT_METHODS,
     },
     List {
+        name: "spawn::RUNTIME_HANDLE_WORDS",
+        kind: Kind::Words,
+        entries: spawn::RUNTIME_HANDLE_WORDS,
+    },
+    List {
+        name: "spawn::NOT_RUNTIME_WORDS",
+        kind: Kind::Words,
+        entries: spawn::NOT_RUNTIME_WORDS,
+    },
+    List {
         name: "tasks::STOP_POLLS",
         kind: Kind::Methods,
         entries: tasks::STOP_POLLS,
+    },
+    List {
+        name: "tasks::WEAK_REFS",
+        kind: Kind::Methods,
+        entries: tasks::WEAK_REFS,
     },
     List {
         name: "tasks::FLAG_POLLS",
@@ -97,5 +112,30 @@ pub static LISTS: &[List] = &[
         name: "locks::REF_CELLS",
         kind: Kind::Paths,
         entries: locks::REF_CELLS,
+    },
+    List {
+        name: "locks::GUARD_METHODS",
+        kind: Kind::Methods,
+        entries: locks::GUARD_METHODS,
+    },
+    List {
+        name: "locks::BORROW_METHODS",
+        kind: Kind::Methods,
+        entries: locks::BORROW_METHODS,
+    },
+    List {
+        name: "locks::SPAN_ENTERS",
+        kind: Kind::Methods,
+        entries: locks::SPAN_ENTERS,
+    },
+    List {
+        name: "locks::SPAN_WORDS",
+        kind: Kind::Words,
+        entries: locks::SPAN_WORDS,
+    },
+    List {
+        name: "locks::STD_STREAMS",
+        kind: Kind::Paths,
+        entries: locks::STD_STREAMS,
     },
 ];

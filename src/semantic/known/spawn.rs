@@ -44,3 +44,12 @@ pub const RUNTIME_CONTEXT: &[&str] = &[
 /// `LocalSet::spawn_local`): also a reason for an `async fn` to be `async`. Any receiver: a
 /// false match only keeps `async_without_await` quiet.
 pub const RUNTIME_CONTEXT_METHODS: &[&str] = &["spawn", "spawn_local", "spawn_blocking"];
+
+/// Words naming a runtime or runtime handle in the bindings and fields that hold one
+/// (`rt.spawn(..)`, `self.runtime.spawn(..)`, `handle.spawn(..)`): `rt` as a whole word or
+/// suffix (`_rt`), the others anywhere in the name.
+pub const RUNTIME_HANDLE_WORDS: &[&str] = &["rt", "runtime", "handle"];
+
+/// Words that make a `handle` something else: a join handle or a task handle, which spawns
+/// nothing.
+pub const NOT_RUNTIME_WORDS: &[&str] = &["join", "task"];

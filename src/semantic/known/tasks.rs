@@ -3,7 +3,8 @@
 //! Each is trusted only on a receiver the task captured from its spawner (not one it made).
 
 /// Waiting on a signal: a cancellation token, a channel or watch receiver, a `Notify`, a
-/// `Weak` owner (`upgrade` fails once the owner is gone).
+/// `Weak` owner (`upgrade` fails once the owner is gone), a sender's `closed()` (every receiver
+/// dropped), a graceful-shutdown watcher (`watcher.watch(conn)`: shutdown waits for it).
 pub const STOP_POLLS: &[&str] = &[
     "cancelled",
     "cancelled_owned",
@@ -12,7 +13,13 @@ pub const STOP_POLLS: &[&str] = &[
     "changed",
     "notified",
     "upgrade",
+    "closed",
+    "watch",
 ];
+
+/// Taking only a weak reference to the owner (`Arc::downgrade(&inner)`, `tx.downgrade()`) in
+/// the spawned expression: the task's own code stops once the owner is gone.
+pub const WEAK_REFS: &[&str] = &["downgrade"];
 
 /// Reading a flag, trusted only in a loop's or `if`'s condition (`while running.load(..)`).
 pub const FLAG_POLLS: &[&str] = &["load", "is_cancelled"];
