@@ -4,6 +4,7 @@ use super::{FnNode, Rule, RuleMeta, Sink};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Level, Suggestion};
 use crate::semantic::calls::needs_runtime;
 use crate::semantic::facts::{fn_keys, twin_key, Condition};
+use crate::semantic::known::attrs::{INERT_ATTRS, INERT_PATHS, INERT_TOOLS};
 use crate::semantic::{Cx, FnKind, Frame};
 
 // ---- what the user reads -------------------------------------------------------------------
@@ -178,38 +179,11 @@ fn is_attribute_macro(attr: &syn::Attribute) -> bool {
             // `#[cfg_attr(feature = "x", some_macro)]`: a macro unless every attribute is inert.
             return cfg_attr_has_macro(attr);
         }
-        return !matches!(
-            name.as_str(),
-            "doc"
-                | "allow"
-                | "warn"
-                | "deny"
-                | "forbid"
-                | "expect"
-                | "cfg"
-                | "inline"
-                | "cold"
-                | "must_use"
-                | "deprecated"
-                | "track_caller"
-                | "instrument"
-                | "rustfmt"
-                | "clippy"
-                | "doc_cfg"
-                | "non_exhaustive"
-                | "no_mangle"
-                | "export_name"
-                | "link_section"
-                | "optimize"
-                | "coverage"
-                | "target_feature"
-        );
+        return !INERT_ATTRS.contains(&name.as_str());
     }
     // `#[tracing::instrument]`, `#[rustfmt::skip]`, `#[clippy::...]` work on sync fns too.
-    let first = path.segments[0].ident.to_string();
-    let last = path.segments.last().map(|s| s.ident.to_string());
-    !(matches!(first.as_str(), "rustfmt" | "clippy")
-        || (first == "tracing" && last.as_deref() == Some("instrument")))
+    let segs = crate::semantic::imports::segments(path);
+    !(INERT_TOOLS.contains(&segs[0].as_str()) || INERT_PATHS.contains(&segs.join("::").as_str()))
 }
 
 fn cfg_attr_has_macro(attr: &syn::Attribute) -> bool {

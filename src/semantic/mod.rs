@@ -157,8 +157,8 @@ pub struct MutableBindings {
     /// results of `.await`s, and what is computed from them. A collection named here has the
     /// width of the data; one reached from `self` has the width of the program's own setup.
     pub data: std::collections::HashSet<String>,
-    /// Parameters of an opaque type: a type parameter of the fn (`fut: F`), `impl Trait` or
-    /// `dyn Trait` (`Pin<Box<dyn Future>>`): futures and closures handed in by a caller.
+    /// Parameters that are futures or closures handed in by a caller: of a type parameter
+    /// bounded by `Future`/`FnOnce`/.. (`fut: F`), `impl Future`, or `Pin<Box<dyn Future>>`.
     pub opaque_params: std::collections::HashSet<String>,
     /// Parameters and locals declared or built as sync locks or cells (`x: &Mutex<T>`,
     /// `let c = RefCell::new(..)`), anywhere in the body: what a guard's receiver is, also for
@@ -277,11 +277,26 @@ impl MutableBindings {
             locks: HashMap::new(),
         };
         let mut params = HashSet::new();
-        let type_params: HashSet<String> = sig
+        // Type parameters bounded by a future or closure trait (`F: Future`, `where T: FnOnce()`).
+        let mut type_params: HashSet<String> = sig
             .generics
             .type_params()
+            .filter(|t| bounds_spawnable(&t.bounds))
             .map(|t| t.ident.to_string())
             .collect();
+        if let Some(w) = &sig.generics.where_clause {
+            for pred in &w.predicates {
+                if let syn::WherePredicate::Type(t) = pred {
+                    if let syn::Type::Path(p) = &t.bounded_ty {
+                        if let Some(id) = p.path.get_ident() {
+                            if bounds_spawnable(&t.bounds) {
+                                type_params.insert(id.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+        }
         let mut self_mut = false;
         for input in &sig.inputs {
             match input {
@@ -326,10 +341,26 @@ impl MutableBindings {
     }
 }
 
-/// A type chosen by the caller: a type parameter, `impl Trait`, or one holding `dyn Trait`.
+/// Does a bound list name a future or closure trait of the catalog (`Future + Send`)?
+fn bounds_spawnable(
+    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+) -> bool {
+    bounds.iter().any(|b| match b {
+        syn::TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| {
+            known::spawn::SPAWNABLE_TRAITS
+                .iter()
+                .any(|k| k.rsplit("::").next() == Some(&s.ident.to_string()))
+        }),
+        _ => false,
+    })
+}
+
+/// A future or closure chosen by the caller: a type parameter bounded by `Future`/`FnOnce`/..,
+/// such an `impl Trait`, or a type holding such a `dyn Trait` (`Pin<Box<dyn Future>>`).
 fn is_opaque_type(ty: &syn::Type, type_params: &std::collections::HashSet<String>) -> bool {
     match ty {
-        syn::Type::ImplTrait(_) | syn::Type::TraitObject(_) => true,
+        syn::Type::ImplTrait(t) => bounds_spawnable(&t.bounds),
+        syn::Type::TraitObject(t) => bounds_spawnable(&t.bounds),
         syn::Type::Reference(r) => is_opaque_type(&r.elem, type_params),
         syn::Type::Paren(p) => is_opaque_type(&p.elem, type_params),
         syn::Type::Group(g) => is_opaque_type(&g.elem, type_params),

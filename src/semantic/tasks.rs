@@ -223,8 +223,8 @@ fn sends_outcome(e: &syn::Expr, bound: &HashSet<String>) -> bool {
     })
 }
 
-/// A runtime abstraction: the spawned expression is a parameter of the enclosing fn (`fut`,
-/// `fut.instrument(span)`, `async move { fut.await }`, `move || f()`).
+/// A runtime abstraction: the spawned expression is a future or closure parameter of the
+/// enclosing fn (`fut`, `fut.instrument(span)`, `block_on(fut)`, `async move { fut.await }`, `move || f()`).
 /// Detaching is then the wrapper's contract, and its callers are the ones to judge.
 pub fn spawns_param(arg: &syn::Expr, params: &HashSet<String>) -> bool {
     match peel(arg) {
@@ -233,9 +233,11 @@ pub fn spawns_param(arg: &syn::Expr, params: &HashSet<String>) -> bool {
             .get_ident()
             .is_some_and(|i| params.contains(&i.to_string())),
         syn::Expr::MethodCall(m) => spawns_param(&m.receiver, params),
-        // `f()` of a closure parameter (not `g(fut)`: a call may build anything from it).
+        // `f()` of a closure parameter, `block_on(fut)`, `Box::pin(fut)`.
         syn::Expr::Call(c) if c.args.is_empty() => spawns_param(&c.func, params),
+        syn::Expr::Call(c) => c.args.iter().any(|a| spawns_param(a, params)),
         syn::Expr::Await(a) => spawns_param(&a.base, params),
+        syn::Expr::Loop(l) => block_is_param(&l.body, params),
         syn::Expr::Async(a) => block_is_param(&a.block, params),
         syn::Expr::Closure(c) => match peel(&c.body) {
             syn::Expr::Block(b) => block_is_param(&b.block, params),

@@ -10,6 +10,7 @@
 //! entry of every list in [`LISTS`] is exercised by at least one fixture line (flagged or not),
 //! so an entry that no test needs cannot stay.
 
+pub mod attrs;
 pub mod locks;
 pub mod spawn;
 pub mod tasks;
@@ -38,6 +39,21 @@ pub struct List {
 
 /// Every list of the catalog, for the coverage test.
 pub static LISTS: &[List] = &[
+    List {
+        name: "attrs::INERT_ATTRS",
+        kind: Kind::Methods,
+        entries: attrs::INERT_ATTRS,
+    },
+    List {
+        name: "attrs::INERT_TOOLS",
+        kind: Kind::Methods,
+        entries: attrs::INERT_TOOLS,
+    },
+    List {
+        name: "attrs::INERT_PATHS",
+        kind: Kind::Paths,
+        entries: attrs::INERT_PATHS,
+    },
     List {
         name: "spawn::TASK_SPAWNS",
         kind: Kind::Paths,
@@ -77,6 +93,11 @@ pub static LISTS: &[List] = &[
         name: "spawn::NOT_RUNTIME_WORDS",
         kind: Kind::Words,
         entries: spawn::NOT_RUNTIME_WORDS,
+    },
+    List {
+        name: "spawn::SPAWNABLE_TRAITS",
+        kind: Kind::Paths,
+        entries: spawn::SPAWNABLE_TRAITS,
     },
     List {
         name: "tasks::STOP_POLLS",

@@ -53,3 +53,13 @@ pub const RUNTIME_HANDLE_WORDS: &[&str] = &["rt", "runtime", "handle"];
 /// Words that make a `handle` something else: a join handle or a task handle, which spawns
 /// nothing.
 pub const NOT_RUNTIME_WORDS: &[&str] = &["join", "task"];
+
+/// Traits of the work a spawn takes: a parameter bounded by one of them is a future or closure
+/// handed in by the caller, so a fn that spawns it is a runtime abstraction.
+pub const SPAWNABLE_TRAITS: &[&str] = &[
+    "std::future::Future",
+    "std::future::IntoFuture",
+    "std::ops::FnOnce",
+    "std::ops::FnMut",
+    "std::ops::Fn",
+];
