@@ -59,9 +59,9 @@ pub fn spawn_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
                 _ => return None,
             };
             if flavor == SpawnFlavor::Task && m.method == "spawn" {
-                if let Some(builder) = thread_builder(cx, &m.receiver) {
+                if let Some(written) = thread_builder(cx, &m.receiver) {
                     return Some(Spawn {
-                        written: format!("{builder}::spawn"),
+                        written,
                         flavor: SpawnFlavor::Thread,
                         arg: m.args.first(),
                     });
@@ -80,10 +80,19 @@ pub fn spawn_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
     }
 }
 
-/// `std::thread::Builder::new().name(..).stack_size(..)`: the builder's path as written
-/// (`thread::Builder`), when the chain starts at a builder constructor of the catalog.
+/// `std::thread::Builder::new().name(..).stack_size(..)`, or a local holding one: the spawn as
+/// written (`thread::Builder::spawn`, `builder.spawn`), when the chain starts at a builder constructor of the catalog.
 fn thread_builder(cx: &Cx, receiver: &syn::Expr) -> Option<String> {
     let (root, _) = super::dataflow::method_chain(receiver);
+    if let syn::Expr::Path(p) = peel(root) {
+        let local = p.path.get_ident().map(|i| i.to_string());
+        return local
+            .filter(|n| {
+                cx.fn_mutables()
+                    .is_some_and(|m| m.thread_builders.contains(n))
+            })
+            .map(|n| format!("{n}.spawn"));
+    }
     let syn::Expr::Call(c) = peel(root) else {
         return None;
     };
@@ -94,7 +103,27 @@ fn thread_builder(cx: &Cx, receiver: &syn::Expr) -> Option<String> {
         return None;
     }
     let written = cx.snippet(cx.span_of(&p.path));
-    Some(written.strip_suffix("::new").unwrap_or(written).to_string())
+    let builder = written.strip_suffix("::new").unwrap_or(written);
+    Some(format!("{builder}::spawn"))
+}
+
+/// Is `e` a chain starting at a thread builder's constructor
+/// (`thread::Builder::new().name(..)`)? (For the per-fn pass, which has a resolver but no
+/// `Cx`.)
+pub fn is_thread_builder(resolver: &super::Resolver, e: &syn::Expr) -> bool {
+    let (root, _) = super::dataflow::method_chain(e);
+    let syn::Expr::Call(c) = peel(root) else {
+        return false;
+    };
+    let syn::Expr::Path(p) = &*c.func else {
+        return false;
+    };
+    // Cheap filter before resolving: the constructor's own name.
+    let last = p.path.segments.last().map(|s| s.ident.to_string());
+    THREAD_BUILDERS
+        .iter()
+        .any(|b| b.rsplit("::").next() == last.as_deref())
+        && resolver.is(&p.path, THREAD_BUILDERS) == Tri::Yes
 }
 
 /// Does the body call something that panics outside a runtime (a spawn, `Handle::current()`,

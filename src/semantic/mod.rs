@@ -164,6 +164,9 @@ pub struct MutableBindings {
     /// `let c = RefCell::new(..)`), anywhere in the body: what a guard's receiver is, also for
     /// the `async` blocks the fn returns or spawns.
     pub locks: std::collections::HashMap<String, locks::LockDecl>,
+    /// Locals holding a thread builder (`let b = thread::Builder::new().name(..);`), whose
+    /// `.spawn(..)` starts a thread.
+    pub thread_builders: std::collections::HashSet<String>,
 }
 
 impl MutableBindings {
@@ -179,6 +182,7 @@ impl MutableBindings {
             sets: HashMap<String, &'static str>,
             data: HashSet<String>,
             locks: HashMap<String, locks::LockDecl>,
+            thread_builders: HashSet<String>,
         }
         impl<'ast> Visit<'ast> for Scan<'_> {
             fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
@@ -208,6 +212,11 @@ impl MutableBindings {
                 if let Some(kind) = lock {
                     for n in dataflow::pat_idents(&l.pat) {
                         self.locks.insert(n, kind);
+                    }
+                }
+                if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
+                    if calls::is_thread_builder(self.resolver, &init.expr) {
+                        self.thread_builders.insert(p.ident.to_string());
                     }
                 }
                 if let Some(init) = &l.init {
@@ -275,6 +284,7 @@ impl MutableBindings {
             sets: HashMap::new(),
             data: HashSet::new(),
             locks: HashMap::new(),
+            thread_builders: HashSet::new(),
         };
         let mut params = HashSet::new();
         // Type parameters bounded by a future or closure trait (`F: Future`, `where T: FnOnce()`).
@@ -337,6 +347,7 @@ impl MutableBindings {
             data: scan.data,
             opaque_params: params,
             locks: scan.locks,
+            thread_builders: scan.thread_builders,
         }
     }
 }

@@ -202,25 +202,41 @@ pub fn reports_outcome(arg: &syn::Expr) -> bool {
     let Some(block) = spawned_block(arg) else {
         return false;
     };
-    let bound = bound_in(arg);
-    let last = match block.stmts.last() {
+    last_sends(block, &bound_in(arg))
+}
+
+/// Does the block's last statement send on a handed-in sender, directly or as the last
+/// statement of one of its final branches (`if let Err(e) = run().await { let _ = tx.send(e); }`)?
+fn last_sends(block: &syn::Block, bound: &HashSet<String>) -> bool {
+    let e = match block.stmts.last() {
         Some(syn::Stmt::Expr(e, _)) => e,
-        Some(syn::Stmt::Local(l)) if matches!(l.pat, syn::Pat::Wild(_)) => match &l.init {
-            Some(init) => &init.expr,
+        Some(syn::Stmt::Local(l)) => match &l.init {
+            Some(init) => &*init.expr,
             None => return false,
         },
         _ => return false,
     };
-    dropped_values(last)
-        .iter()
-        .any(|v| sends_outcome(v, &bound))
+    ends_sending(e, bound)
 }
 
-fn sends_outcome(e: &syn::Expr, bound: &HashSet<String>) -> bool {
-    let (_, calls) = super::dataflow::method_chain(e);
-    calls.iter().any(|m| {
-        OUTCOME_SENDS.contains(&m.method.to_string().as_str()) && captured(&m.receiver, bound)
-    })
+fn ends_sending(e: &syn::Expr, bound: &HashSet<String>) -> bool {
+    match strip_result(e) {
+        syn::Expr::If(i) => {
+            last_sends(&i.then_branch, bound)
+                || i.else_branch
+                    .as_ref()
+                    .is_some_and(|(_, e)| ends_sending(e, bound))
+        }
+        syn::Expr::Match(m) => m.arms.iter().any(|a| ends_sending(&a.body, bound)),
+        syn::Expr::Block(b) => last_sends(&b.block, bound),
+        other => {
+            let (_, calls) = super::dataflow::method_chain(other);
+            calls.iter().any(|m| {
+                OUTCOME_SENDS.contains(&m.method.to_string().as_str())
+                    && captured(&m.receiver, bound)
+            })
+        }
+    }
 }
 
 /// A runtime abstraction: the spawned expression is a future or closure parameter of the
