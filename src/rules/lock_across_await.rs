@@ -4,10 +4,9 @@ use super::{OptionDoc, Rule, RuleMeta, Sink};
 use crate::diagnostic::{Diagnostic, Level};
 use crate::semantic::dataflow::pat_idents;
 use crate::semantic::guards::{guards_across_awaits, Body, GuardKind};
-use crate::semantic::locks::{lock_decl, LockDecl};
+use crate::semantic::locks::{lock_decl, KnownLocks};
 use crate::semantic::Cx;
 use serde::Deserialize;
-use std::collections::HashMap;
 
 // ---- what the user reads -------------------------------------------------------------------
 
@@ -117,17 +116,17 @@ impl Rule for LockAcrossAwait {
         if f.sig.asyncness.is_none() || skip_tests(cx, f.is_test) {
             return;
         }
-        let mut locals = HashMap::new();
+        let mut known = KnownLocks::default();
         for input in &f.sig.inputs {
             if let syn::FnArg::Typed(t) = input {
                 if let Some(kind) = lock_decl(&cx.resolver, &t.ty) {
                     for n in pat_idents(&t.pat) {
-                        locals.insert(n, kind);
+                        known.locals.insert(n, kind);
                     }
                 }
             }
         }
-        check_body(cx, locals, Body::Block(f.body), out);
+        check_body(cx, known, Body::Block(f.body), out);
     }
 
     fn check_expr(&self, cx: &Cx, e: &syn::Expr, out: &mut Sink) {
@@ -154,8 +153,8 @@ fn skip_tests(cx: &Cx, is_test_fn: bool) -> bool {
     (is_test_fn && !check_tests) || cx.skips_test_code(check_tests)
 }
 
-fn check_body(cx: &Cx, locals: HashMap<String, LockDecl>, body: Body, out: &mut Sink) {
-    for g in guards_across_awaits(cx, locals, body) {
+fn check_body(cx: &Cx, known: KnownLocks, body: Body, out: &mut Sink) {
+    for g in guards_across_awaits(cx, known, body) {
         if g.awaits.is_empty() {
             continue;
         }

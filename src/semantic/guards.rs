@@ -7,11 +7,10 @@ use super::awaits::is_awaiting_macro;
 use super::dataflow::{names_used_in_expr, pat_idents, peel};
 use super::facts::Condition;
 use super::known::locks::{BORROW_METHODS, GUARD_METHODS, SPAN_ENTERS, SPAN_WORDS, STD_STREAMS};
-use super::locks::{lock_ctor, lock_decl, LockDecl};
+use super::locks::{KnownLocks, LockDecl};
 use super::macros::{macro_name, tokens_contain_await};
 use super::{Cx, Edition};
 use crate::diagnostic::Span;
-use std::collections::HashMap;
 
 /// What kind of guard is held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,12 +28,13 @@ pub enum Body<'a> {
 }
 
 /// Every guard the body creates, with the awaits it is alive across (possibly none).
-/// `locals` are the names known to be locks or cells before the body starts (the fn's
-/// parameters, the enclosing fn's locals); the body's own `let`s are added as they are met.
-pub fn guards_across_awaits(cx: &Cx, locals: HashMap<String, LockDecl>, body: Body) -> Vec<Guard> {
+/// `known` are the names known to be locks or cells (or copies of fields) before the body
+/// starts (the fn's parameters, the enclosing fn's locals); the body's own `let`s are added as
+/// they are met.
+pub fn guards_across_awaits(cx: &Cx, known: KnownLocks, body: Body) -> Vec<Guard> {
     let mut w = Walk {
         cx,
-        locals,
+        known,
         guards: Vec::new(),
         live: Vec::new(),
         edition_2024: cx.krate.edition >= Edition::E2024,
@@ -75,7 +75,7 @@ pub struct Guard {
 
 struct Walk<'c, 'a> {
     cx: &'c Cx<'a>,
-    locals: HashMap<String, LockDecl>,
+    known: KnownLocks,
     guards: Vec<Guard>,
     /// Indices into `guards` of the guards alive now, oldest first.
     live: Vec<usize>,
@@ -191,16 +191,19 @@ impl Walk<'_, '_> {
                 }
             }
         }
-        // `let m = Mutex::new(..)` / `let c: RefCell<_> = ..`: a lock from here on.
-        let kind = match &l.pat {
-            syn::Pat::Type(t) => lock_decl(&self.cx.resolver, &t.ty),
-            _ => None,
-        }
-        .or_else(|| lock_ctor(&self.cx.resolver, &init.expr));
-        if let Some(kind) = kind {
-            for n in &names {
-                self.locals.insert(n.clone(), kind);
-            }
+        // `let m = Mutex::new(..)`, `let c: RefCell<_> = ..`, `let m = self.m.clone()`: a lock
+        // (or a copy of a field) from here on.
+        let (pat, ty) = match &l.pat {
+            syn::Pat::Type(t) => (&*t.pat, Some(&*t.ty)),
+            p => (p, None),
+        };
+        if let syn::Pat::Ident(p) = pat {
+            self.known.bind(
+                &self.cx.resolver,
+                &p.ident.to_string(),
+                ty,
+                Some(&init.expr),
+            );
         }
         self.expr(&init.expr, Follow::None);
         if let Some((_, diverge)) = &init.diverge {
@@ -547,8 +550,11 @@ impl Walk<'_, '_> {
                     return Receiver::Unknown;
                 };
                 let name = id.to_string();
-                if let Some(kind) = self.locals.get(&name) {
+                if let Some(kind) = self.known.locals.get(&name) {
                     return Receiver::Local(*kind);
+                }
+                if let Some(field) = self.known.fields.get(&name) {
+                    return Receiver::Declared(field.clone());
                 }
                 // A static (`static CACHE: Mutex<..>`), by its SCREAMING_CASE name.
                 if name.len() > 1

@@ -163,7 +163,7 @@ pub struct MutableBindings {
     /// Parameters and locals declared or built as sync locks or cells (`x: &Mutex<T>`,
     /// `let c = RefCell::new(..)`), anywhere in the body: what a guard's receiver is, also for
     /// the `async` blocks the fn returns or spawns.
-    pub locks: std::collections::HashMap<String, locks::LockDecl>,
+    pub locks: locks::KnownLocks,
     /// Locals holding a thread builder (`let b = thread::Builder::new().name(..);`), whose
     /// `.spawn(..)` starts a thread.
     pub thread_builders: std::collections::HashSet<String>,
@@ -181,7 +181,7 @@ impl MutableBindings {
             handle_vecs: HashSet<String>,
             sets: HashMap<String, &'static str>,
             data: HashSet<String>,
-            locks: HashMap<String, locks::LockDecl>,
+            locks: locks::KnownLocks,
             thread_builders: HashSet<String>,
         }
         impl<'ast> Visit<'ast> for Scan<'_> {
@@ -201,17 +201,17 @@ impl MutableBindings {
                 syn::visit::visit_expr_method_call(self, m);
             }
             fn visit_local(&mut self, l: &'ast syn::Local) {
-                let lock = match &l.pat {
-                    syn::Pat::Type(t) => locks::lock_decl(self.resolver, &t.ty),
-                    _ => None,
-                }
-                .or_else(|| {
-                    let init = l.init.as_ref()?;
-                    locks::lock_ctor(self.resolver, &init.expr)
-                });
-                if let Some(kind) = lock {
-                    for n in dataflow::pat_idents(&l.pat) {
-                        self.locks.insert(n, kind);
+                let (pat, ty) = match &l.pat {
+                    syn::Pat::Type(t) => (&*t.pat, Some(&*t.ty)),
+                    p => (p, None),
+                };
+                let init_expr = l.init.as_ref().map(|i| &*i.expr);
+                if let syn::Pat::Ident(p) = pat {
+                    self.locks
+                        .bind(self.resolver, &p.ident.to_string(), ty, init_expr);
+                } else if let Some(kind) = ty.and_then(|t| locks::lock_decl(self.resolver, t)) {
+                    for n in dataflow::pat_idents(pat) {
+                        self.locks.locals.insert(n, kind);
                     }
                 }
                 if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
@@ -283,7 +283,7 @@ impl MutableBindings {
             handle_vecs: HashSet::new(),
             sets: HashMap::new(),
             data: HashSet::new(),
-            locks: HashMap::new(),
+            locks: locks::KnownLocks::default(),
             thread_builders: HashSet::new(),
         };
         let mut params = HashSet::new();
@@ -318,7 +318,7 @@ impl MutableBindings {
                     let names = dataflow::pat_idents(&t.pat);
                     if let Some(kind) = locks::lock_decl(resolver, &t.ty) {
                         for n in &names {
-                            scan.locks.insert(n.clone(), kind);
+                            scan.locks.locals.insert(n.clone(), kind);
                         }
                     }
                     if is_opaque_type(&t.ty, &type_params) {
