@@ -533,11 +533,12 @@ impl Walker<'_> {
         };
         let is_async = sig.asyncness.is_some();
         let awaits = is_async.then(|| AwaitSummary::of_block(body));
+        let cfg_gated = self.cfg_depth > 0 || has_cfg(attrs);
         if let Some(a) = &awaits {
-            if a.awaits() {
+            if a.awaits() && cfg_gated {
                 let name = sig.ident.to_string();
-                let keys = rules::async_without_await::twin_keys(self_ty.as_deref(), &name);
-                self.facts.awaiting_async_fns.extend(keys);
+                let key = semantic::facts::twin_key(self_ty.as_deref(), &name);
+                self.facts.awaiting_async_fns.insert(key);
             }
         }
         let node = FnNode {
@@ -547,7 +548,7 @@ impl Walker<'_> {
             body,
             kind: kind.clone(),
             self_ty,
-            cfg_gated: self.cfg_depth > 0 || has_cfg(attrs),
+            cfg_gated,
             is_test: attrs.iter().any(semantic::is_test_attr),
             awaits,
         };
@@ -559,7 +560,11 @@ impl Walker<'_> {
             is_async,
             kind,
             is_test: attrs.iter().any(semantic::is_test_attr),
-            mutable: std::rc::Rc::new(semantic::MutableBindings::of_fn(sig, body)),
+            mutable: std::rc::Rc::new(semantic::MutableBindings::of_fn(
+                sig,
+                body,
+                &self.cx.resolver,
+            )),
         };
         self.with_frame(frame, |w| {
             w.visit_signature(sig);
@@ -621,12 +626,20 @@ impl Walker<'_> {
     /// A call of a fn (not a method: method names are too common to mean one fn) not directly
     /// under `.await` may be an async fn whose future is used as a value (spawned, joined,
     /// selected, stored): record its name.
-    fn note_future_use(&mut self, addr: usize, last: Option<&syn::PathSegment>) {
+    fn note_future_use(&mut self, addr: usize, path: &syn::Path) {
         if self.awaited != Some(addr) {
-            if let Some(seg) = last {
-                self.facts.future_uses.insert(seg.ident.to_string());
-            }
+            let key = self.use_key(path);
+            self.facts.future_uses.insert(key);
         }
+    }
+
+    /// The crate-wide key of a used path ([`semantic::facts::use_key`]).
+    fn use_key(&self, path: &syn::Path) -> String {
+        let self_ty = self.cx.frames.iter().rev().find_map(|f| match f {
+            Frame::Impl { self_ty, .. } => Some(self_ty.as_str()),
+            _ => None,
+        });
+        semantic::facts::use_key(path, &self.cx.resolver, &self.module_path, self_ty)
     }
 
     fn visit_call_args<'e>(&mut self, args: impl Iterator<Item = &'e syn::Expr>, callee: &Callee) {
@@ -939,7 +952,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*c.func {
-            self.note_future_use(c as *const syn::ExprCall as usize, p.path.segments.last());
+            self.note_future_use(c as *const syn::ExprCall as usize, &p.path);
         }
         let has_closure = c.args.iter().any(|a| matches!(a, syn::Expr::Closure(_)));
         let callee = match &*c.func {
@@ -972,14 +985,14 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
         if let Some(last) = p.path.segments.last() {
-            let name = last.ident.to_string();
             let local = p.path.segments.len() == 1
                 && self
                     .cx
                     .fn_mutables()
-                    .is_some_and(|m| m.locals.contains(&name));
+                    .is_some_and(|m| m.locals.contains(&last.ident.to_string()));
             if !local {
-                self.facts.value_uses.insert(name);
+                let key = self.use_key(&p.path);
+                self.facts.value_uses.insert(key);
             }
         }
         visit::visit_expr_path(self, p);

@@ -3,9 +3,10 @@
 use super::{FnNode, Rule, RuleMeta, Sink};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Suggestion};
 use crate::registry;
-use crate::semantic::facts::Condition;
+use crate::semantic::calls::needs_runtime;
+use crate::semantic::facts::{fn_keys, twin_key, Condition};
+use crate::semantic::known::attrs::{INERT_ATTRS, INERT_PATHS, INERT_TOOLS};
 use crate::semantic::{Cx, FnKind, Frame};
-use syn::visit::Visit;
 
 // ---- what the user reads -------------------------------------------------------------------
 
@@ -80,7 +81,7 @@ impl Rule for AsyncWithoutAwait {
         if awaits.awaits() {
             return;
         }
-        if is_stub(f.body) || needs_runtime_context(f.body) {
+        if is_stub(f.body) || needs_runtime(cx, f.body) {
             return;
         }
 
@@ -120,10 +121,21 @@ impl Rule for AsyncWithoutAwait {
             applicability: Applicability::MaybeIncorrect,
         });
 
-        let mut unless = vec![
-            Condition::NotUsedAsValue(name.clone()),
-            Condition::NotUsedAsFuture(name.clone()),
-        ];
+        let module = enclosing_module(cx);
+        let keys = fn_keys(&module, f.self_ty.as_deref(), &name);
+        let mut unless: Vec<Condition> = keys
+            .iter()
+            .flat_map(|k| {
+                [
+                    Condition::NotUsedAsValue(k.clone()),
+                    Condition::NotUsedAsFuture(k.clone()),
+                ]
+            })
+            .collect();
+        if f.self_ty.is_some() {
+            // Identifiers of a macro body we could not parse are recorded bare.
+            unless.push(Condition::NotUsedAsValue(name.clone()));
+        }
         unless.extend(awaits.macros.iter().map(|m| {
             if crate::semantic::macros::is_known_non_awaiting(m) {
                 Condition::NoAwaitingMacro(m.clone())
@@ -131,24 +143,27 @@ impl Rule for AsyncWithoutAwait {
                 Condition::MacroKnownNotToAwait(m.clone())
             }
         }));
-        if f.self_ty.is_some() {
-            // Sibling types often share one async interface (`Css::finalize`, `Js::finalize`
-            // called from one `match`); if any of them awaits, the signature is deliberate.
-            unless.push(Condition::NoAwaitingTwin(format!("::{name}")));
-        } else if f.cfg_gated {
-            unless.push(Condition::NoAwaitingTwin(name.clone()));
+        if f.cfg_gated {
+            // A `#[cfg]` variant of the same item that awaits: both keep one signature.
+            unless.push(Condition::NoAwaitingTwin(twin_key(
+                f.self_ty.as_deref(),
+                &name,
+            )));
         }
         out.report_if(diag, unless);
     }
 }
 
-/// The crate-wide keys an awaiting `async fn` is known by: `name` for free fns; `Type::name`
-/// and `::name` (any type) for methods.
-pub fn twin_keys(self_ty: Option<&str>, name: &str) -> Vec<String> {
-    match self_ty {
-        Some(t) => vec![format!("{t}::{name}"), format!("::{name}")],
-        None => vec![name.to_string()],
-    }
+/// The module the fn is in: the file's module path, then the inline modules around it.
+fn enclosing_module(cx: &Cx) -> Vec<String> {
+    let mut module = cx.file.module_path.to_vec();
+    let inline = cx.frames.iter().filter_map(|f| match f {
+        Frame::Mod { name, .. } => Some(name.clone()),
+        _ => None,
+    });
+    // The first module frame is the file's own module.
+    module.extend(inline.skip(1));
+    module
 }
 
 // ---- helpers -------------------------------------------------------------------------------
@@ -162,38 +177,11 @@ fn is_attribute_macro(attr: &syn::Attribute) -> bool {
             // `#[cfg_attr(feature = "x", some_macro)]`: a macro unless every attribute is inert.
             return cfg_attr_has_macro(attr);
         }
-        return !matches!(
-            name.as_str(),
-            "doc"
-                | "allow"
-                | "warn"
-                | "deny"
-                | "forbid"
-                | "expect"
-                | "cfg"
-                | "inline"
-                | "cold"
-                | "must_use"
-                | "deprecated"
-                | "track_caller"
-                | "instrument"
-                | "rustfmt"
-                | "clippy"
-                | "doc_cfg"
-                | "non_exhaustive"
-                | "no_mangle"
-                | "export_name"
-                | "link_section"
-                | "optimize"
-                | "coverage"
-                | "target_feature"
-        );
+        return !INERT_ATTRS.contains(&name.as_str());
     }
     // `#[tracing::instrument]`, `#[rustfmt::skip]`, `#[clippy::...]` work on sync fns too.
-    let first = path.segments[0].ident.to_string();
-    let last = path.segments.last().map(|s| s.ident.to_string());
-    !(matches!(first.as_str(), "rustfmt" | "clippy")
-        || (first == "tracing" && last.as_deref() == Some("instrument")))
+    let segs = crate::semantic::imports::segments(path);
+    !(INERT_TOOLS.contains(&segs[0].as_str()) || INERT_PATHS.contains(&segs.join("::").as_str()))
 }
 
 fn cfg_attr_has_macro(attr: &syn::Attribute) -> bool {
@@ -235,62 +223,26 @@ fn in_attr_macro_impl(cx: &Cx) -> bool {
         .unwrap_or(false)
 }
 
-/// An empty body, or one that only panics (`todo!()`, `unimplemented!()`, ...): a placeholder.
+/// A placeholder: an empty body, one that only panics (`todo!()`, `unimplemented!()`, ...), or
+/// one whose last statement is `todo!()`/`unimplemented!()` after some set-up (as clippy's
+/// `unused_async` exempts).
 fn is_stub(body: &syn::Block) -> bool {
     let stmts = &body.stmts;
-    if stmts.is_empty() {
+    let Some(last) = stmts.last() else {
         return true;
-    }
-    stmts.iter().all(|s| {
-        let mac = match s {
-            syn::Stmt::Macro(m) => &m.mac,
-            syn::Stmt::Expr(syn::Expr::Macro(m), _) => &m.mac,
-            _ => return false,
-        };
-        let name = crate::semantic::macros::macro_name(mac);
-        matches!(
-            name.as_str(),
-            "todo" | "unimplemented" | "unreachable" | "panic"
-        )
-    })
-}
-
-/// Calls that must run inside a runtime (`tokio::spawn` panics outside one): being `async`
-/// guarantees the body only runs when polled by an executor.
-fn needs_runtime_context(body: &syn::Block) -> bool {
-    struct Finder(bool);
-    impl<'ast> Visit<'ast> for Finder {
-        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-            if let syn::Expr::Path(p) = &*c.func {
-                let segs = crate::semantic::imports::segments(&p.path);
-                let last = segs.last().map(String::as_str).unwrap_or("");
-                let qualified = segs.len() > 1;
-                if matches!(
-                    last,
-                    "spawn" | "spawn_local" | "spawn_blocking" | "block_in_place" | "yield_now"
-                ) || (qualified
-                    && matches!(
-                        last,
-                        "current" | "try_current" | "interval" | "interval_at" | "from_std"
-                    ))
-                {
-                    self.0 = true;
-                }
-            }
-            syn::visit::visit_expr_call(self, c);
+    };
+    let name = |s: &syn::Stmt| match s {
+        syn::Stmt::Macro(m) => Some(crate::semantic::macros::macro_name(&m.mac)),
+        syn::Stmt::Expr(syn::Expr::Macro(m), _) => {
+            Some(crate::semantic::macros::macro_name(&m.mac))
         }
-        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            if matches!(
-                m.method.to_string().as_str(),
-                "spawn" | "spawn_local" | "spawn_blocking"
-            ) {
-                self.0 = true;
-            }
-            syn::visit::visit_expr_method_call(self, m);
-        }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut f = Finder(false);
-    f.visit_block(body);
-    f.0
+        _ => None,
+    };
+    matches!(name(last).as_deref(), Some("todo" | "unimplemented"))
+        || stmts.iter().all(|s| {
+            matches!(
+                name(s).as_deref(),
+                Some("todo" | "unimplemented" | "unreachable" | "panic")
+            )
+        })
 }

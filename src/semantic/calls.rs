@@ -25,7 +25,10 @@ pub struct Spawn<'a> {
     pub arg: Option<&'a syn::Expr>,
 }
 
-use super::known::spawn::{BLOCKING_SPAWNS, TASK_SPAWNS, THREAD_SPAWNS};
+use super::known::spawn::{
+    BLOCKING_SPAWNS, NOT_RUNTIME_WORDS, RUNTIME_CONTEXT, RUNTIME_CONTEXT_METHODS,
+    RUNTIME_HANDLE_WORDS, TASK_SPAWNS, THREAD_BUILDERS, THREAD_SPAWNS,
+};
 
 /// Is `e` (after peeling parentheses) a call that spawns a task or thread?
 pub fn spawn_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
@@ -55,6 +58,15 @@ pub fn spawn_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
                 "spawn_blocking" => SpawnFlavor::Blocking,
                 _ => return None,
             };
+            if flavor == SpawnFlavor::Task && m.method == "spawn" {
+                if let Some(written) = thread_builder(cx, &m.receiver) {
+                    return Some(Spawn {
+                        written,
+                        flavor: SpawnFlavor::Thread,
+                        arg: m.args.first(),
+                    });
+                }
+            }
             if !is_runtime_handle(cx, &m.receiver) {
                 return None;
             }
@@ -66,6 +78,88 @@ pub fn spawn_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
         }
         _ => None,
     }
+}
+
+/// `std::thread::Builder::new().name(..).stack_size(..)`, or a local holding one: the spawn as
+/// written (`thread::Builder::spawn`, `builder.spawn`), when the chain starts at a builder constructor of the catalog.
+fn thread_builder(cx: &Cx, receiver: &syn::Expr) -> Option<String> {
+    let (root, _) = super::dataflow::method_chain(receiver);
+    if let syn::Expr::Path(p) = peel(root) {
+        let local = p.path.get_ident().map(|i| i.to_string());
+        return local
+            .filter(|n| {
+                cx.fn_mutables()
+                    .is_some_and(|m| m.thread_builders.contains(n))
+            })
+            .map(|n| format!("{n}.spawn"));
+    }
+    let syn::Expr::Call(c) = peel(root) else {
+        return None;
+    };
+    let syn::Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    if cx.is(&p.path, THREAD_BUILDERS) != Tri::Yes {
+        return None;
+    }
+    let written = cx.snippet(cx.span_of(&p.path));
+    let builder = written.strip_suffix("::new").unwrap_or(written);
+    Some(format!("{builder}::spawn"))
+}
+
+/// Is `e` a chain starting at a thread builder's constructor
+/// (`thread::Builder::new().name(..)`)? (For the per-fn pass, which has a resolver but no
+/// `Cx`.)
+pub fn is_thread_builder(resolver: &super::Resolver, e: &syn::Expr) -> bool {
+    let (root, _) = super::dataflow::method_chain(e);
+    let syn::Expr::Call(c) = peel(root) else {
+        return false;
+    };
+    let syn::Expr::Path(p) = &*c.func else {
+        return false;
+    };
+    // Cheap filter before resolving: the constructor's own name.
+    let last = p.path.segments.last().map(|s| s.ident.to_string());
+    THREAD_BUILDERS
+        .iter()
+        .any(|b| b.rsplit("::").next() == last.as_deref())
+        && resolver.is(&p.path, THREAD_BUILDERS) == Tri::Yes
+}
+
+/// Does the body call something that panics outside a runtime (a spawn, `Handle::current()`,
+/// `interval`, `block_in_place`)? Then being `async` guarantees it only runs when polled by an
+/// executor. (Nested items are separate bodies.)
+pub fn needs_runtime(cx: &Cx, body: &syn::Block) -> bool {
+    struct Finder<'c, 'a>(&'c Cx<'a>, bool);
+    impl<'ast> Visit<'ast> for Finder<'_, '_> {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(p) = &*c.func {
+                // A bare `spawn(..)` with no import may be one (quiet is the safe side); a glob
+                // import makes every bare name unknown, so the name must match too.
+                let last = p.path.segments.last().map(|s| s.ident.to_string());
+                let named = |l: &[&str]| l.iter().any(|t| t.rsplit("::").next() == last.as_deref());
+                let lists = [TASK_SPAWNS, BLOCKING_SPAWNS, RUNTIME_CONTEXT];
+                if lists.iter().any(|l| match self.0.is(&p.path, l) {
+                    Tri::Yes => true,
+                    Tri::Unknown => named(l),
+                    Tri::No => false,
+                }) {
+                    self.1 = true;
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if RUNTIME_CONTEXT_METHODS.contains(&m.method.to_string().as_str()) {
+                self.1 = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Finder(cx, false);
+    f.visit_block(body);
+    f.1
 }
 
 /// `Handle::current()`, `rt`, `runtime`, `self.handle`, `tokio::runtime::Handle::current()`:
@@ -105,10 +199,12 @@ fn is_runtime_handle(cx: &Cx, receiver: &syn::Expr) -> bool {
 
 fn handle_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    n == "rt"
-        || n.ends_with("_rt")
-        || n.contains("runtime")
-        || (n.contains("handle") && !n.contains("join") && !n.contains("task"))
+    let [rt, words @ ..] = RUNTIME_HANDLE_WORDS else {
+        return false;
+    };
+    n == *rt
+        || n.ends_with(&format!("_{rt}"))
+        || (words.iter().any(|w| n.contains(w)) && !NOT_RUNTIME_WORDS.iter().any(|w| n.contains(w)))
 }
 
 /// Does the spawned future or closure produce a `Result` (it uses `?` or returns `Ok`/`Err`)?

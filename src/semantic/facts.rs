@@ -11,20 +11,91 @@ use std::collections::{HashMap, HashSet};
 /// What one file contributes to the crate's facts.
 #[derive(Debug, Default, Clone)]
 pub struct FileFacts {
-    /// Names of paths used as values rather than called (`get(handler)`, `.map(parse)`,
-    /// `Self::on_event`): the last segment of each.
+    /// Paths used as values rather than called (`get(handler)`, `.map(parse)`,
+    /// `Self::on_event`), by [`use_key`]; identifiers in macro bodies we could not parse, bare.
     pub value_uses: HashSet<String>,
-    /// Keys (`Type::name` or `name`) of `async fn`s whose own body awaits.
+    /// [`twin_key`]s of `#[cfg]`-gated `async fn`s whose own body awaits.
     pub awaiting_async_fns: HashSet<String>,
     /// Names of `macro_rules!` macros whose body contains `.await`.
     pub awaiting_macros: HashSet<String>,
     /// Names of every `macro_rules!` macro the file defines.
     pub defined_macros: HashSet<String>,
-    /// Names of fns called somewhere without being awaited in place: for an async fn, its
-    /// future is used as a value (spawned, joined, selected, stored).
+    /// Fns called somewhere without being awaited in place, by [`use_key`]: for an async fn,
+    /// its future is used as a value (spawned, joined, selected, stored).
     pub future_uses: HashSet<String>,
     /// Struct fields and statics declared with a lock or cell type (`cache: Mutex<..>`), by name.
     pub lock_decls: Vec<(String, LockDecl)>,
+}
+
+/// The key a path is recorded under: its last two segments as far as resolution knows
+/// (`handlers::list_users`, `String::from`, `Client::connect` for `Self::connect` in
+/// `impl Client`), or the bare name when nothing qualifies it (a glob import, no import).
+/// So `String::from(..)` says nothing about an `async fn from` of another type or module.
+pub fn use_key(
+    path: &syn::Path,
+    resolver: &super::Resolver,
+    module: &[String],
+    self_ty: Option<&str>,
+) -> String {
+    let segs = super::imports::segments(path);
+    let Some(name) = segs.last() else {
+        return String::new();
+    };
+    let qualifier = match segs.first().map(String::as_str) {
+        _ if segs.len() == 1 && path.leading_colon.is_none() => match resolver.resolve(path) {
+            super::Resolution::Known(full) if full.len() >= 2 => full[full.len() - 2].clone(),
+            _ => return name.clone(),
+        },
+        Some("self" | "super" | "crate") if path.leading_colon.is_none() => {
+            let mut m = module.to_vec();
+            if segs[0] == "crate" {
+                m.clear();
+            }
+            let supers = segs.iter().take_while(|s| *s == "super").count();
+            m.truncate(m.len().saturating_sub(supers));
+            let rest = &segs[supers.max(1)..segs.len() - 1];
+            m.extend(rest.iter().filter(|s| *s != "self").cloned());
+            module_key(&m)
+        }
+        _ => {
+            let full = match resolver.resolve(path) {
+                super::Resolution::Known(full) => full,
+                _ => segs.clone(),
+            };
+            match full.len() {
+                0 | 1 => return name.clone(),
+                n => full[n - 2].clone(),
+            }
+        }
+    };
+    let qualifier = match (qualifier.as_str(), self_ty) {
+        ("Self", Some(t)) => t.to_string(),
+        ("crate", _) => "crate".to_string(),
+        _ => qualifier,
+    };
+    format!("{qualifier}::{name}")
+}
+
+/// How a module is named in a key: its last segment, or `crate` for the root.
+pub fn module_key(module: &[String]) -> String {
+    module.last().cloned().unwrap_or_else(|| "crate".into())
+}
+
+/// The keys under which uses of a fn are recorded: `Type::name` for a method; for a free fn,
+/// `module::name` and the bare name (a call through a glob import or an unresolved name).
+pub fn fn_keys(module: &[String], self_ty: Option<&str>, name: &str) -> Vec<String> {
+    match self_ty {
+        Some(t) => vec![format!("{t}::{name}")],
+        None => vec![format!("{}::{name}", module_key(module)), name.to_string()],
+    }
+}
+
+/// The key of a `#[cfg]` variant of one item: `Type::name` or `name`.
+pub fn twin_key(self_ty: Option<&str>, name: &str) -> String {
+    match self_ty {
+        Some(t) => format!("{t}::{name}"),
+        None => name.to_string(),
+    }
 }
 
 /// The merged facts of every file of a crate.
@@ -77,8 +148,8 @@ pub enum Condition {
     /// The fn of this name is only ever called under `.await`: no caller uses its future as a
     /// value (`tokio::spawn(f())`, `join!(f(), g())`, `let fut = f();`).
     NotUsedAsFuture(String),
-    /// No other `async fn` with this key awaits: a `#[cfg]` twin with the same signature
-    /// that awaits means this one must stay `async` too.
+    /// No other `#[cfg]`-gated `async fn` with this [`twin_key`] awaits: a `#[cfg]` variant of
+    /// the same item that awaits means this one must stay `async` too.
     NoAwaitingTwin(String),
     /// The crate defines no `macro_rules!` of this name whose body awaits (for well-known
     /// macros such as `println!`, which a crate may shadow with an async one).

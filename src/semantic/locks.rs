@@ -16,6 +16,96 @@ pub enum LockDecl {
 }
 
 use super::known::locks::{REF_CELLS, SYNC_LOCKS};
+use std::collections::HashMap;
+
+/// The names a body knows as locks before a guard is taken: locals and parameters declared or
+/// built as locks, and locals that are copies of a field (`let m = self.state.clone();`), whose
+/// kind the field's declaration decides.
+#[derive(Debug, Clone, Default)]
+pub struct KnownLocks {
+    pub locals: HashMap<String, LockDecl>,
+    /// local name → field name.
+    pub fields: HashMap<String, String>,
+}
+
+impl KnownLocks {
+    /// Record what `let <name> = <init>` (or `let <name>: <ty> = ..`) makes of `name`.
+    pub fn bind(
+        &mut self,
+        resolver: &Resolver,
+        name: &str,
+        ty: Option<&syn::Type>,
+        init: Option<&syn::Expr>,
+    ) {
+        let kind = ty
+            .and_then(|t| lock_decl(resolver, t))
+            .or_else(|| init.and_then(|i| lock_ctor(resolver, i)));
+        if let Some(kind) = kind {
+            self.locals.insert(name.to_string(), kind);
+            return;
+        }
+        match init.and_then(alias_of) {
+            Some(Alias::Field(f)) => {
+                self.fields.insert(name.to_string(), f);
+            }
+            Some(Alias::Local(src)) => {
+                if let Some(kind) = self.locals.get(&src).copied() {
+                    self.locals.insert(name.to_string(), kind);
+                } else if let Some(f) = self.fields.get(&src).cloned() {
+                    self.fields.insert(name.to_string(), f);
+                }
+            }
+            None => {}
+        }
+    }
+}
+
+enum Alias {
+    Field(String),
+    Local(String),
+}
+
+/// What a copy of a handle is a copy of: `self.state.clone()`, `Arc::clone(&self.state)`,
+/// `&self.state`, `state.clone()`.
+fn alias_of(e: &syn::Expr) -> Option<Alias> {
+    let mut e = super::dataflow::peel(e);
+    loop {
+        e = match e {
+            syn::Expr::MethodCall(m) if m.args.is_empty() && m.method == "clone" => {
+                super::dataflow::peel(&m.receiver)
+            }
+            syn::Expr::Call(c) if c.args.len() == 1 => match &*c.func {
+                syn::Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "clone") =>
+                {
+                    super::dataflow::peel(&c.args[0])
+                }
+                _ => return None,
+            },
+            syn::Expr::Field(f) => {
+                return match &f.member {
+                    syn::Member::Named(n) => Some(Alias::Field(n.to_string())),
+                    syn::Member::Unnamed(_) => None,
+                }
+            }
+            syn::Expr::Path(p) => return p.path.get_ident().map(|i| Alias::Local(i.to_string())),
+            _ => return None,
+        }
+    }
+}
+
+/// Is `name` the last segment of a lock (`Some(false)`) or cell (`Some(true)`) of the catalog?
+/// (A same-named type of another crate, `tokio::sync::Mutex`, resolves to `LockDecl::Other`.)
+fn lock_type_name(name: &str) -> Option<bool> {
+    let last = |p: &&str| p.rsplit("::").next() == Some(name);
+    if REF_CELLS.iter().any(last) {
+        Some(true)
+    } else if SYNC_LOCKS.iter().any(last) {
+        Some(false)
+    } else {
+        None
+    }
+}
 
 /// The lock kind of a type as written: the outermost `Mutex`/`RwLock`/`RefCell` found through
 /// generic arguments (`Arc<Mutex<T>>` is a sync lock, `Mutex<RefCell<T>>` too).
@@ -24,17 +114,10 @@ pub fn lock_decl(resolver: &Resolver, ty: &syn::Type) -> Option<LockDecl> {
         syn::Type::Path(p) if p.qself.is_none() => {
             let last = p.path.segments.last()?;
             let name = last.ident.to_string();
-            if matches!(
-                name.as_str(),
-                "Mutex" | "RwLock" | "FairMutex" | "ReentrantMutex" | "RefCell"
-            ) {
-                let targets = if name == "RefCell" {
-                    REF_CELLS
-                } else {
-                    SYNC_LOCKS
-                };
+            if let Some(cell) = lock_type_name(&name) {
+                let targets = if cell { REF_CELLS } else { SYNC_LOCKS };
                 return Some(match resolver.is(&p.path, targets) {
-                    Tri::Yes if name == "RefCell" => LockDecl::RefCell,
+                    Tri::Yes if cell => LockDecl::RefCell,
                     Tri::Yes => LockDecl::Sync,
                     _ => LockDecl::Other,
                 });
@@ -66,10 +149,7 @@ pub fn lock_ctor(resolver: &Resolver, e: &syn::Expr) -> Option<LockDecl> {
     let segs = &p.path.segments;
     if segs.len() >= 2 {
         let ty_name = segs[segs.len() - 2].ident.to_string();
-        if matches!(
-            ty_name.as_str(),
-            "Mutex" | "RwLock" | "FairMutex" | "ReentrantMutex" | "RefCell"
-        ) {
+        if lock_type_name(&ty_name).is_some() {
             let mut ty_path = p.path.clone();
             ty_path.segments.pop();
             let ty_path = syn::Path {

@@ -5,11 +5,13 @@ pub mod awaits;
 pub mod calls;
 pub mod dataflow;
 pub mod facts;
+pub mod guards;
 pub mod imports;
 pub mod items;
 pub mod known;
 pub mod locks;
 pub mod macros;
+pub mod tasks;
 
 use crate::diagnostic::Span;
 use crate::source::LineIndex;
@@ -165,22 +167,34 @@ pub struct MutableBindings {
     /// results of `.await`s, and what is computed from them. A collection named here has the
     /// width of the data; one reached from `self` has the width of the program's own setup.
     pub data: std::collections::HashSet<String>,
+    /// Parameters that are futures or closures handed in by a caller: of a type parameter
+    /// bounded by `Future`/`FnOnce`/.. (`fut: F`), `impl Future`, or `Pin<Box<dyn Future>>`.
+    pub opaque_params: std::collections::HashSet<String>,
+    /// Parameters and locals declared or built as sync locks or cells (`x: &Mutex<T>`,
+    /// `let c = RefCell::new(..)`), anywhere in the body: what a guard's receiver is, also for
+    /// the `async` blocks the fn returns or spawns.
+    pub locks: locks::KnownLocks,
+    /// Locals holding a thread builder (`let b = thread::Builder::new().name(..);`), whose
+    /// `.spawn(..)` starts a thread.
+    pub thread_builders: std::collections::HashSet<String>,
 }
 
 impl MutableBindings {
-    pub fn of_fn(sig: &syn::Signature, body: &syn::Block) -> MutableBindings {
+    pub fn of_fn(sig: &syn::Signature, body: &syn::Block, resolver: &Resolver) -> MutableBindings {
         use std::collections::{HashMap, HashSet};
         use syn::visit::Visit;
         /// One pass over the body collecting every per-fn fact.
-        #[derive(Default)]
-        struct Scan {
+        struct Scan<'r> {
+            resolver: &'r Resolver,
             names: HashSet<String>,
             locals: HashSet<String>,
             handle_vecs: HashSet<String>,
             sets: HashMap<String, &'static str>,
             data: HashSet<String>,
+            locks: locks::KnownLocks,
+            thread_builders: HashSet<String>,
         }
-        impl<'ast> Visit<'ast> for Scan {
+        impl<'ast> Visit<'ast> for Scan<'_> {
             fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
                 if p.mutability.is_some() {
                     self.names.insert(p.ident.to_string());
@@ -197,6 +211,24 @@ impl MutableBindings {
                 syn::visit::visit_expr_method_call(self, m);
             }
             fn visit_local(&mut self, l: &'ast syn::Local) {
+                let (pat, ty) = match &l.pat {
+                    syn::Pat::Type(t) => (&*t.pat, Some(&*t.ty)),
+                    p => (p, None),
+                };
+                let init_expr = l.init.as_ref().map(|i| &*i.expr);
+                if let syn::Pat::Ident(p) = pat {
+                    self.locks
+                        .bind(self.resolver, &p.ident.to_string(), ty, init_expr);
+                } else if let Some(kind) = ty.and_then(|t| locks::lock_decl(self.resolver, t)) {
+                    for n in dataflow::pat_idents(pat) {
+                        self.locks.locals.insert(n, kind);
+                    }
+                }
+                if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
+                    if calls::is_thread_builder(self.resolver, &init.expr) {
+                        self.thread_builders.insert(p.ident.to_string());
+                    }
+                }
                 if let Some(init) = &l.init {
                     // Data taint: computed from a parameter, another tainted name, or an await.
                     let (used, awaits) = reads_and_awaits(&init.expr);
@@ -254,7 +286,37 @@ impl MutableBindings {
             }
             fn visit_item(&mut self, _: &'ast syn::Item) {}
         }
-        let mut scan = Scan::default();
+        let mut scan = Scan {
+            resolver,
+            names: HashSet::new(),
+            locals: HashSet::new(),
+            handle_vecs: HashSet::new(),
+            sets: HashMap::new(),
+            data: HashSet::new(),
+            locks: locks::KnownLocks::default(),
+            thread_builders: HashSet::new(),
+        };
+        let mut params = HashSet::new();
+        // Type parameters bounded by a future or closure trait (`F: Future`, `where T: FnOnce()`).
+        let mut type_params: HashSet<String> = sig
+            .generics
+            .type_params()
+            .filter(|t| bounds_spawnable(&t.bounds))
+            .map(|t| t.ident.to_string())
+            .collect();
+        if let Some(w) = &sig.generics.where_clause {
+            for pred in &w.predicates {
+                if let syn::WherePredicate::Type(t) = pred {
+                    if let syn::Type::Path(p) = &t.bounded_ty {
+                        if let Some(id) = p.path.get_ident() {
+                            if bounds_spawnable(&t.bounds) {
+                                type_params.insert(id.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+        }
         let mut self_mut = false;
         for input in &sig.inputs {
             match input {
@@ -264,6 +326,14 @@ impl MutableBindings {
                 }
                 syn::FnArg::Typed(t) => {
                     let names = dataflow::pat_idents(&t.pat);
+                    if let Some(kind) = locks::lock_decl(resolver, &t.ty) {
+                        for n in &names {
+                            scan.locks.locals.insert(n.clone(), kind);
+                        }
+                    }
+                    if is_opaque_type(&t.ty, &type_params) {
+                        params.extend(names.iter().cloned());
+                    }
                     scan.visit_pat(&t.pat);
                     if matches!(&*t.ty, syn::Type::Reference(r) if r.mutability.is_some()) {
                         scan.names.extend(names.iter().cloned());
@@ -285,7 +355,52 @@ impl MutableBindings {
             handle_vecs: scan.handle_vecs,
             sets: scan.sets,
             data: scan.data,
+            opaque_params: params,
+            locks: scan.locks,
+            thread_builders: scan.thread_builders,
         }
+    }
+}
+
+/// Does a bound list name a future or closure trait of the catalog (`Future + Send`)?
+fn bounds_spawnable(
+    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+) -> bool {
+    bounds.iter().any(|b| match b {
+        syn::TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| {
+            known::spawn::SPAWNABLE_TRAITS
+                .iter()
+                .any(|k| k.rsplit("::").next() == Some(&s.ident.to_string()))
+        }),
+        _ => false,
+    })
+}
+
+/// A future or closure chosen by the caller: a type parameter bounded by `Future`/`FnOnce`/..,
+/// such an `impl Trait`, or a type holding such a `dyn Trait` (`Pin<Box<dyn Future>>`).
+fn is_opaque_type(ty: &syn::Type, type_params: &std::collections::HashSet<String>) -> bool {
+    match ty {
+        syn::Type::ImplTrait(t) => bounds_spawnable(&t.bounds),
+        syn::Type::TraitObject(t) => bounds_spawnable(&t.bounds),
+        syn::Type::Reference(r) => is_opaque_type(&r.elem, type_params),
+        syn::Type::Paren(p) => is_opaque_type(&p.elem, type_params),
+        syn::Type::Group(g) => is_opaque_type(&g.elem, type_params),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            if let Some(id) = p.path.get_ident() {
+                return type_params.contains(&id.to_string());
+            }
+            let Some(last) = p.path.segments.last() else {
+                return false;
+            };
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return false;
+            };
+            args.args.iter().any(|a| match a {
+                syn::GenericArgument::Type(t) => is_opaque_type(t, type_params),
+                _ => false,
+            })
+        }
+        _ => false,
     }
 }
 

@@ -14,3 +14,19 @@ pub const SYNC_LOCKS: &[&str] = &[
 
 /// Cells whose `.borrow()`/`.borrow_mut()` return a guard.
 pub const REF_CELLS: &[&str] = &["std::cell::RefCell", "core::cell::RefCell"];
+
+/// Methods of a sync lock that return a guard (with no arguments, not awaited).
+pub const GUARD_METHODS: &[&str] = &["lock", "read", "write"];
+
+/// Methods of a `RefCell` that return a borrow guard.
+pub const BORROW_METHODS: &[&str] = &["borrow", "borrow_mut"];
+
+/// Methods of a `tracing::Span` that enter it until the guard drops.
+pub const SPAN_ENTERS: &[&str] = &["enter", "entered"];
+
+/// The word that names a tracing span in its constructors (`info_span!`, `Span::current()`) and,
+/// by convention, in the bindings and fields that hold one.
+pub const SPAN_WORDS: &[&str] = &["span"];
+
+/// Standard streams whose `.lock()` is a reentrant stream lock, not a data lock.
+pub const STD_STREAMS: &[&str] = &["std::io::stdout", "std::io::stderr", "std::io::stdin"];

@@ -10,8 +10,10 @@
 //! entry of every list in [`LISTS`] is exercised by at least one fixture line (flagged or not),
 //! so an entry that no test needs cannot stay.
 
+pub mod attrs;
 pub mod locks;
 pub mod spawn;
+pub mod tasks;
 
 /// What the entries of a list are, which decides how the coverage test looks for them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +40,21 @@ pub struct List {
 /// Every list of the catalog, for the coverage test.
 pub static LISTS: &[List] = &[
     List {
+        name: "attrs::INERT_ATTRS",
+        kind: Kind::Methods,
+        entries: attrs::INERT_ATTRS,
+    },
+    List {
+        name: "attrs::INERT_TOOLS",
+        kind: Kind::Methods,
+        entries: attrs::INERT_TOOLS,
+    },
+    List {
+        name: "attrs::INERT_PATHS",
+        kind: Kind::Paths,
+        entries: attrs::INERT_PATHS,
+    },
+    List {
         name: "spawn::TASK_SPAWNS",
         kind: Kind::Paths,
         entries: spawn::TASK_SPAWNS,
@@ -53,6 +70,61 @@ pub static LISTS: &[List] = &[
         entries: spawn::THREAD_SPAWNS,
     },
     List {
+        name: "spawn::THREAD_BUILDERS",
+        kind: Kind::Paths,
+        entries: spawn::THREAD_BUILDERS,
+    },
+    List {
+        name: "spawn::RUNTIME_CONTEXT",
+        kind: Kind::Paths,
+        entries: spawn::RUNTIME_CONTEXT,
+    },
+    List {
+        name: "spawn::RUNTIME_CONTEXT_METHODS",
+        kind: Kind::Methods,
+        entries: spawn::RUNTIME_CONTEXT_METHODS,
+    },
+    List {
+        name: "spawn::RUNTIME_HANDLE_WORDS",
+        kind: Kind::Words,
+        entries: spawn::RUNTIME_HANDLE_WORDS,
+    },
+    List {
+        name: "spawn::NOT_RUNTIME_WORDS",
+        kind: Kind::Words,
+        entries: spawn::NOT_RUNTIME_WORDS,
+    },
+    List {
+        name: "spawn::SPAWNABLE_TRAITS",
+        kind: Kind::Paths,
+        entries: spawn::SPAWNABLE_TRAITS,
+    },
+    List {
+        name: "tasks::STOP_POLLS",
+        kind: Kind::Methods,
+        entries: tasks::STOP_POLLS,
+    },
+    List {
+        name: "tasks::WEAK_REFS",
+        kind: Kind::Methods,
+        entries: tasks::WEAK_REFS,
+    },
+    List {
+        name: "tasks::FLAG_POLLS",
+        kind: Kind::Methods,
+        entries: tasks::FLAG_POLLS,
+    },
+    List {
+        name: "tasks::GRACEFUL",
+        kind: Kind::Methods,
+        entries: tasks::GRACEFUL,
+    },
+    List {
+        name: "tasks::OUTCOME_SENDS",
+        kind: Kind::Methods,
+        entries: tasks::OUTCOME_SENDS,
+    },
+    List {
         name: "locks::SYNC_LOCKS",
         kind: Kind::Paths,
         entries: locks::SYNC_LOCKS,
@@ -61,5 +133,30 @@ pub static LISTS: &[List] = &[
         name: "locks::REF_CELLS",
         kind: Kind::Paths,
         entries: locks::REF_CELLS,
+    },
+    List {
+        name: "locks::GUARD_METHODS",
+        kind: Kind::Methods,
+        entries: locks::GUARD_METHODS,
+    },
+    List {
+        name: "locks::BORROW_METHODS",
+        kind: Kind::Methods,
+        entries: locks::BORROW_METHODS,
+    },
+    List {
+        name: "locks::SPAN_ENTERS",
+        kind: Kind::Methods,
+        entries: locks::SPAN_ENTERS,
+    },
+    List {
+        name: "locks::SPAN_WORDS",
+        kind: Kind::Words,
+        entries: locks::SPAN_WORDS,
+    },
+    List {
+        name: "locks::STD_STREAMS",
+        kind: Kind::Paths,
+        entries: locks::STD_STREAMS,
     },
 ];

@@ -10,6 +10,7 @@ pub const TASK_SPAWNS: &[&str] = &[
     "async_std::spawn",
     "actix_rt::spawn",
     "actix::spawn",
+    "actix_web::rt::spawn",
 ];
 
 /// Run a closure on the runtime's blocking pool.
@@ -20,3 +21,45 @@ pub const BLOCKING_SPAWNS: &[&str] = &[
 
 /// Start an OS thread.
 pub const THREAD_SPAWNS: &[&str] = &["std::thread::spawn"];
+
+/// Builders whose `.spawn(..)` (after `.name(..)`, `.stack_size(..)`) starts an OS thread and
+/// returns `io::Result<JoinHandle>`.
+pub const THREAD_BUILDERS: &[&str] = &["std::thread::Builder::new"];
+
+/// Calls that panic outside a runtime (besides the spawns above): an `async fn` that makes them
+/// is `async` to guarantee it runs inside one.
+pub const RUNTIME_CONTEXT: &[&str] = &[
+    "tokio::task::block_in_place",
+    "tokio::task::yield_now",
+    "tokio::runtime::Handle::current",
+    "tokio::runtime::Handle::try_current",
+    "tokio::time::interval",
+    "tokio::time::interval_at",
+    "tokio::net::TcpStream::from_std",
+    "tokio::net::TcpListener::from_std",
+    "tokio::net::UdpSocket::from_std",
+];
+
+/// Methods that spawn onto the current runtime (`JoinSet::spawn`, `TaskTracker::spawn`,
+/// `LocalSet::spawn_local`): also a reason for an `async fn` to be `async`. Any receiver: a
+/// false match only keeps `async_without_await` quiet.
+pub const RUNTIME_CONTEXT_METHODS: &[&str] = &["spawn", "spawn_local", "spawn_blocking"];
+
+/// Words naming a runtime or runtime handle in the bindings and fields that hold one
+/// (`rt.spawn(..)`, `self.runtime.spawn(..)`, `handle.spawn(..)`): `rt` as a whole word or
+/// suffix (`_rt`), the others anywhere in the name.
+pub const RUNTIME_HANDLE_WORDS: &[&str] = &["rt", "runtime", "handle"];
+
+/// Words that make a `handle` something else: a join handle or a task handle, which spawns
+/// nothing.
+pub const NOT_RUNTIME_WORDS: &[&str] = &["join", "task"];
+
+/// Traits of the work a spawn takes: a parameter bounded by one of them is a future or closure
+/// handed in by the caller, so a fn that spawns it is a runtime abstraction.
+pub const SPAWNABLE_TRAITS: &[&str] = &[
+    "std::future::Future",
+    "std::future::IntoFuture",
+    "std::ops::FnOnce",
+    "std::ops::FnMut",
+    "std::ops::Fn",
+];

@@ -1,0 +1,381 @@
+//! What a spawned task does with its lifetime and its outcome, from its code: does it poll a
+//! stop signal it was handed, does it hand its final value to someone who waits for it, is it a
+//! runtime abstraction spawning its caller's future. And which values a statement drops.
+//!
+//! Spawns are rare, so these are computed on demand at a spawn site, over the spawned
+//! expression only (never a whole fn body).
+
+use super::dataflow::{pat_idents, peel, root_ident};
+use super::known::tasks::{FLAG_POLLS, GRACEFUL, OUTCOME_SENDS, STOP_POLLS, WEAK_REFS};
+use super::macros::{parse_expr_macro, MacroBody};
+use std::collections::HashSet;
+use syn::visit::Visit;
+
+/// The expressions whose values a statement `e;` (or `let _ = e;`) drops: `e` itself, or each
+/// branch's value of a `match`, `if` or block (`match k { A => spawn(a), B => spawn(b) };`),
+/// looking through `?`, `.unwrap()` and `.expect(..)` (`Builder::new().spawn(..)?;`).
+pub fn dropped_values(e: &syn::Expr) -> Vec<&syn::Expr> {
+    let mut out = Vec::new();
+    dropped_into(e, &mut out);
+    out
+}
+
+fn dropped_into<'a>(e: &'a syn::Expr, out: &mut Vec<&'a syn::Expr>) {
+    let e = strip_result(e);
+    match e {
+        syn::Expr::Match(m) => m.arms.iter().for_each(|a| dropped_into(&a.body, out)),
+        syn::Expr::If(i) => {
+            block_tail_into(&i.then_branch, out);
+            if let Some((_, e)) = &i.else_branch {
+                dropped_into(e, out);
+            }
+        }
+        syn::Expr::Block(b) if b.label.is_none() => block_tail_into(&b.block, out),
+        syn::Expr::Unsafe(b) => block_tail_into(&b.block, out),
+        _ => out.push(e),
+    }
+}
+
+fn block_tail_into<'a>(b: &'a syn::Block, out: &mut Vec<&'a syn::Expr>) {
+    if let Some(syn::Stmt::Expr(tail, None)) = b.stmts.last() {
+        dropped_into(tail, out);
+    }
+}
+
+/// `x?`, `x.unwrap()`, `x.expect(..)` → `x` (repeatedly), after peeling parentheses.
+pub fn strip_result(e: &syn::Expr) -> &syn::Expr {
+    let mut e = peel(e);
+    loop {
+        e = match e {
+            syn::Expr::Try(t) => peel(&t.expr),
+            syn::Expr::MethodCall(m)
+                if (m.method == "unwrap" && m.args.is_empty())
+                    || (m.method == "expect" && m.args.len() == 1) =>
+            {
+                peel(&m.receiver)
+            }
+            _ => return e,
+        }
+    }
+}
+
+/// The body a spawned expression runs: an `async` block's, or a closure's (through an
+/// `async move` it returns).
+fn spawned_block(arg: &syn::Expr) -> Option<&syn::Block> {
+    match peel(arg) {
+        syn::Expr::Async(a) => Some(&a.block),
+        syn::Expr::Closure(c) => match peel(&c.body) {
+            syn::Expr::Block(b) => Some(&b.block),
+            syn::Expr::Async(a) => Some(&a.block),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Names bound inside `e` (lets, closure parameters, patterns): what it reads besides these
+/// comes from its spawner.
+fn bound_in(e: &syn::Expr) -> HashSet<String> {
+    struct V(HashSet<String>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_pat(&mut self, p: &'ast syn::Pat) {
+            self.0.extend(pat_idents(p));
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = V(HashSet::new());
+    v.visit_expr(e);
+    v.0
+}
+
+/// Is `e` rooted in a value the task was handed (not one it made itself)?
+fn captured(e: &syn::Expr, bound: &HashSet<String>) -> bool {
+    root_ident(e).is_some_and(|r| !bound.contains(&r))
+}
+
+/// Does the spawned expression watch a stop signal it was handed? A `CancellationToken`'s
+/// `.cancelled()`, a receiver's `.recv()`/`.changed()`, a `Notify`, a `Weak` owner's
+/// `.upgrade()` (or only a weak reference taken, `Arc::downgrade(&owner)`), a flag read in a loop condition, a `select!` branch on a captured future
+/// (`&mut stop_rx`), or a server `.with_graceful_shutdown(..)`. A task that only *fires* a
+/// signal (`token.cancel()`, `tx.send(())`) is not stopped by anyone.
+pub fn polls_stop_signal(arg: &syn::Expr) -> bool {
+    let mut v = Polls {
+        bound: bound_in(arg),
+        found: false,
+        depth: 0,
+    };
+    v.visit_expr(arg);
+    v.found
+}
+
+struct Polls {
+    bound: HashSet<String>,
+    found: bool,
+    depth: usize,
+}
+
+impl Polls {
+    fn condition(&mut self, cond: &syn::Expr) {
+        struct Flag<'p>(&'p HashSet<String>, bool);
+        impl<'ast> Visit<'ast> for Flag<'_> {
+            fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+                let name = m.method.to_string();
+                if FLAG_POLLS.contains(&name.as_str()) && captured(&m.receiver, self.0) {
+                    self.1 = true;
+                }
+                syn::visit::visit_expr_method_call(self, m);
+            }
+        }
+        let mut f = Flag(&self.bound, false);
+        f.visit_expr(cond);
+        self.found |= f.1;
+    }
+}
+
+impl<'ast> Visit<'ast> for Polls {
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        if GRACEFUL.contains(&name.as_str())
+            || WEAK_REFS.contains(&name.as_str())
+            || (STOP_POLLS.contains(&name.as_str()) && captured(&m.receiver, &self.bound))
+        {
+            self.found = true;
+        }
+        syn::visit::visit_expr_method_call(self, m);
+    }
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        // `Arc::downgrade(&owner)`: the task holds its owner weakly.
+        if let syn::Expr::Path(p) = &*c.func {
+            let last = p.path.segments.last().map(|s| s.ident.to_string());
+            if p.path.segments.len() > 1 && last.is_some_and(|l| WEAK_REFS.contains(&l.as_str())) {
+                self.found = true;
+            }
+        }
+        syn::visit::visit_expr_call(self, c);
+    }
+    fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+        self.condition(&w.cond);
+        syn::visit::visit_expr_while(self, w);
+    }
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        self.condition(&i.cond);
+        syn::visit::visit_expr_if(self, i);
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        if self.found || self.depth >= super::macros::MAX_MACRO_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        match parse_expr_macro(m) {
+            MacroBody::Select {
+                branches,
+                otherwise,
+            } => {
+                for b in &branches {
+                    // `_ = &mut stop_rx => ..`: racing the work against a handed-in future.
+                    if let syn::Expr::Path(_) = peel(&b.future) {
+                        if captured(&b.future, &self.bound) {
+                            self.found = true;
+                        }
+                    }
+                    self.bound.extend(pat_idents(&b.pat));
+                    self.visit_expr(&b.future);
+                    self.visit_expr(&b.handler);
+                }
+                otherwise.iter().for_each(|e| self.visit_expr(e));
+            }
+            MacroBody::Exprs(es) => es.iter().for_each(|e| self.visit_expr(e)),
+            MacroBody::Stmts(ss) => ss.iter().for_each(|s| self.visit_stmt(s)),
+            MacroBody::Items(_) | MacroBody::Opaque => {}
+        }
+        self.depth -= 1;
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// Does the task hand its outcome to someone who waits for it? Its body's last statement sends
+/// on a channel or oneshot it was handed (`let _ = done_tx.send(result);`, in every branch of a
+/// final `match`/`if` at least once): the receiver learns the result, or sees the sender
+/// dropped if the task panicked. A `send` earlier in the body (a forwarding loop's) reports
+/// nothing about how the task ended.
+pub fn reports_outcome(arg: &syn::Expr) -> bool {
+    let Some(block) = spawned_block(arg) else {
+        return false;
+    };
+    last_sends(block, &bound_in(arg))
+}
+
+/// Does the block's last statement send on a handed-in sender, directly or as the last
+/// statement of one of its final branches (`if let Err(e) = run().await { let _ = tx.send(e); }`)?
+fn last_sends(block: &syn::Block, bound: &HashSet<String>) -> bool {
+    let e = match block.stmts.last() {
+        Some(syn::Stmt::Expr(e, _)) => e,
+        Some(syn::Stmt::Local(l)) => match &l.init {
+            Some(init) => &*init.expr,
+            None => return false,
+        },
+        _ => return false,
+    };
+    ends_sending(e, bound)
+}
+
+fn ends_sending(e: &syn::Expr, bound: &HashSet<String>) -> bool {
+    match strip_result(e) {
+        syn::Expr::If(i) => {
+            last_sends(&i.then_branch, bound)
+                || i.else_branch
+                    .as_ref()
+                    .is_some_and(|(_, e)| ends_sending(e, bound))
+        }
+        syn::Expr::Match(m) => m.arms.iter().any(|a| ends_sending(&a.body, bound)),
+        syn::Expr::Block(b) => last_sends(&b.block, bound),
+        other => {
+            let (_, calls) = super::dataflow::method_chain(other);
+            calls.iter().any(|m| {
+                OUTCOME_SENDS.contains(&m.method.to_string().as_str())
+                    && captured(&m.receiver, bound)
+            })
+        }
+    }
+}
+
+/// A runtime abstraction: the spawned expression is a future or closure parameter of the
+/// enclosing fn (`fut`, `fut.instrument(span)`, `block_on(fut)`, `async move { fut.await }`, `move || f()`).
+/// Detaching is then the wrapper's contract, and its callers are the ones to judge.
+pub fn spawns_param(arg: &syn::Expr, params: &HashSet<String>) -> bool {
+    match peel(arg) {
+        syn::Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| params.contains(&i.to_string())),
+        syn::Expr::MethodCall(m) => spawns_param(&m.receiver, params),
+        // `f()` of a closure parameter, `block_on(fut)`, `Box::pin(fut)`.
+        syn::Expr::Call(c) if c.args.is_empty() => spawns_param(&c.func, params),
+        syn::Expr::Call(c) => c.args.iter().any(|a| spawns_param(a, params)),
+        syn::Expr::Await(a) => spawns_param(&a.base, params),
+        syn::Expr::Loop(l) => block_is_param(&l.body, params),
+        syn::Expr::Async(a) => block_is_param(&a.block, params),
+        syn::Expr::Closure(c) => match peel(&c.body) {
+            syn::Expr::Block(b) => block_is_param(&b.block, params),
+            other => spawns_param(other, params),
+        },
+        _ => false,
+    }
+}
+
+fn block_is_param(b: &syn::Block, params: &HashSet<String>) -> bool {
+    match b.stmts.as_slice() {
+        [syn::Stmt::Expr(e, _)] => spawns_param(e, params),
+        _ => false,
+    }
+}
+
+/// The actor pattern: `let (tx, rx) = mpsc::channel(..); tokio::spawn(run(rx));` — a pair made
+/// by one call just before the spawn, one half moved into the task and the other kept: the task
+/// lives as long as its owner holds the other half.
+pub fn feeds_actor(before: &[syn::Stmt], spawn: &syn::Expr) -> bool {
+    let used = super::dataflow::names_used_in_expr(spawn);
+    before.iter().any(|s| {
+        let syn::Stmt::Local(l) = s else { return false };
+        let Some(init) = &l.init else { return false };
+        if !matches!(
+            peel(&init.expr),
+            syn::Expr::Call(_) | syn::Expr::MethodCall(_)
+        ) {
+            return false;
+        }
+        let syn::Pat::Tuple(t) = &l.pat else {
+            return false;
+        };
+        let halves: Vec<Vec<String>> = t.elems.iter().map(pat_idents).collect();
+        halves.len() == 2
+            && halves
+                .iter()
+                .any(|h| !h.is_empty() && h.iter().all(|n| used.contains(n)))
+            && halves
+                .iter()
+                .any(|h| !h.is_empty() && h.iter().all(|n| !used.contains(n)))
+    })
+}
+
+/// Is `name` read in any of `stmts` (a later use: awaited, aborted, stored, returned, passed)?
+pub fn used_later(stmts: &[syn::Stmt], name: &str) -> bool {
+    struct V<'n>(&'n str, bool);
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            if p.path.is_ident(self.0) {
+                self.1 = true;
+            }
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            let mut names = HashSet::new();
+            super::dataflow::collect_token_idents(&m.tokens, &mut names);
+            if names.contains(self.0) {
+                self.1 = true;
+            }
+        }
+        fn visit_field_value(&mut self, f: &'ast syn::FieldValue) {
+            if f.colon_token.is_none() {
+                if let syn::Member::Named(n) = &f.member {
+                    if n == self.0 {
+                        self.1 = true;
+                    }
+                }
+            }
+            syn::visit::visit_field_value(self, f);
+        }
+    }
+    let mut v = V(name, false);
+    for s in stmts {
+        v.visit_stmt(s);
+    }
+    v.1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(s: &str) -> syn::Expr {
+        syn::parse_str(s).unwrap()
+    }
+
+    #[test]
+    fn stop_signals_are_polled_not_fired() {
+        assert!(polls_stop_signal(&e(
+            "async move { tokio::select! { _ = token.cancelled() => {}, _ = work() => {} } }"
+        )));
+        assert!(polls_stop_signal(&e(
+            "async move { while let Some(m) = rx.recv().await { handle(m).await } }"
+        )));
+        assert!(polls_stop_signal(&e(
+            "move || { while running.load(Ordering::Relaxed) { tick() } }"
+        )));
+        assert!(!polls_stop_signal(&e(
+            "async move { ctrl_c().await.ok(); token.cancel(); }"
+        )));
+        // A receiver the task made itself says nothing about who stops it.
+        assert!(!polls_stop_signal(&e(
+            "async move { let (tx, mut rx) = channel(1); rx.recv().await; }"
+        )));
+    }
+
+    #[test]
+    fn outcome_is_the_last_send() {
+        assert!(reports_outcome(&e(
+            "async move { let r = work().await; let _ = done.send(r); }"
+        )));
+        assert!(!reports_outcome(&e(
+            "async move { while let Some(x) = s.next().await { tx.send(x).await.ok(); } }"
+        )));
+    }
+
+    #[test]
+    fn dropped_values_of_branches() {
+        assert_eq!(
+            dropped_values(&e("match k { A => spawn(a), B => { spawn(b) } }")).len(),
+            2
+        );
+        assert_eq!(dropped_values(&e("b.spawn(f)?")).len(), 1);
+    }
+}
