@@ -138,7 +138,7 @@ fn owned_elsewhere(cx: &Cx, spawn: &Spawn, before: &[syn::Stmt], stmt: &syn::Exp
     {
         return true;
     }
-    polls_stop_signal(arg) || reports_outcome(arg) || feeds_actor(before, stmt)
+    polls_stop_signal(arg) || reports_outcome(arg) || feeds_actor(before, stmt, Some(arg))
 }
 
 fn report(cx: &Cx, call: &syn::Expr, spawn: &Spawn, label: String, out: &mut Sink) {
