@@ -703,6 +703,12 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             ) {
                 self.facts.lock_decls.push((name.to_string(), kind));
             }
+            if let Some(name) = &field.ident {
+                if semantic::calls::is_runtime_type(&self.cx.resolver, &field.ty) {
+                    let runtime = semantic::locks::LockDecl::Runtime;
+                    self.facts.lock_decls.push((name.to_string(), runtime));
+                }
+            }
         }
         visit::visit_item_struct(self, s);
     }

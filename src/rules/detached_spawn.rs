@@ -157,5 +157,5 @@ fn report(cx: &Cx, call: &syn::Expr, spawn: &Spawn, label: String, out: &mut Sin
     .with_label(label)
     .with_help(help(spawn.flavor, cx.krate.runtime()))
     .with_note(NOTE_WHY);
-    out.report(diag);
+    out.report_if(diag, spawn.unless.iter().cloned().collect());
 }

@@ -177,6 +177,9 @@ pub struct MutableBindings {
     /// Locals holding a thread builder (`let b = thread::Builder::new().name(..);`), whose
     /// `.spawn(..)` starts a thread.
     pub thread_builders: std::collections::HashSet<String>,
+    /// Parameters and locals that are runtimes or runtime handles, by declared type or
+    /// constructor (`rt: &Runtime`, `let h = Handle::current();`, `let h2 = rt.handle().clone();`).
+    pub runtimes: std::collections::HashSet<String>,
 }
 
 impl MutableBindings {
@@ -193,6 +196,7 @@ impl MutableBindings {
             data: HashSet<String>,
             locks: locks::KnownLocks,
             thread_builders: HashSet<String>,
+            runtimes: HashSet<String>,
         }
         impl<'ast> Visit<'ast> for Scan<'_> {
             fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
@@ -227,6 +231,14 @@ impl MutableBindings {
                 if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
                     if calls::is_thread_builder(self.resolver, &init.expr) {
                         self.thread_builders.insert(p.ident.to_string());
+                    }
+                }
+                if let syn::Pat::Ident(p) = pat {
+                    if ty.is_some_and(|t| calls::is_runtime_type(self.resolver, t))
+                        || init_expr
+                            .is_some_and(|e| calls::makes_runtime(self.resolver, e, &self.runtimes))
+                    {
+                        self.runtimes.insert(p.ident.to_string());
                     }
                 }
                 if let Some(init) = &l.init {
@@ -295,6 +307,7 @@ impl MutableBindings {
             data: HashSet::new(),
             locks: locks::KnownLocks::default(),
             thread_builders: HashSet::new(),
+            runtimes: HashSet::new(),
         };
         let mut params = HashSet::new();
         // Type parameters bounded by a future or closure trait (`F: Future`, `where T: FnOnce()`).
@@ -334,6 +347,9 @@ impl MutableBindings {
                     if is_opaque_type(&t.ty, &type_params) {
                         params.extend(names.iter().cloned());
                     }
+                    if calls::is_runtime_type(resolver, &t.ty) {
+                        scan.runtimes.extend(names.iter().cloned());
+                    }
                     scan.visit_pat(&t.pat);
                     if matches!(&*t.ty, syn::Type::Reference(r) if r.mutability.is_some()) {
                         scan.names.extend(names.iter().cloned());
@@ -358,6 +374,7 @@ impl MutableBindings {
             opaque_params: params,
             locks: scan.locks,
             thread_builders: scan.thread_builders,
+            runtimes: scan.runtimes,
         }
     }
 }

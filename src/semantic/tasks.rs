@@ -293,9 +293,11 @@ fn handles_param(e: &syn::Expr, params: &HashSet<String>) -> bool {
 /// its result: `let (sender, conn) = handshake(io).await?;`), one half moved into the task and
 /// the other kept: the task lives as long as its owner holds the other half.
 ///
-/// The half itself spawned as the task (`tokio::spawn(conn)`, `tokio::spawn(conn.with_upgrades())`)
-/// is not such a task: the pair's own future ends when the other half is dropped, but its output,
-/// the connection's error, is thrown away. Awaited inside the task and handled there
+/// When the pair comes out of an awaited call (a handshake over I/O), the half itself spawned as
+/// the task (`tokio::spawn(conn)`, `tokio::spawn(conn.with_upgrades())`) is not such a task: the
+/// connection ends when the other half is dropped, but its output, the I/O error it ended with,
+/// is thrown away. (A pair made in memory, `let (svc, worker) = Buffer::pair(..)`, owns its bare
+/// worker.) Awaited inside the task and handled there
 /// (`async move { if let Err(e) = conn.await { .. } }`), it is owned.
 pub fn feeds_actor(before: &[syn::Stmt], spawn: &syn::Expr, arg: Option<&syn::Expr>) -> bool {
     let used = super::dataflow::names_used_in_expr(spawn);
@@ -305,7 +307,11 @@ pub fn feeds_actor(before: &[syn::Stmt], spawn: &syn::Expr, arg: Option<&syn::Ex
         if !makes_pair(&init.expr) {
             return false;
         }
-        let syn::Pat::Tuple(t) = &l.pat else {
+        let pat = match &l.pat {
+            syn::Pat::Type(t) => &*t.pat,
+            p => p,
+        };
+        let syn::Pat::Tuple(t) = pat else {
             return false;
         };
         let halves: Vec<Vec<String>> = t.elems.iter().map(pat_idents).collect();
@@ -319,7 +325,7 @@ pub fn feeds_actor(before: &[syn::Stmt], spawn: &syn::Expr, arg: Option<&syn::Ex
             && halves
                 .iter()
                 .any(|h| !h.is_empty() && h.iter().all(|n| !used.contains(n)))
-            && !arg.is_some_and(|a| is_half_itself(a, moved))
+            && !(awaits_call(&init.expr) && arg.is_some_and(|a| is_half_itself(a, moved)))
     })
 }
 
@@ -331,6 +337,18 @@ fn makes_pair(e: &syn::Expr) -> bool {
         syn::Expr::Await(a) => makes_pair(&a.base),
         syn::Expr::Try(t) => makes_pair(&t.expr),
         syn::Expr::Match(m) => makes_pair(&m.expr),
+        _ => false,
+    }
+}
+
+/// The pair comes out of an awaited call (`handshake(io).await?`): made by I/O, its future half
+/// drives that I/O and ends with its error.
+fn awaits_call(e: &syn::Expr) -> bool {
+    match peel(e) {
+        syn::Expr::Await(_) => true,
+        syn::Expr::Try(t) => awaits_call(&t.expr),
+        syn::Expr::Match(m) => awaits_call(&m.expr),
+        syn::Expr::MethodCall(m) if m.args.is_empty() => awaits_call(&m.receiver),
         _ => false,
     }
 }
