@@ -949,7 +949,16 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
-        self.awaited = match semantic::dataflow::peel(&a.base) {
+        // Through adapters that only wrap the future (`f().instrument(span).await`).
+        let mut base = semantic::dataflow::peel(&a.base);
+        while let syn::Expr::MethodCall(m) = base {
+            let method = m.method.to_string();
+            if !semantic::known::attrs::AWAITED_ADAPTERS.contains(&method.as_str()) {
+                break;
+            }
+            base = semantic::dataflow::peel(&m.receiver);
+        }
+        self.awaited = match base {
             syn::Expr::Call(c) => Some(c as *const syn::ExprCall as usize),
             _ => None,
         };

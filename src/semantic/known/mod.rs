@@ -105,6 +105,11 @@ pub static LISTS: &[List] = &[
         entries: spawn::SPAWNABLE_TRAITS,
     },
     List {
+        name: "attrs::AWAITED_ADAPTERS",
+        kind: Kind::Methods,
+        entries: attrs::AWAITED_ADAPTERS,
+    },
+    List {
         name: "tasks::STOP_POLLS",
         kind: Kind::Methods,
         entries: tasks::STOP_POLLS,
