@@ -11,8 +11,10 @@ use crate::diagnostic::{Diagnostic, Span};
 use crate::parse::{self, ParseFailure};
 use crate::rules::{self, Finding, FnNode, Rule, Sink};
 use crate::semantic::awaits::AwaitSummary;
+use crate::semantic::exec::{self as exec, Exec, ExecState};
 use crate::semantic::items::{self, ItemTree};
 use crate::semantic::macros::{self, MacroBody};
+use crate::semantic::values::{self, Locals};
 use crate::semantic::{
     self, Callee, CrateFacts, CrateInfo, Cx, FileFacts, FileInfo, FnKind, Frame, LoopKind,
     Resolver, Scope,
@@ -338,6 +340,17 @@ fn walk(
         ast: file,
         memo: semantic::Memo::default(),
     };
+    // PATH mode knows no manifest: the crates a file imports stand in for its dependencies.
+    let inferred;
+    let krate = if krate.dependencies.is_empty() {
+        inferred = CrateInfo {
+            dependencies: semantic::imported_crates(file),
+            ..krate.clone()
+        };
+        &inferred
+    } else {
+        krate
+    };
     let rules: Vec<&dyn Rule> = rules::RULES
         .iter()
         .copied()
@@ -350,6 +363,11 @@ fn walk(
             config,
             resolver: Resolver::default(),
             frames: Vec::new(),
+            exec: ExecState::with_wrappers(
+                config
+                    .options::<rules::missing_timeout::Options>("missing_timeout")
+                    .timeout_wrappers,
+            ),
         },
         rules,
         sink: Sink::default(),
@@ -363,8 +381,16 @@ fn walk(
         items: ItemTree::default(),
         macro_depth: 0,
         declared_mods: Default::default(),
+        pending_exec: None,
+        offload_wrappers: config
+            .options::<rules::blocking_in_async::Options>("blocking_in_async")
+            .offload_wrappers,
+        requests: (0, 0),
     };
     w.visit_file(file);
+    if w.requests.0 > 0 && w.requests.0 == w.requests.1 {
+        w.facts.requests_bounded_in = Some(input.path.to_string());
+    }
     let analysis = FileAnalysis {
         findings: w.sink.findings,
         facts: w.facts,
@@ -395,6 +421,13 @@ struct Walker<'a> {
     macro_depth: usize,
     /// (name, `#[path]`, inline parents) of the out-of-line modules declared so far.
     declared_mods: std::collections::HashSet<(String, Option<String>, Vec<String>)>,
+    /// Who runs the closure argument about to be visited.
+    pending_exec: Option<Exec>,
+    /// `blocking_in_async`'s `offload-wrappers`: project helpers that run their closure off the
+    /// executor.
+    offload_wrappers: Vec<String>,
+    /// HTTP requests sent in this file (`.get(url)…send()`), and those bounded by a timeout.
+    requests: (usize, usize),
 }
 
 fn has_cfg(attrs: &[syn::Attribute]) -> bool {
@@ -553,6 +586,17 @@ impl Walker<'_> {
         for rule in &self.rules {
             rule.check_fn(&self.cx, &node, &mut self.sink);
         }
+        self.declare_fn(sig, body);
+        let run = if !is_async {
+            Exec::Sync
+        } else if sig.ident == "main" && attrs.iter().any(exec::is_main_attr) {
+            Exec::RuntimeMain
+        } else {
+            Exec::Executor
+        };
+        self.cx
+            .exec
+            .enter_fn(run, Locals::of_params(&self.cx.resolver, sig));
         let frame = Frame::Fn {
             name: sig.ident.to_string(),
             is_async,
@@ -564,6 +608,50 @@ impl Walker<'_> {
             w.visit_signature(sig);
             w.visit_block(body);
         });
+        self.cx.exec.exit_fn();
+    }
+
+    /// Crate-wide declarations of a fn: its parameters' and return type's kinds, and whether
+    /// it hands out a reqwest `ClientBuilder` (with or without a timeout).
+    fn declare_fn(&mut self, sig: &syn::Signature, body: &syn::Block) {
+        let resolver = &self.cx.resolver;
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(t) = input {
+                let kind = values::declared_kind(resolver, &t.ty);
+                for n in semantic::dataflow::pat_idents(&t.pat) {
+                    self.facts.declared.push((n, kind));
+                }
+            }
+        }
+        if let syn::ReturnType::Type(_, ty) = &sig.output {
+            let name = sig.ident.to_string();
+            self.facts
+                .declared
+                .push((name.clone(), values::declared_kind(resolver, ty)));
+            if let syn::Type::Path(p) = &**ty {
+                if p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "ClientBuilder")
+                    && resolver.is(&p.path, semantic::known::timeout::REQWEST_BUILDER_TYPE)
+                        == semantic::Tri::Yes
+                {
+                    let text = self.cx.snippet(self.cx.span(body.brace_token.span.join()));
+                    self.facts
+                        .builder_fns
+                        .push((name, text.contains("timeout(")));
+                }
+            }
+        }
+    }
+
+    /// Record a call by name: inside a deadline, or awaited with none.
+    fn note_callee(&mut self, name: &syn::Ident, awaited: bool) {
+        if self.cx.exec.under_deadline() {
+            self.facts.deadline_callees.insert(name.to_string());
+        } else if awaited {
+            self.facts.bare_awaited_callees.insert(name.to_string());
+        }
     }
 
     fn visit_macro_body(
@@ -592,6 +680,11 @@ impl Walker<'_> {
                 branches,
                 otherwise,
             } => {
+                // A branch on a timer is a deadline for the others.
+                let timer = branches.iter().any(|b| exec::races_a_timer(&b.future));
+                if timer {
+                    w.cx.exec.deadline(true);
+                }
                 for b in branches {
                     w.visit_pat(&b.pat);
                     w.visit_expr(&b.future);
@@ -601,6 +694,9 @@ impl Walker<'_> {
                     w.visit_expr(&b.handler);
                 }
                 otherwise.iter().for_each(|e| w.visit_expr(e));
+                if timer {
+                    w.cx.exec.deadline(false);
+                }
             }
             MacroBody::Opaque => {}
         });
@@ -617,6 +713,31 @@ impl Walker<'_> {
         }
     }
 
+    /// File-wide facts of a method call: HTTP requests sent (and bounded), channel sends on
+    /// fields from async code.
+    fn note_method_facts(&mut self, m: &syn::ExprMethodCall, name: &str) {
+        use semantic::known::{channels, timeout};
+        if name == "send" && m.args.is_empty() {
+            let (_, calls) = semantic::dataflow::method_chain(&m.receiver);
+            let is_request = calls
+                .iter()
+                .any(|c| timeout::REQUEST_VERBS.contains(&c.method.to_string().as_str()));
+            if is_request {
+                self.requests.0 += 1;
+                if self.cx.exec.under_deadline() || calls.iter().any(|c| c.method == "timeout") {
+                    self.requests.1 += 1;
+                }
+            }
+        }
+        if channels::SEND_METHODS.contains(&name) && self.cx.exec.current().on_executor() {
+            if let syn::Expr::Field(f) = semantic::dataflow::peel(&m.receiver) {
+                if let syn::Member::Named(field) = &f.member {
+                    self.facts.async_send_fields.insert(field.to_string());
+                }
+            }
+        }
+    }
+
     /// A call of a fn (not a method: method names are too common to mean one fn) not directly
     /// under `.await` may be an async fn whose future is used as a value (spawned, joined,
     /// selected, stored): record its name.
@@ -628,13 +749,20 @@ impl Walker<'_> {
         }
     }
 
-    fn visit_call_args<'e>(&mut self, args: impl Iterator<Item = &'e syn::Expr>, callee: &Callee) {
+    fn visit_call_args<'e>(
+        &mut self,
+        args: impl Iterator<Item = &'e syn::Expr>,
+        callee: &Callee,
+        closure_exec: Exec,
+    ) {
         for arg in args {
             if matches!(arg, syn::Expr::Closure(_)) {
                 self.pending_callee = Some(callee.clone());
+                self.pending_exec = Some(closure_exec);
             }
             self.visit_expr(arg);
             self.pending_callee = None;
+            self.pending_exec = None;
         }
     }
 }
@@ -683,6 +811,10 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
         for field in &s.fields {
+            if let Some(name) = &field.ident {
+                let kind = values::declared_kind(&self.cx.resolver, &field.ty);
+                self.facts.declared.push((name.to_string(), kind));
+            }
             if let (Some(name), Some(kind)) = (
                 &field.ident,
                 semantic::locks::lock_decl(&self.cx.resolver, &field.ty),
@@ -878,15 +1010,39 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
         let callee = self.pending_callee.take();
+        let pending = self.pending_exec.take();
+        let run = if c.asyncness.is_some() {
+            Exec::Executor
+        } else {
+            pending.unwrap_or(Exec::Unknown)
+        };
         let frame = Frame::Closure {
             is_async: c.asyncness.is_some(),
             callee,
         };
+        self.cx.exec.enter(run);
         self.with_frame(frame, |w| visit::visit_expr_closure(w, c));
+        self.cx.exec.exit();
     }
 
     fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+        self.cx.exec.enter(Exec::Executor);
         self.with_frame(Frame::AsyncBlock, |w| visit::visit_expr_async(w, a));
+        self.cx.exec.exit();
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        visit::visit_local(self, l);
+        if let syn::Pat::Type(t) = &l.pat {
+            let kind = values::declared_kind(&self.cx.resolver, &t.ty);
+            for n in semantic::dataflow::pat_idents(&t.pat) {
+                self.facts.declared.push((n, kind));
+            }
+        }
+        let Cx { exec, resolver, .. } = &mut self.cx;
+        if let Some(locals) = exec.locals_mut() {
+            locals.learn(resolver, l);
+        }
     }
 
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
@@ -929,6 +1085,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        self.cx.exec.set_awaited(&a.base);
         self.awaited = match semantic::dataflow::peel(&a.base) {
             syn::Expr::Call(c) => Some(c as *const syn::ExprCall as usize),
             _ => None,
@@ -941,12 +1098,22 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             self.note_future_use(c as *const syn::ExprCall as usize, p.path.segments.last());
         }
         let has_closure = c.args.iter().any(|a| matches!(a, syn::Expr::Closure(_)));
+        let mut closure_exec = Exec::Unknown;
+        let mut deadline = false;
         let callee = match &*c.func {
             syn::Expr::Path(p) => {
+                if let Some(last) = p.path.segments.last() {
+                    let awaited = self.awaited == Some(c as *const syn::ExprCall as usize);
+                    self.note_callee(&last.ident, awaited);
+                }
+                deadline = self.cx.exec.is_deadline_fn(&self.cx.resolver, &p.path);
                 // A called path is not a use as a value; visit only its generic arguments.
                 visit::visit_path(self, &p.path);
                 // Resolved only when a closure argument will need to know its callee.
                 if has_closure {
+                    let wrappers: Vec<&str> =
+                        self.offload_wrappers.iter().map(|s| s.as_str()).collect();
+                    closure_exec = exec::closure_of_call(&self.cx.resolver, &p.path, &wrappers);
                     Callee::Path(self.cx.resolver.resolve(&p.path))
                 } else {
                     Callee::Method(String::new())
@@ -957,16 +1124,39 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 Callee::Method(String::new())
             }
         };
-        self.visit_call_args(c.args.iter(), &callee);
+        if deadline {
+            self.cx.exec.deadline(true);
+        }
+        self.visit_call_args(c.args.iter(), &callee, closure_exec);
+        if deadline {
+            self.cx.exec.deadline(false);
+        }
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        let awaited = self.cx.exec.is_awaited_method(m);
+        self.note_callee(&m.method, awaited);
+        self.note_method_facts(m, &name);
+        let deadline = self.cx.exec.is_deadline_method(&name);
+        if deadline {
+            self.cx.exec.deadline(true);
+        }
         self.visit_expr(&m.receiver);
         if let Some(t) = &m.turbofish {
             self.visit_angle_bracketed_generic_arguments(t);
         }
-        let callee = Callee::Method(m.method.to_string());
-        self.visit_call_args(m.args.iter(), &callee);
+        let closure_exec = if m.args.iter().any(|a| matches!(a, syn::Expr::Closure(_))) {
+            let wrappers: Vec<&str> = self.offload_wrappers.iter().map(|s| s.as_str()).collect();
+            exec::closure_of_method(self.cx.exec.current(), m, &wrappers)
+        } else {
+            Exec::Unknown
+        };
+        let callee = Callee::Method(name);
+        self.visit_call_args(m.args.iter(), &callee, closure_exec);
+        if deadline {
+            self.cx.exec.deadline(false);
+        }
     }
 
     fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {

@@ -3,6 +3,11 @@
 use super::{OptionDoc, Rule, RuleMeta, Sink};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Level, Suggestion};
 use crate::semantic::dataflow::{names_used_in_expr, peel};
+use crate::semantic::facts::Condition;
+use crate::semantic::known::adapters::{self, SYNC_ADAPTERS};
+use crate::semantic::known::channels::{
+    Ctor, Family, NOTIFICATION_WORDS, REPLY_WORDS, SEND_METHODS, UNBOUNDED_CTORS,
+};
 use crate::semantic::{Cx, Tri};
 use proc_macro2::{TokenStream, TokenTree};
 use serde::Deserialize;
@@ -28,20 +33,20 @@ fn label_send(tx: &str) -> String {
 const NOTE_WHY: &str = "when the consumer falls behind, messages pile up in memory until the \
 process runs out of it; the problem shows only under load";
 
-fn help(lib: Lib, n: usize) -> String {
+fn help(lib: Family, n: usize) -> String {
     match lib {
-        Lib::Tokio => format!(
+        Family::Tokio => format!(
             "bound it: `let (tx, rx) = mpsc::channel({n});` and `tx.send(msg).await?` waits \
              while {n} messages are queued (back-pressure); where the producer must not wait, \
              `tx.try_send(msg)` fails when the queue is full: drop or count the message there"
         ),
-        Lib::Futures => format!(
+        Family::Futures => format!(
             "bound it: `let (tx, rx) = mpsc::channel({n});` and `tx.send(msg).await?` \
              (`futures::SinkExt`) waits while the buffer is full (back-pressure); where the \
              producer must not wait, `tx.try_send(msg)` fails when it is full: drop or count \
              the message there"
         ),
-        Lib::Bounded => format!(
+        Family::Bounded => format!(
             "bound it: `bounded({n})`, then `tx.send(msg).await` waits while {n} messages are \
              queued (back-pressure); where the producer must not wait, `tx.try_send(msg)` fails \
              when the queue is full: drop or count the message there"
@@ -49,14 +54,14 @@ fn help(lib: Lib, n: usize) -> String {
     }
 }
 
-fn help_single(lib: Lib) -> &'static str {
+fn help_single(lib: Family) -> &'static str {
     match lib {
-        Lib::Tokio => {
+        Family::Tokio => {
             "for one message use `tokio::sync::oneshot::channel()`: its `send` \
             cannot pile up, and the receiver learns when the sender is gone"
         }
-        Lib::Futures => "for one message use `futures::channel::oneshot::channel()`",
-        Lib::Bounded => "for one message use a oneshot channel, or `bounded(1)`",
+        Family::Futures => "for one message use `futures::channel::oneshot::channel()`",
+        Family::Bounded => "for one message use a oneshot channel, or `bounded(1)`",
     }
 }
 
@@ -120,95 +125,6 @@ impl Default for Options {
     }
 }
 
-/// The family of a constructor, for the bounded replacement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Lib {
-    /// `tokio::sync::mpsc::unbounded_channel` → `channel(N)`.
-    Tokio,
-    /// `futures::channel::mpsc::unbounded` → `channel(N)`.
-    Futures,
-    /// `async_channel`/`flume`/`crossbeam_channel`/`kanal` `unbounded` → `bounded(N)`.
-    Bounded,
-}
-
-struct Ctor {
-    path: &'static str,
-    lib: Lib,
-    /// The bounded constructor's name in the same module.
-    bounded: &'static str,
-    /// A library for threads as much as tasks: reported only where async code creates it.
-    sync_capable: bool,
-}
-
-const CTORS: &[Ctor] = &[
-    Ctor {
-        path: "tokio::sync::mpsc::unbounded_channel",
-        lib: Lib::Tokio,
-        bounded: "channel",
-        sync_capable: false,
-    },
-    Ctor {
-        path: "futures::channel::mpsc::unbounded",
-        lib: Lib::Futures,
-        bounded: "channel",
-        sync_capable: false,
-    },
-    Ctor {
-        path: "futures_channel::mpsc::unbounded",
-        lib: Lib::Futures,
-        bounded: "channel",
-        sync_capable: false,
-    },
-    Ctor {
-        path: "async_channel::unbounded",
-        lib: Lib::Bounded,
-        bounded: "bounded",
-        sync_capable: false,
-    },
-    Ctor {
-        path: "async_std::channel::unbounded",
-        lib: Lib::Bounded,
-        bounded: "bounded",
-        sync_capable: false,
-    },
-    Ctor {
-        path: "smol::channel::unbounded",
-        lib: Lib::Bounded,
-        bounded: "bounded",
-        sync_capable: false,
-    },
-    Ctor {
-        path: "kanal::unbounded_async",
-        lib: Lib::Bounded,
-        bounded: "bounded_async",
-        sync_capable: false,
-    },
-    Ctor {
-        path: "flume::unbounded",
-        lib: Lib::Bounded,
-        bounded: "bounded",
-        sync_capable: true,
-    },
-    Ctor {
-        path: "crossbeam_channel::unbounded",
-        lib: Lib::Bounded,
-        bounded: "bounded",
-        sync_capable: true,
-    },
-    Ctor {
-        path: "crossbeam::channel::unbounded",
-        lib: Lib::Bounded,
-        bounded: "bounded",
-        sync_capable: true,
-    },
-    Ctor {
-        path: "kanal::unbounded",
-        lib: Lib::Bounded,
-        bounded: "bounded",
-        sync_capable: true,
-    },
-];
-
 // ---- the check -----------------------------------------------------------------------------
 
 impl Rule for UnboundedChannel {
@@ -226,9 +142,6 @@ impl Rule for UnboundedChannel {
             let mut found = CtorCalls(cx, Vec::new());
             found.visit_stmt(stmt);
             for (call, ctor) in found.1 {
-                if ctor.sync_capable && !cx.in_async() {
-                    continue;
-                }
                 let binding = match stmt {
                     syn::Stmt::Local(l)
                         if l.init
@@ -243,6 +156,18 @@ impl Rule for UnboundedChannel {
                     Some((tx, rx)) => judge(tx, rx.as_deref(), &b.stmts[i + 1..], &opts),
                     None => Verdict::Report,
                 };
+                // A channel of a thread-capable library made outside async code links tasks only
+                // where its sender goes: into async code here, or into a field that async code
+                // sends on somewhere in the crate.
+                let mut unless = Vec::new();
+                if ctor.thread_capable && !cx.in_async() {
+                    let Some((tx, _)) = &binding else { continue };
+                    match sender_destination(tx, &b.stmts[i + 1..]) {
+                        Destination::Async => {}
+                        Destination::Field(f) => unless.push(Condition::SentFromAsync(f)),
+                        Destination::Elsewhere => continue,
+                    }
+                }
                 if is_unit_channel(call)
                     || carries_reply(call)
                     || binding
@@ -253,10 +178,10 @@ impl Rule for UnboundedChannel {
                 }
                 match verdict {
                     Verdict::Quiet => {}
-                    Verdict::Report => report(cx, call, ctor, None, &opts, out),
+                    Verdict::Report => report(cx, call, ctor, None, &opts, unless, out),
                     Verdict::Single(send) => {
                         let tx = binding.as_ref().map(|(t, _)| t.as_str()).unwrap_or("tx");
-                        report(cx, call, ctor, Some((tx, send)), &opts, out)
+                        report(cx, call, ctor, Some((tx, send)), &opts, unless, out)
                     }
                 }
             }
@@ -270,6 +195,7 @@ fn report(
     ctor: &Ctor,
     single: Option<(&str, proc_macro2::Span)>,
     opts: &Options,
+    unless: Vec<Condition>,
     out: &mut Sink,
 ) {
     let n = opts.capacity.max(1);
@@ -305,10 +231,10 @@ fn report(
         Some((tx, send)) => Diagnostic::new(META.id, span, message_single(&written, tx))
             .with_label(LABEL)
             .with_secondary(cx.span(send), label_send(tx))
-            .with_help(help_single(ctor.lib)),
+            .with_help(help_single(ctor.family)),
         None => Diagnostic::new(META.id, span, message(&written))
             .with_label(LABEL)
-            .with_help(help(ctor.lib, n))
+            .with_help(help(ctor.family, n))
             .with_note(NOTE_WHY)
             .with_note(note_capacity(n)),
     };
@@ -338,7 +264,76 @@ fn report(
             applicability: Applicability::MaybeIncorrect,
         });
     }
-    out.report(diag);
+    out.report_if(diag, unless);
+}
+
+/// Where a sender goes after it is made.
+enum Destination {
+    /// Captured by an async block or closure: async code sends on it.
+    Async,
+    /// Stored in a struct field of this name (judged by the crate's sends on that field).
+    Field(String),
+    /// Sync code only, as far as this body shows.
+    Elsewhere,
+}
+
+fn sender_destination(tx: &str, rest: &[syn::Stmt]) -> Destination {
+    struct V<'n> {
+        tx: &'n str,
+        is_async: bool,
+        field: Option<String>,
+    }
+    impl V<'_> {
+        fn is_tx(&self, e: &syn::Expr) -> bool {
+            let e = match peel(e) {
+                // `Some(tx)`
+                syn::Expr::Call(c) if c.args.len() == 1 => peel(&c.args[0]),
+                e => e,
+            };
+            matches!(e, syn::Expr::Path(p) if p.path.is_ident(self.tx))
+        }
+    }
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+            if crate::semantic::dataflow::names_used_in_block(&a.block).contains(self.tx) {
+                self.is_async = true;
+            }
+        }
+        fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+            if c.asyncness.is_some() && names_used_in_expr(&c.body).contains(self.tx) {
+                self.is_async = true;
+            }
+            syn::visit::visit_expr_closure(self, c);
+        }
+        fn visit_field_value(&mut self, f: &'ast syn::FieldValue) {
+            if let syn::Member::Named(n) = &f.member {
+                if (f.colon_token.is_none() && n == self.tx) || self.is_tx(&f.expr) {
+                    self.field = Some(n.to_string());
+                }
+            }
+            syn::visit::visit_field_value(self, f);
+        }
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            if let (syn::Expr::Field(f), true) = (&*a.left, self.is_tx(&a.right)) {
+                if let syn::Member::Named(n) = &f.member {
+                    self.field = Some(n.to_string());
+                }
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = V {
+        tx,
+        is_async: false,
+        field: None,
+    };
+    rest.iter().for_each(|s| v.visit_stmt(s));
+    match (v.is_async, v.field) {
+        (true, _) => Destination::Async,
+        (false, Some(f)) => Destination::Field(f),
+        (false, None) => Destination::Elsewhere,
+    }
 }
 
 /// The unbounded constructor calls of one statement, outside nested blocks.
@@ -348,7 +343,7 @@ impl<'ast> Visit<'ast> for CtorCalls<'_, '_, 'ast> {
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*c.func {
             if c.args.is_empty() {
-                if let Some(ctor) = CTORS
+                if let Some(ctor) = UNBOUNDED_CTORS
                     .iter()
                     .find(|k| self.0.is(&p.path, &[k.path]) == Tri::Yes)
                 {
@@ -412,9 +407,7 @@ fn carries_reply(call: &syn::ExprCall) -> bool {
     );
     idents.iter().any(|i| {
         let i = i.to_ascii_lowercase();
-        ["oneshot", "reply", "respon", "acknowledg"]
-            .iter()
-            .any(|w| i.contains(w))
+        REPLY_WORDS.iter().any(|w| i.contains(w))
     })
 }
 
@@ -476,14 +469,10 @@ impl<'ast> Visit<'ast> for Wrapped<'_> {
 
 /// A shutdown or cancellation signal, by the names of its ends: a handful of messages per run.
 fn notification(tx: &str, rx: Option<&str>) -> bool {
-    [Some(tx), rx].into_iter().flatten().any(|n| {
-        let n = n.to_ascii_lowercase();
-        [
-            "shutdown", "stop", "cancel", "close", "quit", "exit", "kill", "terminat", "abort",
-        ]
-        .iter()
-        .any(|w| n.contains(w))
-    })
+    [Some(tx), rx]
+        .into_iter()
+        .flatten()
+        .any(|n| adapters::names_any(n, NOTIFICATION_WORDS))
 }
 
 enum Verdict {
@@ -557,17 +546,14 @@ fn paces(body: &syn::Block) -> bool {
     impl<'ast> Visit<'ast> for P {
         fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
             if let Some(n) = crate::semantic::dataflow::call_name(c) {
-                if matches!(n.as_str(), "sleep" | "sleep_until" | "delay_for") {
+                if adapters::names_any(&n, adapters::PACING) {
                     self.0 = true;
                 }
             }
             syn::visit::visit_expr_call(self, c);
         }
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            if matches!(
-                m.method.to_string().as_str(),
-                "tick" | "until_ready" | "until_n_ready" | "throttle"
-            ) {
+            if adapters::names_any(&m.method.to_string(), adapters::PACING) {
                 self.0 = true;
             }
             syn::visit::visit_expr_method_call(self, m);
@@ -600,7 +586,7 @@ fn finite_producer(senders: &HashSet<String>, rest: &[syn::Stmt]) -> bool {
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
             if self.ours(&m.receiver) {
                 match m.method.to_string().as_str() {
-                    "send" | "unbounded_send" | "try_send" => {
+                    m if SEND_METHODS.contains(&m) => {
                         self.sends += 1;
                         if self.open_ended > 0 {
                             self.unbounded = true;
@@ -726,12 +712,7 @@ fn all_sends_paced(senders: &HashSet<String>, rest: &[syn::Stmt]) -> bool {
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
             let ours = matches!(&*m.receiver, syn::Expr::Path(p)
                 if p.path.get_ident().is_some_and(|i| self.senders.contains(&i.to_string())));
-            if ours
-                && matches!(
-                    m.method.to_string().as_str(),
-                    "send" | "unbounded_send" | "try_send"
-                )
-            {
+            if ours && SEND_METHODS.contains(&m.method.to_string().as_str()) {
                 self.sends.push(pos(m.method.span()).0);
             }
             syn::visit::visit_expr_method_call(self, m);
@@ -788,40 +769,6 @@ impl<'ast> Visit<'ast> for Clones<'_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
-/// Methods whose closure arguments run on the caller, here and now: iterator, `Option`,
-/// `Result` and stream adapters. A closure passed anywhere else is a callback.
-const ADAPTERS: &[&str] = &[
-    "map",
-    "map_err",
-    "map_ok",
-    "and_then",
-    "or_else",
-    "filter",
-    "filter_map",
-    "flat_map",
-    "for_each",
-    "try_for_each",
-    "then",
-    "inspect",
-    "fold",
-    "any",
-    "all",
-    "find",
-    "find_map",
-    "position",
-    "take_while",
-    "skip_while",
-    "unwrap_or_else",
-    "ok_or_else",
-    "map_or_else",
-    "retain",
-    "sort_by",
-    "sort_by_key",
-    "with",
-    "get_or_insert_with",
-    "or_insert_with",
-];
-
 /// Is a sender moved into synchronous code: a non-async closure handed to a thread, the
 /// blocking pool or a callback registration (`std::thread::spawn(move || tx.send(..))`)?
 struct SyncProducer<'s> {
@@ -848,7 +795,7 @@ impl<'ast> Visit<'ast> for SyncProducer<'_> {
         syn::visit::visit_expr_call(self, c);
     }
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if !ADAPTERS.contains(&m.method.to_string().as_str()) {
+        if !SYNC_ADAPTERS.contains(&m.method.to_string().as_str()) {
             m.args.iter().for_each(|a| self.closure_arg(a));
         }
         syn::visit::visit_expr_method_call(self, m);
@@ -937,9 +884,7 @@ impl<'ast> Visit<'ast> for Uses {
             if method == "clone" || self.depth.0 > 0 {
                 self.escapes = true;
             }
-            if matches!(method.as_str(), "send" | "unbounded_send" | "try_send")
-                && self.depth.1 == 0
-            {
+            if SEND_METHODS.contains(&method.as_str()) && self.depth.1 == 0 {
                 self.single_send = Some(m.method.span());
             }
             m.args.iter().for_each(|a| self.visit_expr(a));

@@ -6,6 +6,7 @@
 //! own analysis.
 
 use super::locks::LockDecl;
+use super::values::ValueKind;
 use std::collections::{HashMap, HashSet};
 
 /// What one file contributes to the crate's facts.
@@ -25,6 +26,20 @@ pub struct FileFacts {
     pub future_uses: HashSet<String>,
     /// Struct fields and statics declared with a lock or cell type (`cache: Mutex<..>`), by name.
     pub lock_decls: Vec<(String, LockDecl)>,
+    /// Names of fns and methods called inside a deadline (`timeout(d, self.dial(a))`).
+    pub deadline_callees: HashSet<String>,
+    /// Names of fns and methods awaited directly with no deadline around them.
+    pub bare_awaited_callees: HashSet<String>,
+    /// Declarations by name (struct fields, fn parameters and return types, `let`
+    /// annotations), with the kind of value their type gives, if any.
+    pub declared: Vec<(String, Option<ValueKind>)>,
+    /// Fns declared to return a reqwest `ClientBuilder`, with whether their body sets a timeout.
+    pub builder_fns: Vec<(String, bool)>,
+    /// This file's path, if it sends HTTP requests and every one of them is bounded.
+    pub requests_bounded_in: Option<String>,
+    /// Fields that a channel message is sent on from async code (`self.events.send(..)` in an
+    /// `async fn`).
+    pub async_send_fields: HashSet<String>,
 }
 
 /// The merged facts of every file of a crate.
@@ -36,6 +51,12 @@ pub struct CrateFacts {
     pub defined_macros: HashSet<String>,
     pub future_uses: HashSet<String>,
     pub lock_decls: HashMap<String, HashSet<LockDecl>>,
+    pub deadline_callees: HashSet<String>,
+    pub bare_awaited_callees: HashSet<String>,
+    pub declared: HashMap<String, HashSet<Option<ValueKind>>>,
+    pub builder_fns: HashMap<String, HashSet<bool>>,
+    pub requests_bounded_in: HashSet<String>,
+    pub async_send_fields: HashSet<String>,
 }
 
 impl CrateFacts {
@@ -48,6 +69,16 @@ impl CrateFacts {
         for (name, kind) in file.lock_decls {
             self.lock_decls.entry(name).or_default().insert(kind);
         }
+        self.deadline_callees.extend(file.deadline_callees);
+        self.bare_awaited_callees.extend(file.bare_awaited_callees);
+        for (name, kind) in file.declared {
+            self.declared.entry(name).or_default().insert(kind);
+        }
+        for (name, timed) in file.builder_fns {
+            self.builder_fns.entry(name).or_default().insert(timed);
+        }
+        self.requests_bounded_in.extend(file.requests_bounded_in);
+        self.async_send_fields.extend(file.async_send_fields);
     }
 
     /// Does the condition still let the finding through?
@@ -64,6 +95,19 @@ impl CrateFacts {
                 .lock_decls
                 .get(name)
                 .is_some_and(|kinds| kinds.len() == 1 && kinds.contains(kind)),
+            Condition::NotOnlyUnderDeadline(name) => {
+                !self.deadline_callees.contains(name) || self.bare_awaited_callees.contains(name)
+            }
+            Condition::DeclaredAs(name, kind) => self
+                .declared
+                .get(name)
+                .is_some_and(|kinds| kinds.len() == 1 && kinds.contains(&Some(*kind))),
+            Condition::BuilderWithoutTimeout(name) => self
+                .builder_fns
+                .get(name)
+                .is_some_and(|timed| timed.len() == 1 && timed.contains(&false)),
+            Condition::RequestsNotAllBounded(path) => !self.requests_bounded_in.contains(path),
+            Condition::SentFromAsync(field) => self.async_send_fields.contains(field),
         }
     }
 }
@@ -89,4 +133,15 @@ pub enum Condition {
     /// Every struct field and static of this name in the crate is declared with this lock
     /// kind (a `Mutex` from tokio under the same name elsewhere makes the name ambiguous).
     DeclaredLock(String, LockDecl),
+    /// The fn of this name is not called only inside deadlines: some caller awaits it bare, or
+    /// no caller bounds it (a connect helper is covered when all its callers bound it).
+    NotOnlyUnderDeadline(String),
+    /// Every declaration of this name in the crate has a type of this kind.
+    DeclaredAs(String, ValueKind),
+    /// Every fn of this name returns a reqwest `ClientBuilder` and sets no timeout.
+    BuilderWithoutTimeout(String),
+    /// Not every HTTP request sent in this file (by path) is bounded.
+    RequestsNotAllBounded(String),
+    /// Some async code sends on a field of this name.
+    SentFromAsync(String),
 }
