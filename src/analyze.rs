@@ -594,9 +594,10 @@ impl Walker<'_> {
         } else {
             Exec::Executor
         };
+        let public = self.cx.krate.has_lib && matches!(vis, Some(syn::Visibility::Public(_)));
         self.cx
             .exec
-            .enter_fn(run, Locals::of_params(&self.cx.resolver, sig));
+            .enter_fn(run, Locals::of_params(&self.cx.resolver, sig), public);
         let frame = Frame::Fn {
             name: sig.ident.to_string(),
             is_async,
@@ -650,7 +651,13 @@ impl Walker<'_> {
         if self.cx.exec.under_deadline() {
             self.facts.deadline_callees.insert(name.to_string());
         } else if awaited {
-            self.facts.bare_awaited_callees.insert(name.to_string());
+            let caller = self.cx.frames.iter().rev().find_map(|f| match f {
+                Frame::Fn { name, .. } => Some(name.clone()),
+                _ => None,
+            });
+            self.facts
+                .bare_awaited_callees
+                .insert((name.to_string(), caller));
         }
     }
 

@@ -314,7 +314,10 @@ fn classify_method(cx: &Cx, m: &syn::ExprMethodCall) -> Option<Found> {
             Kind::Fs,
             locals.method_evidence(&cx.resolver, m, ValueKind::File),
         ),
-        _ if blocking::FILE_IO_METHODS.contains(&n) => (Kind::Fs, receiver(ValueKind::File)),
+        // On a file held in a local or field; on `File::open(p)?` itself, the open is reported.
+        _ if blocking::FILE_IO_METHODS.contains(&n) && !opens_in_place(&m.receiver) => {
+            (Kind::Fs, receiver(ValueKind::File))
+        }
         _ if blocking::STDIN_READS.contains(&n) => (Kind::Wait, receiver(ValueKind::Stdin)),
         "output" | "status" if m.args.is_empty() => (Kind::Process, receiver(ValueKind::Command)),
         "wait" | "wait_with_output" if m.args.is_empty() => match receiver(ValueKind::Child) {
@@ -341,6 +344,18 @@ fn classify_method(cx: &Cx, m: &syn::ExprMethodCall) -> Option<Found> {
             unless: Some(Condition::DeclaredAs(decl, value)),
         }),
         Evidence::No => None,
+    }
+}
+
+/// `File::open(p)?`, `File::create(p).unwrap()`: a call, through `?` and unwraps.
+fn opens_in_place(e: &syn::Expr) -> bool {
+    match peel(e) {
+        syn::Expr::Try(t) => opens_in_place(&t.expr),
+        syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
+            opens_in_place(&m.receiver)
+        }
+        syn::Expr::Call(_) | syn::Expr::MethodCall(_) => true,
+        _ => false,
     }
 }
 

@@ -148,8 +148,12 @@ fn check_connect(cx: &Cx, opts: &Options, a: &syn::ExprAwait, out: &mut Sink) {
         Frame::Fn { name, .. } => Some(name.clone()),
         _ => None,
     });
-    match enclosing {
-        Some(name) => out.report_if(diag, vec![Condition::NotOnlyUnderDeadline(name)]),
+    // `main` has no caller to decide for it.
+    match enclosing.filter(|n| n != "main") {
+        Some(name) => {
+            let public = cx.exec.fn_is_public_api();
+            out.report_if(diag, vec![Condition::NotOnlyUnderDeadline(name, public)])
+        }
         None => out.report(diag),
     }
 }

@@ -47,6 +47,8 @@ pub struct ExecState {
     awaited: usize,
     awaited_call: usize,
     locals: Vec<Locals>,
+    /// Per fn: is it public API (`pub` in a package with a library)?
+    public: Vec<bool>,
     /// Project helpers that bound the future passed to them (`missing_timeout`'s
     /// `timeout-wrappers`), by full path.
     wrappers: Vec<String>,
@@ -83,16 +85,23 @@ impl ExecState {
 
     // ---- what the engine calls -------------------------------------------------------------
 
-    pub fn enter_fn(&mut self, exec: Exec, locals: Locals) {
+    /// Is the innermost fn public API (`pub`, in a package with a library)?
+    pub fn fn_is_public_api(&self) -> bool {
+        self.public.last().copied().unwrap_or(false)
+    }
+
+    pub fn enter_fn(&mut self, exec: Exec, locals: Locals, public: bool) {
         self.stack.push(exec);
         self.deadlines.push(0);
         self.locals.push(locals);
+        self.public.push(public);
     }
 
     pub fn exit_fn(&mut self) {
         self.stack.pop();
         self.deadlines.pop();
         self.locals.pop();
+        self.public.pop();
     }
 
     pub fn enter(&mut self, exec: Exec) {

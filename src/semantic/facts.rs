@@ -28,8 +28,9 @@ pub struct FileFacts {
     pub lock_decls: Vec<(String, LockDecl)>,
     /// Names of fns and methods called inside a deadline (`timeout(d, self.dial(a))`).
     pub deadline_callees: HashSet<String>,
-    /// Names of fns and methods awaited directly with no deadline around them.
-    pub bare_awaited_callees: HashSet<String>,
+    /// Names of fns and methods awaited directly with no deadline around them, with the fn
+    /// the await is in (`None` outside any fn).
+    pub bare_awaited_callees: HashSet<(String, Option<String>)>,
     /// Declarations by name (struct fields, fn parameters and return types, `let`
     /// annotations), with the kind of value their type gives, if any.
     pub declared: Vec<(String, Option<ValueKind>)>,
@@ -52,7 +53,8 @@ pub struct CrateFacts {
     pub future_uses: HashSet<String>,
     pub lock_decls: HashMap<String, HashSet<LockDecl>>,
     pub deadline_callees: HashSet<String>,
-    pub bare_awaited_callees: HashSet<String>,
+    /// Callee → the fns that await it bare.
+    pub bare_awaited_callees: HashMap<String, HashSet<Option<String>>>,
     pub declared: HashMap<String, HashSet<Option<ValueKind>>>,
     pub builder_fns: HashMap<String, HashSet<bool>>,
     pub requests_bounded_in: HashSet<String>,
@@ -70,7 +72,12 @@ impl CrateFacts {
             self.lock_decls.entry(name).or_default().insert(kind);
         }
         self.deadline_callees.extend(file.deadline_callees);
-        self.bare_awaited_callees.extend(file.bare_awaited_callees);
+        for (callee, caller) in file.bare_awaited_callees {
+            self.bare_awaited_callees
+                .entry(callee)
+                .or_default()
+                .insert(caller);
+        }
         for (name, kind) in file.declared {
             self.declared.entry(name).or_default().insert(kind);
         }
@@ -79,6 +86,37 @@ impl CrateFacts {
         }
         self.requests_bounded_in.extend(file.requests_bounded_in);
         self.async_send_fields.extend(file.async_send_fields);
+    }
+
+    /// Is every call of the fn `name` in the crate bounded by a deadline, at the call or (for
+    /// a bare `.await`) in turn by the callers of the fn it is in? A fn used as a value (a
+    /// handler) or whose future is kept outside a deadline is not; public API (`public`) that
+    /// no code of the crate calls is its users' to bound.
+    fn covered_by_callers(&self, name: &str, public: bool, depth: usize) -> bool {
+        if depth > 4 || self.value_uses.contains(name) {
+            return false;
+        }
+        let bounded = self.deadline_callees.contains(name);
+        let bare = self.bare_awaited_callees.get(name);
+        if !bounded && self.future_uses.contains(name) {
+            return false;
+        }
+        let Some(bare) = bare else {
+            return bounded || (public && depth == 0);
+        };
+        // A same-named fn awaiting it (a trait method delegating to a helper) shares its
+        // callers; any other caller must itself be covered.
+        let mut others = bare
+            .iter()
+            .filter(|c| c.as_deref() != Some(name))
+            .peekable();
+        if others.peek().is_none() && !bounded {
+            return false;
+        }
+        others.all(|c| {
+            c.as_deref()
+                .is_some_and(|c| self.covered_by_callers(c, false, depth + 1))
+        })
     }
 
     /// Does the condition still let the finding through?
@@ -95,8 +133,8 @@ impl CrateFacts {
                 .lock_decls
                 .get(name)
                 .is_some_and(|kinds| kinds.len() == 1 && kinds.contains(kind)),
-            Condition::NotOnlyUnderDeadline(name) => {
-                !self.deadline_callees.contains(name) || self.bare_awaited_callees.contains(name)
+            Condition::NotOnlyUnderDeadline(name, public) => {
+                !self.covered_by_callers(name, *public, 0)
             }
             Condition::DeclaredAs(name, kind) => self
                 .declared
@@ -133,9 +171,10 @@ pub enum Condition {
     /// Every struct field and static of this name in the crate is declared with this lock
     /// kind (a `Mutex` from tokio under the same name elsewhere makes the name ambiguous).
     DeclaredLock(String, LockDecl),
-    /// The fn of this name is not called only inside deadlines: some caller awaits it bare, or
-    /// no caller bounds it (a connect helper is covered when all its callers bound it).
-    NotOnlyUnderDeadline(String),
+    /// The fn of this name is not covered by its callers: none bounds it, or one awaits it
+    /// bare or uses it as a value (a connect helper is covered when every caller bounds it).
+    /// The flag: the fn is public API, so with no caller in the crate its users decide.
+    NotOnlyUnderDeadline(String, bool),
     /// Every declaration of this name in the crate has a type of this kind.
     DeclaredAs(String, ValueKind),
     /// Every fn of this name returns a reqwest `ClientBuilder` and sets no timeout.

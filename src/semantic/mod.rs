@@ -610,9 +610,9 @@ pub fn is_test_attr(attr: &syn::Attribute) -> bool {
     )
 }
 
-/// `#[cfg(test)]`, `#[cfg(all(test, ...))]`, `#[cfg(all(test, not(windows)))]`: a predicate
-/// that holds only when `test` does (not `#[cfg(not(test))]`, not `#[cfg(any(test, unix))]`,
-/// not `#[cfg(feature = "test")]`).
+/// `#[cfg(test)]`, `#[cfg(all(test, ...))]`, `#[cfg(all(test, not(windows)))]`,
+/// `#[cfg(any(test, feature = ".."))]`: `test` as a predicate, not negated (not
+/// `#[cfg(not(test))]`, not `#[cfg(not(all(test, unix)))]`, not `#[cfg(feature = "test")]`).
 pub fn is_cfg_test(attr: &syn::Attribute) -> bool {
     if !attr.path().is_ident("cfg") {
         return false;
@@ -637,10 +637,10 @@ fn implies_test(tokens: &[proc_macro2::TokenTree], depth: usize) -> bool {
                 .split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
                 .filter(|p| !p.is_empty())
                 .collect();
-            if i == "all" {
+            // `all(test, ..)`; `any(test, feature = "test-util")` too: test support code
+            // compiled for other crates' tests as well.
+            if i == "all" || i == "any" {
                 parts.iter().any(|p| implies_test(p, depth + 1))
-            } else if i == "any" {
-                !parts.is_empty() && parts.iter().all(|p| implies_test(p, depth + 1))
             } else {
                 false
             }
@@ -676,10 +676,12 @@ mod cfg_tests {
         let feature: syn::Attribute = syn::parse_quote!(#[cfg(feature = "test")]);
         let not: syn::Attribute = syn::parse_quote!(#[cfg(not(test))]);
         let all_not: syn::Attribute = syn::parse_quote!(#[cfg(all(test, not(windows)))]);
-        let any: syn::Attribute = syn::parse_quote!(#[cfg(any(test, unix))]);
+        let any: syn::Attribute = syn::parse_quote!(#[cfg(any(test, feature = "testing"))]);
         let not_all: syn::Attribute = syn::parse_quote!(#[cfg(not(all(test, unix)))]);
+        let unix: syn::Attribute = syn::parse_quote!(#[cfg(all(unix, not(test)))]);
         assert!(is_cfg_test(&yes) && is_cfg_test(&all) && is_cfg_test(&all_not));
+        assert!(is_cfg_test(&any));
         assert!(!is_cfg_test(&feature) && !is_cfg_test(&not));
-        assert!(!is_cfg_test(&any) && !is_cfg_test(&not_all));
+        assert!(!is_cfg_test(&not_all) && !is_cfg_test(&unix));
     }
 }
