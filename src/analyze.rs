@@ -646,6 +646,31 @@ impl Walker<'_> {
         }
     }
 
+    /// `tokio::spawn(run(addr))`: the spawned fn's future runs with no deadline.
+    fn note_spawned(&mut self, c: &syn::ExprCall) {
+        use semantic::known::spawn::TASK_SPAWNS;
+        let syn::Expr::Path(p) = &*c.func else { return };
+        let spawn_like = p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "spawn" || s.ident == "spawn_local");
+        if !spawn_like || self.cx.resolver.is(&p.path, TASK_SPAWNS) != semantic::Tri::Yes {
+            return;
+        }
+        for arg in &c.args {
+            let callee = match semantic::dataflow::peel(arg) {
+                syn::Expr::Call(inner) => match &*inner.func {
+                    syn::Expr::Path(ip) => ip.path.segments.last().map(|s| s.ident.to_string()),
+                    _ => None,
+                },
+                syn::Expr::MethodCall(m) => Some(m.method.to_string()),
+                _ => None,
+            };
+            self.facts.spawned_callees.extend(callee);
+        }
+    }
+
     /// Record a call by name: inside a deadline, or awaited with none.
     fn note_callee(&mut self, name: &syn::Ident, awaited: bool) {
         if self.cx.exec.under_deadline() {
@@ -1134,6 +1159,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         if deadline {
             self.cx.exec.deadline(true);
         }
+        self.note_spawned(c);
         self.visit_call_args(c.args.iter(), &callee, closure_exec);
         if deadline {
             self.cx.exec.deadline(false);

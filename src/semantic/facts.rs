@@ -31,6 +31,9 @@ pub struct FileFacts {
     /// Names of fns and methods awaited directly with no deadline around them, with the fn
     /// the await is in (`None` outside any fn).
     pub bare_awaited_callees: HashSet<(String, Option<String>)>,
+    /// Names of fns whose call is handed to a task spawn (`tokio::spawn(run(addr))`): their
+    /// future runs with no deadline.
+    pub spawned_callees: HashSet<String>,
     /// Declarations by name (struct fields, fn parameters and return types, `let`
     /// annotations), with the kind of value their type gives, if any.
     pub declared: Vec<(String, Option<ValueKind>)>,
@@ -53,6 +56,7 @@ pub struct CrateFacts {
     pub future_uses: HashSet<String>,
     pub lock_decls: HashMap<String, HashSet<LockDecl>>,
     pub deadline_callees: HashSet<String>,
+    pub spawned_callees: HashSet<String>,
     /// Callee → the fns that await it bare.
     pub bare_awaited_callees: HashMap<String, HashSet<Option<String>>>,
     pub declared: HashMap<String, HashSet<Option<ValueKind>>>,
@@ -72,6 +76,7 @@ impl CrateFacts {
             self.lock_decls.entry(name).or_default().insert(kind);
         }
         self.deadline_callees.extend(file.deadline_callees);
+        self.spawned_callees.extend(file.spawned_callees);
         for (callee, caller) in file.bare_awaited_callees {
             self.bare_awaited_callees
                 .entry(callee)
@@ -90,17 +95,19 @@ impl CrateFacts {
 
     /// Is every call of the fn `name` in the crate bounded by a deadline, at the call or (for
     /// a bare `.await`) in turn by the callers of the fn it is in? A fn used as a value (a
-    /// handler) or whose future is kept outside a deadline is not; public API (`public`) that
-    /// no code of the crate calls is its users' to bound.
+    /// handler) or spawned as a task is not; a future kept (returned, boxed, joined) is its
+    /// awaiter's to bound; public API (`public`) no code of the crate calls is its users'.
     fn covered_by_callers(&self, name: &str, public: bool, depth: usize) -> bool {
-        if depth > 4 || self.value_uses.contains(name) {
+        if depth > 8 || self.value_uses.contains(name) {
             return false;
         }
-        let bounded = self.deadline_callees.contains(name);
+        if self.spawned_callees.contains(name) {
+            return false;
+        }
+        // A future kept rather than awaited (returned, boxed, joined) is bounded, or not, by
+        // whoever awaits it, as for a connect's own future.
+        let bounded = self.deadline_callees.contains(name) || self.future_uses.contains(name);
         let bare = self.bare_awaited_callees.get(name);
-        if !bounded && self.future_uses.contains(name) {
-            return false;
-        }
         let Some(bare) = bare else {
             return bounded || (public && depth == 0);
         };
