@@ -3,7 +3,9 @@
 
 pub mod awaits;
 pub mod calls;
+pub mod channel_ends;
 pub mod dataflow;
+pub mod exec;
 pub mod facts;
 pub mod guards;
 pub mod imports;
@@ -12,6 +14,7 @@ pub mod known;
 pub mod locks;
 pub mod macros;
 pub mod tasks;
+pub mod values;
 
 use crate::diagnostic::Span;
 use crate::source::LineIndex;
@@ -86,6 +89,52 @@ impl CrateInfo {
             Runtime::Tokio
         }
     }
+}
+
+/// The crates a file names in `use` and `extern crate` items (its own modules' and inline
+/// modules' too), normalized to `_`: a file's dependencies when no manifest is at hand.
+pub fn imported_crates(file: &syn::File) -> Vec<String> {
+    fn tree(t: &syn::UseTree, out: &mut Vec<String>) {
+        match t {
+            syn::UseTree::Path(p) => out.push(p.ident.to_string()),
+            syn::UseTree::Name(n) => out.push(n.ident.to_string()),
+            syn::UseTree::Rename(r) => out.push(r.ident.to_string()),
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| tree(t, out)),
+            syn::UseTree::Glob(_) => {}
+        }
+    }
+    fn items(list: &[syn::Item], out: &mut Vec<String>, depth: usize) {
+        for item in list {
+            match item {
+                syn::Item::Use(u) => tree(&u.tree, out),
+                syn::Item::ExternCrate(e) => out.push(e.ident.to_string()),
+                syn::Item::Mod(m) if depth < 16 => {
+                    if let Some((_, inner)) = &m.content {
+                        items(inner, out, depth + 1);
+                    }
+                }
+                syn::Item::Fn(f) => {
+                    for s in &f.block.stmts {
+                        if let syn::Stmt::Item(syn::Item::Use(u)) = s {
+                            tree(&u.tree, out);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    items(&file.items, &mut out, 0);
+    out.retain(|c| {
+        !matches!(
+            c.as_str(),
+            "crate" | "self" | "super" | "std" | "core" | "alloc"
+        )
+    });
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// What kind of function a body belongs to.
@@ -570,6 +619,8 @@ pub struct Cx<'a> {
     pub config: &'a crate::config::Config,
     pub resolver: Resolver,
     pub frames: Vec<Frame>,
+    /// Who runs the current code, the deadlines around it, what is awaited, what locals hold.
+    pub exec: exec::ExecState,
 }
 
 impl<'a> Cx<'a> {
@@ -685,8 +736,9 @@ pub fn is_test_attr(attr: &syn::Attribute) -> bool {
     )
 }
 
-/// `#[cfg(test)]` or `#[cfg(all(test, ...))]` (but not `#[cfg(not(test))]`, and not
-/// `#[cfg(feature = "test")]`: only the bare `test` predicate counts).
+/// `#[cfg(test)]`, `#[cfg(all(test, ...))]`, `#[cfg(all(test, not(windows)))]`,
+/// `#[cfg(any(test, feature = ".."))]`: `test` as a predicate, not negated (not
+/// `#[cfg(not(test))]`, not `#[cfg(not(all(test, unix)))]`, not `#[cfg(feature = "test")]`).
 pub fn is_cfg_test(attr: &syn::Attribute) -> bool {
     if !attr.path().is_ident("cfg") {
         return false;
@@ -694,25 +746,33 @@ pub fn is_cfg_test(attr: &syn::Attribute) -> bool {
     let Ok(list) = attr.meta.require_list() else {
         return false;
     };
-    let mut idents = std::collections::HashSet::new();
-    let mut stack = vec![list.tokens.clone().into_iter().peekable()];
-    while let Some(it) = stack.last_mut() {
-        match it.next() {
-            None => {
-                stack.pop();
-            }
-            Some(proc_macro2::TokenTree::Group(g)) => stack.push(g.stream().into_iter().peekable()),
-            Some(proc_macro2::TokenTree::Ident(i)) => {
-                // `feature = "test"`: an ident followed by `=` is a key, not a predicate.
-                let is_key = matches!(it.peek(), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '=');
-                if !is_key {
-                    idents.insert(i.to_string());
-                }
-            }
-            Some(_) => {}
-        }
+    implies_test(&list.tokens.clone().into_iter().collect::<Vec<_>>(), 0)
+}
+
+/// Does the cfg predicate in `tokens` imply `test`? `depth` bounds nesting.
+fn implies_test(tokens: &[proc_macro2::TokenTree], depth: usize) -> bool {
+    use proc_macro2::TokenTree;
+    if depth > 32 {
+        return false;
     }
-    idents.contains("test") && !idents.contains("not")
+    match tokens {
+        [TokenTree::Ident(i)] => i == "test",
+        [TokenTree::Ident(i), TokenTree::Group(g)] => {
+            let args: Vec<TokenTree> = g.stream().into_iter().collect();
+            let parts: Vec<&[TokenTree]> = args
+                .split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
+                .filter(|p| !p.is_empty())
+                .collect();
+            // `all(test, ..)`; `any(test, feature = "test-util")` too: test support code
+            // compiled for other crates' tests as well.
+            if i == "all" || i == "any" {
+                parts.iter().any(|p| implies_test(p, depth + 1))
+            } else {
+                false
+            }
+        }
+        _ => false,
+    }
 }
 
 /// A short name for a type, for messages and crate-wide keys (`Client` for `crate::net::Client<T>`).
@@ -741,7 +801,13 @@ mod cfg_tests {
         let all: syn::Attribute = syn::parse_quote!(#[cfg(all(test, unix))]);
         let feature: syn::Attribute = syn::parse_quote!(#[cfg(feature = "test")]);
         let not: syn::Attribute = syn::parse_quote!(#[cfg(not(test))]);
-        assert!(is_cfg_test(&yes) && is_cfg_test(&all));
+        let all_not: syn::Attribute = syn::parse_quote!(#[cfg(all(test, not(windows)))]);
+        let any: syn::Attribute = syn::parse_quote!(#[cfg(any(test, feature = "testing"))]);
+        let not_all: syn::Attribute = syn::parse_quote!(#[cfg(not(all(test, unix)))]);
+        let unix: syn::Attribute = syn::parse_quote!(#[cfg(all(unix, not(test)))]);
+        assert!(is_cfg_test(&yes) && is_cfg_test(&all) && is_cfg_test(&all_not));
+        assert!(is_cfg_test(&any));
         assert!(!is_cfg_test(&feature) && !is_cfg_test(&not));
+        assert!(!is_cfg_test(&not_all) && !is_cfg_test(&unix));
     }
 }
