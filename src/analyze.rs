@@ -628,6 +628,32 @@ impl Walker<'_> {
         }
     }
 
+    /// `self.state.lock()` in a fn: record (fn, `state`) for the crate-wide "takes a lock" fact.
+    fn note_lock_taken(&mut self, m: &syn::ExprMethodCall) {
+        let method = m.method.to_string();
+        if !semantic::known::sequencing::LOCK_METHODS.contains(&method.as_str()) {
+            return;
+        }
+        let receiver = match semantic::dataflow::peel(&m.receiver) {
+            syn::Expr::Field(f) => match &f.member {
+                syn::Member::Named(n) => n.to_string(),
+                syn::Member::Unnamed(_) => return,
+            },
+            syn::Expr::Path(p) => match p.path.segments.last() {
+                Some(s) => s.ident.to_string(),
+                None => return,
+            },
+            _ => return,
+        };
+        let fn_name = self.cx.frames.iter().rev().find_map(|f| match f {
+            Frame::Fn { name, .. } => Some(name.clone()),
+            _ => None,
+        });
+        if let Some(fn_name) = fn_name {
+            self.facts.lock_takers.push((fn_name, receiver));
+        }
+    }
+
     fn visit_call_args<'e>(&mut self, args: impl Iterator<Item = &'e syn::Expr>, callee: &Callee) {
         for arg in args {
             if matches!(arg, syn::Expr::Closure(_)) {
@@ -961,6 +987,9 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        if m.args.is_empty() {
+            self.note_lock_taken(m);
+        }
         self.visit_expr(&m.receiver);
         if let Some(t) = &m.turbofish {
             self.visit_angle_bracketed_generic_arguments(t);

@@ -2,13 +2,17 @@
 
 use super::{OptionDoc, Rule, RuleMeta, Sink};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Level, Suggestion};
-use crate::semantic::calls::{spawn_call, SpawnFlavor};
+use crate::semantic::calls::SpawnFlavor;
 use crate::semantic::dataflow::{
-    iter_is_batched, iter_is_small_literal, iter_is_taken, peel, root_ident,
+    caps_width, chain_awaits, iter_is_batched, iter_is_small_literal, iter_is_taken, pat_idents,
+    peel, root_ident,
 };
+use crate::semantic::known::join::{
+    ACCEPT_METHODS, BOUNDED_STREAM_METHODS, FUTURE_SETS, JOIN_ALL, PROGRAM_PARTS,
+};
+use crate::semantic::loops::{self, WorkKind};
 use crate::semantic::{Cx, Frame, Tri};
 use serde::Deserialize;
-use syn::visit::Visit;
 
 // ---- what the user reads -------------------------------------------------------------------
 
@@ -113,14 +117,13 @@ impl Default for Options {
     }
 }
 
-const JOIN_ALL: &[&str] = &[
-    "futures::future::join_all",
-    "futures::join_all",
-    "futures_util::future::join_all",
-    "futures::future::try_join_all",
-    "futures::try_join_all",
-    "futures_util::future::try_join_all",
-];
+/// `FuturesUnordered` for `futures::stream::FuturesUnordered`: a set type's short name.
+fn set_type(name: &str) -> Option<&'static str> {
+    FUTURE_SETS
+        .iter()
+        .filter_map(|t| t.rsplit("::").next())
+        .find(|short| *short == name)
+}
 
 // ---- the check -----------------------------------------------------------------------------
 
@@ -162,7 +165,7 @@ impl Rule for UnboundedJoin {
                 continue;
             };
             let kind = crate::semantic::type_name(&t.ty);
-            if !matches!(kind.as_str(), "FuturesUnordered" | "FuturesOrdered") {
+            if set_type(&kind).is_none() || kind == "JoinSet" {
                 continue;
             }
             if let syn::Expr::MethodCall(m) = peel(&init.expr) {
@@ -229,10 +232,7 @@ fn check_call(cx: &Cx, c: &syn::ExprCall, n: usize, out: &mut Sink) {
     let segs = crate::semantic::imports::segments(&p.path);
     if segs.len() >= 2
         && segs[segs.len() - 1] == "from_iter"
-        && matches!(
-            segs[segs.len() - 2].as_str(),
-            "FuturesUnordered" | "FuturesOrdered"
-        )
+        && set_type(&segs[segs.len() - 2]).is_some_and(|k| k != "JoinSet")
         && !is_capped(cx, input)
     {
         let kind = segs[segs.len() - 2].clone();
@@ -247,12 +247,7 @@ fn check_call(cx: &Cx, c: &syn::ExprCall, n: usize, out: &mut Sink) {
 fn check_method(cx: &Cx, m: &syn::ExprMethodCall, n: usize, out: &mut Sink) {
     let method = m.method.to_string();
     match method.as_str() {
-        "for_each_concurrent"
-        | "try_for_each_concurrent"
-        | "buffer_unordered"
-        | "buffered"
-        | "try_buffer_unordered"
-        | "try_buffered" => {
+        name if BOUNDED_STREAM_METHODS.contains(&name) => {
             let Some(limit) = m.args.first() else { return };
             let unlimited = match peel(limit) {
                 syn::Expr::Path(p) => p.path.is_ident("None"),
@@ -288,9 +283,7 @@ fn check_method(cx: &Cx, m: &syn::ExprMethodCall, n: usize, out: &mut Sink) {
                 return;
             };
             let kind = crate::semantic::type_name(ty);
-            if matches!(kind.as_str(), "FuturesUnordered" | "FuturesOrdered")
-                && !is_capped(cx, &m.receiver)
-            {
+            if set_type(&kind).is_some_and(|k| k != "JoinSet") && !is_capped(cx, &m.receiver) {
                 report_collect(cx, m, &kind, out);
             }
         }
@@ -314,65 +307,57 @@ fn check_loop(cx: &Cx, l: &syn::ExprForLoop, n: usize, out: &mut Sink) {
     if iter_is_small_literal(&l.expr)
         || iter_is_batched(&l.expr)
         || iter_is_taken(&l.expr)
+        || caps_width(&l.expr)
         || is_accept_loop(&l.expr)
     {
         return;
     }
-    let from_data = data_root(&l.expr).is_some_and(|r| {
-        !place_names(&l.expr).iter().any(|n| is_structural(n))
-            && cx.fn_mutables().is_some_and(|m| m.data.contains(&r))
-    });
-    let item_is_structural = crate::semantic::dataflow::pat_idents(&l.pat)
+    let from_data = chain_awaits(&l.expr)
+        || data_root(&l.expr)
+            .is_some_and(|r| cx.fn_mutables().is_some_and(|m| m.data.contains(&r)));
+    let parts = place_names(&l.expr)
         .iter()
-        .any(|p| is_structural(p));
-    if !from_data || item_is_structural {
+        .chain(&pat_idents(&l.pat))
+        .any(|n| names_parts(n));
+    if !from_data || parts {
         return;
     }
-    let mut scan = LoopScan::default();
-    scan.visit_block(&l.body);
-    if scan.capped {
+    let summary = loops::of_for(cx, l);
+    if summary.waits_for_slot {
         return;
     }
     let header = cx.span(l.for_token.span).to(cx.span_of(&*l.expr));
-    for e in scan.calls {
-        if let Some(spawn) = spawn_call(cx, e) {
-            if spawn.flavor == SpawnFlavor::Thread && !cx.in_async() {
-                // A sync thread-per-item loop is out of scope for an async lint.
-                continue;
+    // A start whose work is a method of the item (`peer.send(m)`) fans out to the program's
+    // parts: one per part is the design.
+    for start in summary.starts.iter().filter(|s| !s.item_does_work) {
+        let span = cx.span(start.span);
+        let diag = match &start.kind {
+            WorkKind::Spawn(written, flavor) => {
+                if *flavor == SpawnFlavor::Thread && !cx.in_async() {
+                    // A sync thread-per-item loop is out of scope for an async lint.
+                    continue;
+                }
+                Diagnostic::new(META.id, span, message_spawn(written)).with_help(help_spawn(n))
             }
-            let diag = Diagnostic::new(META.id, cx.span_of(e), message_spawn(&spawn.written))
-                .with_label(LABEL)
+            WorkKind::Push(root, kind) => {
+                let what = if *kind == "JoinSet" { "task" } else { "future" };
+                let help = if *kind == "JoinSet" {
+                    help_spawn(n)
+                } else {
+                    format!(
+                        "wait for a free slot before pushing: `if {root}.len() >= {n} {{ {root}.next().await; }}`, \
+                         or use `futures::stream::iter(..).buffer_unordered({n})`"
+                    )
+                };
+                Diagnostic::new(META.id, span, message_push(what, root)).with_help(help)
+            }
+            WorkKind::Await => continue,
+        };
+        out.report(
+            diag.with_label(LABEL)
                 .with_secondary(header, LABEL_LOOP)
-                .with_help(help_spawn(n))
-                .with_note(NOTE_WHY);
-            out.report(diag);
-            continue;
-        }
-        let syn::Expr::MethodCall(m) = e else {
-            continue;
-        };
-        let Some(root) = root_ident(&m.receiver) else {
-            continue;
-        };
-        let kind = match (m.method.to_string().as_str(), set_kind(cx, &root)) {
-            ("push", Some(k @ ("FuturesUnordered" | "FuturesOrdered"))) => k,
-            ("spawn" | "spawn_blocking" | "spawn_local", Some(k @ "JoinSet")) => k,
-            _ => continue,
-        };
-        let what = if kind == "JoinSet" { "task" } else { "future" };
-        let diag = Diagnostic::new(META.id, cx.span_of(e), message_push(what, &root))
-            .with_label(LABEL)
-            .with_secondary(header, LABEL_LOOP)
-            .with_help(if kind == "JoinSet" {
-                help_spawn(n)
-            } else {
-                format!(
-                    "wait for a free slot before pushing: `if {root}.len() >= {n} {{ {root}.next().await; }}`, \
-                     or use `futures::stream::iter(..).buffer_unordered({n})`"
-                )
-            })
-            .with_note(NOTE_WHY);
-        out.report(diag);
+                .with_note(NOTE_WHY),
+        );
     }
 }
 
@@ -380,7 +365,7 @@ fn check_loop(cx: &Cx, l: &syn::ExprForLoop, n: usize, out: &mut Sink) {
 fn is_accept_loop(iter: &syn::Expr) -> bool {
     let mut e = peel(iter);
     while let syn::Expr::MethodCall(m) = e {
-        if matches!(m.method.to_string().as_str(), "incoming" | "accept") {
+        if ACCEPT_METHODS.contains(&m.method.to_string().as_str()) {
             return true;
         }
         e = peel(&m.receiver);
@@ -388,146 +373,51 @@ fn is_accept_loop(iter: &syn::Expr) -> bool {
     false
 }
 
-/// What kind of set the fn declares `name` as (`let mut set = JoinSet::new();`).
-fn set_kind(cx: &Cx, name: &str) -> Option<&'static str> {
-    let sets = cx.fn_mutables()?;
-    sets.sets.get(name).copied()
-}
-
-/// The calls at the loop's own level (not in closures or async blocks) and whether anything
-/// in the body waits for a slot: a semaphore permit, `join_next`, `next().await` on a set.
-#[derive(Default)]
-struct LoopScan<'a> {
-    calls: Vec<&'a syn::Expr>,
-    capped: bool,
-    depth: usize,
-}
-
-impl<'ast> Visit<'ast> for LoopScan<'ast> {
-    fn visit_expr(&mut self, e: &'ast syn::Expr) {
-        if self.depth == 0 && matches!(e, syn::Expr::Call(_) | syn::Expr::MethodCall(_)) {
-            self.calls.push(e);
-        }
-        syn::visit::visit_expr(self, e);
-    }
-    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if matches!(
-            m.method.to_string().as_str(),
-            "acquire"
-                | "acquire_owned"
-                | "acquire_many"
-                | "acquire_many_owned"
-                | "try_acquire"
-                | "try_acquire_owned"
-                | "join_next"
-                | "next"
-                | "try_next"
-                | "until_ready"
-        ) {
-            self.capped = true;
-        }
-        syn::visit::visit_expr_method_call(self, m);
-    }
-    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
-        self.depth += 1;
-        syn::visit::visit_expr_closure(self, c);
-        self.depth -= 1;
-    }
-    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
-        self.depth += 1;
-        syn::visit::visit_expr_async(self, a);
-        self.depth -= 1;
-    }
-    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
-        // An inner loop is judged on its own.
-        self.visit_expr(&l.expr);
-    }
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-/// Is the width of `input` capped or fixed by the program: a literal handful, `take(n)`,
-/// batches, the slice of an enclosing loop over batches, or a collection that does not come
-/// from the fn's data (`self.servers`, a local built from constants)?
+/// Is the width of `input` capped or fixed by the program: a literal handful, `take(n)`, a
+/// slice `[..n]`, batches, the slice of an enclosing loop over batches, a fan-out to the
+/// program's own parts (each item does the work: `nodes.iter().map(|n| n.ping())`), or a
+/// collection that does not come from the fn's data (`self.servers`, a local built from
+/// constants, a list truncated before)? An awaited input (`list().await?`) is data.
 fn is_capped(cx: &Cx, input: &syn::Expr) -> bool {
-    if iter_is_small_literal(input) || iter_is_taken(input) || iter_is_batched(input) {
+    if iter_is_small_literal(input)
+        || iter_is_taken(input)
+        || iter_is_batched(input)
+        || caps_width(input)
+        || maps_with_item_work(input)
+        || place_names(input).iter().any(|n| names_parts(n))
+    {
         return true;
+    }
+    if chain_awaits(input) {
+        return false;
     }
     let Some(root) = data_root(input) else {
         return true;
     };
-    if place_names(input).iter().any(|n| is_structural(n)) {
-        return true;
-    }
     let in_batch = cx.frames.iter().any(
         |f| matches!(f, Frame::Loop { pat_vars, bounded: true, .. } if pat_vars.contains(&root)),
     );
     in_batch || !cx.fn_mutables().is_some_and(|m| m.data.contains(&root))
 }
 
-/// Parts of the program rather than data: fanning out to every handler, subscriber, node or
-/// address is the design, and their number is fixed by configuration, not by input.
-const STRUCTURAL: &[&str] = &[
-    "handler",
-    "subscriber",
-    "listener",
-    "sender",
-    "receiver",
-    "rx",
-    "tx",
-    "node",
-    "server",
-    "peer",
-    "shard",
-    "worker",
-    "replica",
-    "member",
-    "hook",
-    "addr",
-    "address",
-    "endpoint",
-    "plugin",
-    "service",
-    "route",
-    "factory",
-    "factorie",
-    "approval",
-    "channel",
-    "watcher",
-    "observer",
-    "callback",
-    "task",
-    "handle",
-    "waiter",
-    "waitee",
-    "notifier",
-    "consumer",
-    "producer",
-    "partition",
-    "cluster",
-    "host",
-    "backend",
-    "upstream",
-    "target",
-    "sink",
-    "stream",
-    "attempt",
-    "signal",
-    "socket",
-    "conn",
-    "connection",
-    "client",
-    "pool",
-];
+/// `xs.iter().map(|x| x.call())`: the chain maps each item to work the item itself does.
+fn maps_with_item_work(input: &syn::Expr) -> bool {
+    let mut e = peel(input);
+    while let syn::Expr::MethodCall(m) = e {
+        if m.method == "map" && m.args.first().is_some_and(loops::closure_calls_item) {
+            return true;
+        }
+        e = peel(&m.receiver);
+    }
+    false
+}
 
-/// Does a variable's name say it holds parts of the program (see [`STRUCTURAL`])?
-fn is_structural(name: &str) -> bool {
+/// Does a collection's or item's name say it holds the program's own parts (see
+/// [`PROGRAM_PARTS`]): `handlers`, `peer`, `upstream_servers`?
+fn names_parts(name: &str) -> bool {
     name.to_ascii_lowercase().split('_').any(|w| {
-        let singular = w
-            .strip_suffix("es")
-            .filter(|s| STRUCTURAL.contains(s))
-            .or_else(|| w.strip_suffix('s'))
-            .unwrap_or(w);
-        STRUCTURAL.contains(&singular) || STRUCTURAL.contains(&w)
+        let singular = w.strip_suffix('s').unwrap_or(w);
+        PROGRAM_PARTS.contains(&singular) || PROGRAM_PARTS.contains(&w)
     })
 }
 

@@ -25,6 +25,10 @@ pub struct FileFacts {
     pub future_uses: HashSet<String>,
     /// Struct fields and statics declared with a lock or cell type (`cache: Mutex<..>`), by name.
     pub lock_decls: Vec<(String, LockDecl)>,
+    /// (fn name, receiver name) of each lock taken in a fn's body (`self.state.lock()` in
+    /// `fn save` gives `("save", "state")`): the fn takes a lock if the receiver is declared
+    /// as one somewhere in the crate.
+    pub lock_takers: Vec<(String, String)>,
 }
 
 /// The merged facts of every file of a crate.
@@ -36,6 +40,7 @@ pub struct CrateFacts {
     pub defined_macros: HashSet<String>,
     pub future_uses: HashSet<String>,
     pub lock_decls: HashMap<String, HashSet<LockDecl>>,
+    pub lock_takers: HashMap<String, HashSet<String>>,
 }
 
 impl CrateFacts {
@@ -47,6 +52,9 @@ impl CrateFacts {
         self.future_uses.extend(file.future_uses);
         for (name, kind) in file.lock_decls {
             self.lock_decls.entry(name).or_default().insert(kind);
+        }
+        for (f, receiver) in file.lock_takers {
+            self.lock_takers.entry(f).or_default().insert(receiver);
         }
     }
 
@@ -64,6 +72,10 @@ impl CrateFacts {
                 .lock_decls
                 .get(name)
                 .is_some_and(|kinds| kinds.len() == 1 && kinds.contains(kind)),
+            Condition::TakesNoLock(name) => !self
+                .lock_takers
+                .get(name)
+                .is_some_and(|receivers| receivers.iter().any(|r| self.lock_decls.contains_key(r))),
         }
     }
 }
@@ -89,4 +101,7 @@ pub enum Condition {
     /// Every struct field and static of this name in the crate is declared with this lock
     /// kind (a `Mutex` from tokio under the same name elsewhere makes the name ambiguous).
     DeclaredLock(String, LockDecl),
+    /// No fn of this name in the crate takes a lock (std or async `Mutex`/`RwLock`) declared
+    /// in the crate: calls of one that does run one at a time whatever their caller does.
+    TakesNoLock(String),
 }

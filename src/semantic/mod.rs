@@ -9,6 +9,7 @@ pub mod imports;
 pub mod items;
 pub mod known;
 pub mod locks;
+pub mod loops;
 pub mod macros;
 
 use crate::diagnostic::Span;
@@ -155,6 +156,10 @@ pub struct MutableBindings {
     /// results of `.await`s, and what is computed from them. A collection named here has the
     /// width of the data; one reached from `self` has the width of the program's own setup.
     pub data: std::collections::HashSet<String>,
+    /// Names holding a `&mut` borrow: `x: &mut T` parameters, `let x = &mut place;`,
+    /// `let x: &mut T = ..`. Passed on by name (`save(x, ..)`) they are reborrowed, so every
+    /// iteration of a loop uses the same exclusive handle.
+    pub mut_refs: std::collections::HashSet<String>,
 }
 
 impl MutableBindings {
@@ -169,6 +174,7 @@ impl MutableBindings {
             handle_vecs: HashSet<String>,
             sets: HashMap<String, &'static str>,
             data: HashSet<String>,
+            mut_refs: HashSet<String>,
         }
         impl<'ast> Visit<'ast> for Scan {
             fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
@@ -184,13 +190,37 @@ impl MutableBindings {
                         self.handle_vecs.insert(root);
                     }
                 }
+                // `xs.truncate(n)`: from here on `xs` has a width the fn chose.
+                if m.method == "truncate" {
+                    if let syn::Expr::Path(p) = dataflow::peel(&m.receiver) {
+                        if let Some(i) = p.path.get_ident() {
+                            self.data.remove(&i.to_string());
+                        }
+                    }
+                }
                 syn::visit::visit_expr_method_call(self, m);
+            }
+            fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+                // `xs = xs[..n].to_vec();`
+                if dataflow::caps_width(&a.right) {
+                    if let syn::Expr::Path(p) = dataflow::peel(&a.left) {
+                        if let Some(i) = p.path.get_ident() {
+                            self.data.remove(&i.to_string());
+                        }
+                    }
+                }
+                syn::visit::visit_expr_assign(self, a);
             }
             fn visit_local(&mut self, l: &'ast syn::Local) {
                 if let Some(init) = &l.init {
                     // Data taint: computed from a parameter, another tainted name, or an await.
                     let (used, awaits) = reads_and_awaits(&init.expr);
-                    if awaits || used.iter().any(|u| self.data.contains(u)) {
+                    if dataflow::caps_width(&init.expr) {
+                        // `let xs = xs.into_iter().take(n).collect();`: capped, not data.
+                        for n in dataflow::pat_idents(&l.pat) {
+                            self.data.remove(&n);
+                        }
+                    } else if awaits || used.iter().any(|u| self.data.contains(u)) {
                         self.data.extend(dataflow::pat_idents(&l.pat));
                     }
                     let (name, ty) = match &l.pat {
@@ -208,6 +238,11 @@ impl MutableBindings {
                         if matches!(&*init.expr, syn::Expr::Reference(r) if r.mutability.is_some())
                         {
                             self.names.insert(name.clone());
+                            self.mut_refs.insert(name.clone());
+                        }
+                        if matches!(&l.pat, syn::Pat::Type(t) if matches!(&*t.ty, syn::Type::Reference(r) if r.mutability.is_some()))
+                        {
+                            self.mut_refs.insert(name.clone());
                         }
                         if maps_to_spawn(&init.expr) {
                             self.handle_vecs.insert(name.clone());
@@ -257,6 +292,7 @@ impl MutableBindings {
                     scan.visit_pat(&t.pat);
                     if matches!(&*t.ty, syn::Type::Reference(r) if r.mutability.is_some()) {
                         scan.names.extend(names.iter().cloned());
+                        scan.mut_refs.extend(names.iter().cloned());
                     }
                     scan.data.extend(names);
                 }
@@ -275,6 +311,7 @@ impl MutableBindings {
             handle_vecs: scan.handle_vecs,
             sets: scan.sets,
             data: scan.data,
+            mut_refs: scan.mut_refs,
         }
     }
 }

@@ -10,7 +10,9 @@
 //! entry of every list in [`LISTS`] is exercised by at least one fixture line (flagged or not),
 //! so an entry that no test needs cannot stay.
 
+pub mod join;
 pub mod locks;
+pub mod sequencing;
 pub mod spawn;
 
 /// What the entries of a list are, which decides how the coverage test looks for them.
@@ -61,5 +63,75 @@ pub static LISTS: &[List] = &[
         name: "locks::REF_CELLS",
         kind: Kind::Paths,
         entries: locks::REF_CELLS,
+    },
+    List {
+        name: "sequencing::SEQUENTIAL_METHODS",
+        kind: Kind::Methods,
+        entries: sequencing::SEQUENTIAL_METHODS,
+    },
+    List {
+        name: "sequencing::ITEM_WAITS",
+        kind: Kind::Methods,
+        entries: sequencing::ITEM_WAITS,
+    },
+    List {
+        name: "sequencing::LOCK_METHODS",
+        kind: Kind::Methods,
+        entries: sequencing::LOCK_METHODS,
+    },
+    List {
+        name: "sequencing::PACING_WORDS",
+        kind: Kind::Words,
+        entries: sequencing::PACING_WORDS,
+    },
+    List {
+        name: "sequencing::SEQUENTIAL_INTENT",
+        kind: Kind::Words,
+        entries: sequencing::SEQUENTIAL_INTENT,
+    },
+    List {
+        name: "sequencing::SEQUENTIAL_STREAM_METHODS",
+        kind: Kind::Methods,
+        entries: sequencing::SEQUENTIAL_STREAM_METHODS,
+    },
+    List {
+        name: "sequencing::NO_WORK_FUTURES",
+        kind: Kind::Paths,
+        entries: sequencing::NO_WORK_FUTURES,
+    },
+    List {
+        name: "join::JOIN_ALL",
+        kind: Kind::Paths,
+        entries: join::JOIN_ALL,
+    },
+    List {
+        name: "join::BATCH_CALLS",
+        kind: Kind::Paths,
+        entries: join::BATCH_CALLS,
+    },
+    List {
+        name: "join::BOUNDED_STREAM_METHODS",
+        kind: Kind::Methods,
+        entries: join::BOUNDED_STREAM_METHODS,
+    },
+    List {
+        name: "join::SLOT_WAITS",
+        kind: Kind::Methods,
+        entries: join::SLOT_WAITS,
+    },
+    List {
+        name: "join::FUTURE_SETS",
+        kind: Kind::Paths,
+        entries: join::FUTURE_SETS,
+    },
+    List {
+        name: "join::ACCEPT_METHODS",
+        kind: Kind::Methods,
+        entries: join::ACCEPT_METHODS,
+    },
+    List {
+        name: "join::PROGRAM_PARTS",
+        kind: Kind::Words,
+        entries: join::PROGRAM_PARTS,
     },
 ];
