@@ -3,15 +3,10 @@
 use super::{OptionDoc, Rule, RuleMeta, Sink};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Level, Suggestion};
 use crate::semantic::calls::SpawnFlavor;
-use crate::semantic::dataflow::{
-    caps_width, chain_awaits, iter_is_batched, iter_is_small_literal, iter_is_taken, pat_idents,
-    peel, root_ident,
-};
-use crate::semantic::known::join::{
-    ACCEPT_METHODS, BOUNDED_STREAM_METHODS, FUTURE_SETS, JOIN_ALL, PROGRAM_PARTS,
-};
+use crate::semantic::dataflow::peel;
+use crate::semantic::known::join::{BOUNDED_STREAM_METHODS, FUTURE_SETS, JOIN_ALL};
 use crate::semantic::loops::{self, WorkKind};
-use crate::semantic::{Cx, Frame, Tri};
+use crate::semantic::{Cx, Tri};
 use serde::Deserialize;
 
 // ---- what the user reads -------------------------------------------------------------------
@@ -169,7 +164,10 @@ impl Rule for UnboundedJoin {
                 continue;
             }
             if let syn::Expr::MethodCall(m) = peel(&init.expr) {
-                if m.method == "collect" && m.turbofish.is_none() && !is_capped(cx, &m.receiver) {
+                if m.method == "collect"
+                    && m.turbofish.is_none()
+                    && !loops::width_is_fixed(cx, &m.receiver)
+                {
                     report_collect(cx, m, &kind, out);
                 }
             }
@@ -188,7 +186,7 @@ fn check_call(cx: &Cx, c: &syn::ExprCall, n: usize, out: &mut Sink) {
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
         let input_text = cx.snippet(cx.span_of(input)).to_string();
-        if joins_handles(cx, input) {
+        if loops::joins_running_tasks(cx, input) {
             let diag = Diagnostic::new(
                 META.id,
                 cx.span_of(c),
@@ -199,7 +197,7 @@ fn check_call(cx: &Cx, c: &syn::ExprCall, n: usize, out: &mut Sink) {
             out.report(diag);
             return;
         }
-        if is_capped(cx, input) {
+        if loops::width_is_fixed(cx, input) {
             return;
         }
         let tried = func.starts_with("try_");
@@ -233,7 +231,7 @@ fn check_call(cx: &Cx, c: &syn::ExprCall, n: usize, out: &mut Sink) {
     if segs.len() >= 2
         && segs[segs.len() - 1] == "from_iter"
         && set_type(&segs[segs.len() - 2]).is_some_and(|k| k != "JoinSet")
-        && !is_capped(cx, input)
+        && !loops::width_is_fixed(cx, input)
     {
         let kind = segs[segs.len() - 2].clone();
         let diag = Diagnostic::new(META.id, cx.span_of(c), message_collect(&kind))
@@ -283,7 +281,9 @@ fn check_method(cx: &Cx, m: &syn::ExprMethodCall, n: usize, out: &mut Sink) {
                 return;
             };
             let kind = crate::semantic::type_name(ty);
-            if set_type(&kind).is_some_and(|k| k != "JoinSet") && !is_capped(cx, &m.receiver) {
+            if set_type(&kind).is_some_and(|k| k != "JoinSet")
+                && !loops::width_is_fixed(cx, &m.receiver)
+            {
                 report_collect(cx, m, &kind, out);
             }
         }
@@ -304,26 +304,13 @@ fn report_collect(cx: &Cx, m: &syn::ExprMethodCall, kind: &str, out: &mut Sink) 
 /// A `for` loop over data that spawns, pushes into a `FuturesUnordered` or spawns on a
 /// `JoinSet` per item, with nothing in the loop that waits for a free slot.
 fn check_loop(cx: &Cx, l: &syn::ExprForLoop, n: usize, out: &mut Sink) {
-    if iter_is_small_literal(&l.expr)
-        || iter_is_batched(&l.expr)
-        || iter_is_taken(&l.expr)
-        || caps_width(&l.expr)
-        || is_accept_loop(&l.expr)
-    {
-        return;
-    }
-    let from_data = chain_awaits(&l.expr)
-        || data_root(&l.expr)
-            .is_some_and(|r| cx.fn_mutables().is_some_and(|m| m.data.contains(&r)));
-    let parts = place_names(&l.expr)
-        .iter()
-        .chain(&pat_idents(&l.pat))
-        .any(|n| names_parts(n));
-    if !from_data || parts {
+    if !loops::iterates_data(cx, l) {
         return;
     }
     let summary = loops::of_for(cx, l);
-    if summary.waits_for_slot {
+    // A wait for a free slot caps the width; a sleep or tick between starts staggers them on
+    // purpose (a race of connection attempts).
+    if summary.waits_for_slot || summary.paced {
         return;
     }
     let header = cx.span(l.for_token.span).to(cx.span_of(&*l.expr));
@@ -358,132 +345,6 @@ fn check_loop(cx: &Cx, l: &syn::ExprForLoop, n: usize, out: &mut Sink) {
                 .with_secondary(header, LABEL_LOOP)
                 .with_note(NOTE_WHY),
         );
-    }
-}
-
-/// `listener.incoming()`: an accept loop. Its spawns are `detached_spawn`'s business.
-fn is_accept_loop(iter: &syn::Expr) -> bool {
-    let mut e = peel(iter);
-    while let syn::Expr::MethodCall(m) = e {
-        if ACCEPT_METHODS.contains(&m.method.to_string().as_str()) {
-            return true;
-        }
-        e = peel(&m.receiver);
-    }
-    false
-}
-
-/// Is the width of `input` capped or fixed by the program: a literal handful, `take(n)`, a
-/// slice `[..n]`, batches, the slice of an enclosing loop over batches, a fan-out to the
-/// program's own parts (each item does the work: `nodes.iter().map(|n| n.ping())`), or a
-/// collection that does not come from the fn's data (`self.servers`, a local built from
-/// constants, a list truncated before)? An awaited input (`list().await?`) is data.
-fn is_capped(cx: &Cx, input: &syn::Expr) -> bool {
-    if iter_is_small_literal(input)
-        || iter_is_taken(input)
-        || iter_is_batched(input)
-        || caps_width(input)
-        || maps_with_item_work(input)
-        || place_names(input).iter().any(|n| names_parts(n))
-    {
-        return true;
-    }
-    if chain_awaits(input) {
-        return false;
-    }
-    let Some(root) = data_root(input) else {
-        return true;
-    };
-    let in_batch = cx.frames.iter().any(
-        |f| matches!(f, Frame::Loop { pat_vars, bounded: true, .. } if pat_vars.contains(&root)),
-    );
-    in_batch || !cx.fn_mutables().is_some_and(|m| m.data.contains(&root))
-}
-
-/// `xs.iter().map(|x| x.call())`: the chain maps each item to work the item itself does.
-fn maps_with_item_work(input: &syn::Expr) -> bool {
-    let mut e = peel(input);
-    while let syn::Expr::MethodCall(m) = e {
-        if m.method == "map" && m.args.first().is_some_and(loops::closure_calls_item) {
-            return true;
-        }
-        e = peel(&m.receiver);
-    }
-    false
-}
-
-/// Does a collection's or item's name say it holds the program's own parts (see
-/// [`PROGRAM_PARTS`]): `handlers`, `peer`, `upstream_servers`?
-fn names_parts(name: &str) -> bool {
-    name.to_ascii_lowercase().split('_').any(|w| {
-        let singular = w.strip_suffix('s').unwrap_or(w);
-        PROGRAM_PARTS.contains(&singular) || PROGRAM_PARTS.contains(&w)
-    })
-}
-
-/// The variable and field names an iterator chain starts from: `cfg`, `hooks` for
-/// `cfg.hooks.iter().map(f)`.
-fn place_names(e: &syn::Expr) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut e = peel(e);
-    loop {
-        match e {
-            syn::Expr::MethodCall(m) => e = peel(&m.receiver),
-            syn::Expr::Field(f) => {
-                if let syn::Member::Named(n) = &f.member {
-                    out.push(n.to_string());
-                }
-                e = peel(&f.base);
-            }
-            syn::Expr::Path(p) => {
-                if let Some(i) = p.path.get_ident() {
-                    out.push(i.to_string());
-                }
-                return out;
-            }
-            syn::Expr::Range(r) => match r.end.as_deref() {
-                Some(end) => e = peel(end),
-                None => return out,
-            },
-            _ => return out,
-        }
-    }
-}
-
-/// The variable an iterator chain starts from: `urls` in `urls.iter().map(f)`,
-/// `(0..n).map(f)` → `n`.
-fn data_root(e: &syn::Expr) -> Option<String> {
-    match peel(e) {
-        syn::Expr::MethodCall(m) => data_root(&m.receiver),
-        syn::Expr::Range(r) => r.end.as_deref().and_then(data_root),
-        syn::Expr::Paren(p) => data_root(&p.expr),
-        other => root_ident(other),
-    }
-}
-
-/// `join_all(handles)` where `handles` holds spawned tasks, or `join_all(xs.map(|x| spawn(..)))`.
-fn joins_handles(cx: &Cx, input: &syn::Expr) -> bool {
-    if crate::semantic::maps_to_spawn(input) {
-        return true;
-    }
-    let input = peel(input);
-    let mut e = input;
-    // `handles`, `handles.into_iter()`, `handles.drain(..)`
-    while let syn::Expr::MethodCall(m) = e {
-        if !matches!(
-            m.method.to_string().as_str(),
-            "into_iter" | "drain" | "iter_mut"
-        ) {
-            return false;
-        }
-        e = peel(&m.receiver);
-    }
-    match (e, cx.fn_mutables()) {
-        (syn::Expr::Path(p), Some(m)) => p
-            .path
-            .get_ident()
-            .is_some_and(|i| m.handle_vecs.contains(&i.to_string())),
-        _ => false,
     }
 }
 

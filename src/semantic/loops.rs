@@ -13,9 +13,13 @@
 //! shares (a `&mut` place, a `&mut`-typed name passed on, a sequential method on an outer
 //! place, a method of `&mut self`).
 
-use super::dataflow::{pat_idents, peel, root_ident};
+use super::dataflow::{
+    caps_width, chain_awaits, iter_is_batched, iter_is_small_literal, iter_is_taken, pat_idents,
+    peel, root_ident,
+};
+use super::known::join::{ACCEPT_METHODS, PROGRAM_PARTS};
 use super::known::{join, sequencing};
-use super::{Cx, MutableBindings, Tri};
+use super::{Cx, Frame, MutableBindings, Tri};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -171,6 +175,35 @@ pub fn closure_calls_item(e: &syn::Expr) -> bool {
     method_of_item(body, &params)
 }
 
+/// Does a per-item closure only await its own parameter (`|(_, rx)| async { convert(rx.await) }`)?
+/// Then it collects results of work that already runs (receivers, handles); it starts nothing.
+pub fn closure_awaits_item(c: &syn::ExprClosure) -> bool {
+    let params: HashSet<String> = c.inputs.iter().flat_map(pat_idents).collect();
+    fn awaits_param(e: &syn::Expr, params: &HashSet<String>) -> bool {
+        match peel(e) {
+            syn::Expr::Await(a) => {
+                let base = peel(&a.base);
+                is_place(base) && root_ident(base).is_some_and(|r| params.contains(&r))
+            }
+            syn::Expr::Call(c) => c.args.iter().any(|a| awaits_param(a, params)),
+            syn::Expr::MethodCall(m) => {
+                awaits_param(&m.receiver, params) || m.args.iter().any(|a| awaits_param(a, params))
+            }
+            syn::Expr::Try(t) => awaits_param(&t.expr, params),
+            syn::Expr::Async(a) => tail(&a.block).is_some_and(|t| awaits_param(t, params)),
+            syn::Expr::Block(b) => tail(&b.block).is_some_and(|t| awaits_param(t, params)),
+            _ => false,
+        }
+    }
+    fn tail(b: &syn::Block) -> Option<&syn::Expr> {
+        match b.stmts.last() {
+            Some(syn::Stmt::Expr(e, None)) => Some(e),
+            _ => None,
+        }
+    }
+    awaits_param(&c.body, &params)
+}
+
 /// Is `e` a method chain called on a place rooted in one of `item`?
 fn method_of_item(e: &syn::Expr, item: &HashSet<String>) -> bool {
     let (root, calls) = super::dataflow::method_chain(e);
@@ -180,11 +213,13 @@ fn method_of_item(e: &syn::Expr, item: &HashSet<String>) -> bool {
 /// Words of an identifier, `_`-separated and lowercased, contain the phrase `word`
 /// (`rate_limit` in `check_rate_limit`).
 pub fn name_has_word(name: &str, word: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    name == word
-        || name.starts_with(&format!("{word}_"))
-        || name.ends_with(&format!("_{word}"))
-        || name.contains(&format!("_{word}_"))
+    let (n, w) = (name.as_bytes(), word.len());
+    n.len() >= w
+        && (0..=n.len() - w).any(|i| {
+            (i == 0 || n[i - 1] == b'_')
+                && (i + w == n.len() || n[i + w] == b'_')
+                && n[i..i + w].eq_ignore_ascii_case(word.as_bytes())
+        })
 }
 
 /// The comments an author writes to say a loop is sequential on purpose: the comment block
@@ -240,6 +275,168 @@ pub fn says_sequential(cx: &Cx, line: u32) -> bool {
     comments_above(cx, line)
         .iter()
         .any(|c| intent.iter().any(|w| c.contains(w)))
+}
+
+// ---- widths of fan-outs -----------------------------------------------------------------
+
+/// Does a `for` loop walk data of unbounded size: its iterator comes from the fn's data (a
+/// parameter, an awaited result, what is computed from them), is not capped, batched or a
+/// fixed handful, is not an accept loop, and is not named for the program's own parts?
+pub fn iterates_data(cx: &Cx, l: &syn::ExprForLoop) -> bool {
+    if iter_is_small_literal(&l.expr)
+        || iter_is_batched(&l.expr)
+        || iter_is_taken(&l.expr)
+        || caps_width(&l.expr)
+        || is_accept_loop(&l.expr)
+    {
+        return false;
+    }
+    let from_data = chain_awaits(&l.expr)
+        || data_root(&l.expr)
+            .is_some_and(|r| cx.fn_mutables().is_some_and(|m| m.data.contains(&r)));
+    let parts = place_names(&l.expr)
+        .iter()
+        .chain(&pat_idents(&l.pat))
+        .any(|n| names_parts(n));
+    from_data && !parts
+}
+
+/// `listener.incoming()`: an accept loop. Its spawns are `detached_spawn`'s business.
+fn is_accept_loop(iter: &syn::Expr) -> bool {
+    let mut e = peel(iter);
+    while let syn::Expr::MethodCall(m) = e {
+        if ACCEPT_METHODS.contains(&m.method.to_string().as_str()) {
+            return true;
+        }
+        e = peel(&m.receiver);
+    }
+    false
+}
+
+/// Is the width of `input` capped or fixed by the program: a literal handful, `take(n)`, a
+/// slice `[..n]`, batches, the slice of an enclosing loop over batches, a fan-out to the
+/// program's own parts (each item does the work: `nodes.iter().map(|n| n.ping())`), or a
+/// collection that does not come from the fn's data (`self.servers`, a local built from
+/// constants, a list truncated before)? An awaited input (`list().await?`) is data.
+pub fn width_is_fixed(cx: &Cx, input: &syn::Expr) -> bool {
+    if iter_is_small_literal(input)
+        || iter_is_taken(input)
+        || iter_is_batched(input)
+        || caps_width(input)
+        || maps_with_item_work(cx, input)
+        || place_names(input).iter().any(|n| names_parts(n))
+    {
+        return true;
+    }
+    if chain_awaits(input) {
+        return false;
+    }
+    let Some(root) = data_root(input) else {
+        return true;
+    };
+    let in_batch = cx.frames.iter().any(
+        |f| matches!(f, Frame::Loop { pat_vars, bounded: true, .. } if pat_vars.contains(&root)),
+    );
+    in_batch || !cx.fn_mutables().is_some_and(|m| m.data.contains(&root))
+}
+
+/// `xs.iter().map(|x| x.call())`: the chain maps each item to work the item itself does, or
+/// `rxs.into_iter().map(|rx| async { rx.await })` (a closure literal or a local one): to a wait
+/// for work that already runs.
+fn maps_with_item_work(cx: &Cx, input: &syn::Expr) -> bool {
+    let mut e = peel(input);
+    while let syn::Expr::MethodCall(m) = e {
+        if m.method == "map" {
+            let started_elsewhere = match m.args.first().map(peel) {
+                Some(syn::Expr::Closure(c)) => closure_awaits_item(c),
+                Some(syn::Expr::Path(p)) => p.path.get_ident().is_some_and(|i| {
+                    cx.fn_mutables()
+                        .is_some_and(|mb| mb.awaiting_closures.contains(&i.to_string()))
+                }),
+                _ => false,
+            };
+            if started_elsewhere || m.args.first().is_some_and(closure_calls_item) {
+                return true;
+            }
+        }
+        e = peel(&m.receiver);
+    }
+    false
+}
+
+/// Does a collection's or item's name say it holds the program's own parts (see
+/// [`PROGRAM_PARTS`]): `handlers`, `peer`, `upstream_servers`?
+fn names_parts(name: &str) -> bool {
+    name.to_ascii_lowercase().split('_').any(|w| {
+        let singular = w.strip_suffix('s').unwrap_or(w);
+        PROGRAM_PARTS.contains(&singular) || PROGRAM_PARTS.contains(&w)
+    })
+}
+
+/// The variable and field names an iterator chain starts from: `cfg`, `hooks` for
+/// `cfg.hooks.iter().map(f)`.
+fn place_names(e: &syn::Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut e = peel(e);
+    loop {
+        match e {
+            syn::Expr::MethodCall(m) => e = peel(&m.receiver),
+            syn::Expr::Field(f) => {
+                if let syn::Member::Named(n) = &f.member {
+                    out.push(n.to_string());
+                }
+                e = peel(&f.base);
+            }
+            syn::Expr::Path(p) => {
+                if let Some(i) = p.path.get_ident() {
+                    out.push(i.to_string());
+                }
+                return out;
+            }
+            syn::Expr::Range(r) => match r.end.as_deref() {
+                Some(end) => e = peel(end),
+                None => return out,
+            },
+            _ => return out,
+        }
+    }
+}
+
+/// The variable an iterator chain starts from: `urls` in `urls.iter().map(f)`,
+/// `(0..n).map(f)` → `n`.
+fn data_root(e: &syn::Expr) -> Option<String> {
+    match peel(e) {
+        syn::Expr::MethodCall(m) => data_root(&m.receiver),
+        syn::Expr::Range(r) => r.end.as_deref().and_then(data_root),
+        syn::Expr::Paren(p) => data_root(&p.expr),
+        other => root_ident(other),
+    }
+}
+
+/// `join_all(handles)` where `handles` holds spawned tasks, or `join_all(xs.map(|x| spawn(..)))`.
+pub fn joins_running_tasks(cx: &Cx, input: &syn::Expr) -> bool {
+    if crate::semantic::maps_to_spawn(input) {
+        return true;
+    }
+    let input = peel(input);
+    let mut e = input;
+    // `handles`, `handles.into_iter()`, `handles.drain(..)`
+    while let syn::Expr::MethodCall(m) = e {
+        if !matches!(
+            m.method.to_string().as_str(),
+            "into_iter" | "drain" | "iter_mut"
+        ) {
+            return false;
+        }
+        e = peel(&m.receiver);
+    }
+    match (e, cx.fn_mutables()) {
+        (syn::Expr::Path(p), Some(m)) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| m.handle_vecs.contains(&i.to_string())),
+        _ => false,
+    }
 }
 
 // ---- the walk ------------------------------------------------------------------------------
@@ -647,21 +844,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         }
         let names = pat_idents(&l.pat);
         if let Some(init) = &l.init {
-            // `let c = &mut *tx;`: an alias of an outer exclusive handle.
-            if let syn::Expr::Reference(r) = &*init.expr {
-                if r.mutability.is_some() && is_place(&r.expr) {
-                    let outer = root_ident(&r.expr).is_some_and(|root| {
-                        self.open.last().is_some_and(|o| {
-                            !o.declared.contains(&root) && !o.s.item.contains(&root)
-                        })
-                    });
-                    if outer {
-                        if let Some(o) = self.innermost() {
-                            o.aliases.extend(names.iter().cloned());
-                        }
-                    }
-                }
-            }
+            self.note_alias(&names, &init.expr);
             // `let guard = state.lock().await;`: a guard held for the rest of the iteration.
             if self.own_level() && takes_lock(&init.expr) {
                 let outer = root_ident(&init.expr).is_some_and(|root| {
@@ -690,7 +873,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
 
     fn visit_expr_let(&mut self, l: &'ast syn::ExprLet) {
         // `if let Some(x) = derived(item)`, `while let ..`
-        self.bind(pat_idents(&l.pat), |w| w.visit_expr(&l.expr));
+        let names = pat_idents(&l.pat);
+        self.note_alias(&names, &l.expr);
+        self.bind(names, |w| w.visit_expr(&l.expr));
     }
 
     fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
@@ -826,6 +1011,12 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         }
         if idents
             .iter()
+            .any(|i| join::SLOT_WAITS.contains(&i.as_str()))
+        {
+            self.mark_all(|s| s.waits_for_slot = true);
+        }
+        if idents
+            .iter()
             .any(|i| sequencing::PACING_WORDS.iter().any(|w| name_has_word(i, w)))
         {
             self.mark_all(|s| s.paced = true);
@@ -837,6 +1028,31 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
 }
 
 impl Walker<'_, '_> {
+    /// `let c = &mut *tx;`, `if let Some(s) = self.servers.get(a)` in a `&mut self` method: a
+    /// name borrowed from an exclusive handle of the enclosing scope is that handle.
+    fn note_alias(&mut self, names: &[String], init: &syn::Expr) {
+        let Some(o) = self.open.last() else { return };
+        let outer = |r: &String| !o.declared.contains(r) && !o.s.item.contains(r);
+        let alias = match init {
+            syn::Expr::Reference(r) if r.mutability.is_some() && is_place(&r.expr) => {
+                root_ident(&r.expr).is_some_and(|root| outer(&root))
+            }
+            _ if borrows_in_place(init) => root_ident(init).is_some_and(|root| {
+                o.aliases.contains(&root)
+                    || (outer(&root)
+                        && self.mutables.is_some_and(|m| {
+                            (root == "self" && m.self_mut) || m.mut_refs.contains(&root)
+                        }))
+            }),
+            _ => false,
+        };
+        if alias {
+            if let Some(o) = self.innermost() {
+                o.aliases.extend(names.iter().cloned());
+            }
+        }
+    }
+
     fn note_by_name<'e>(&mut self, args: impl Iterator<Item = &'e syn::Expr>) {
         let names: Vec<String> = args
             .filter_map(|a| match a {
@@ -865,6 +1081,23 @@ pub fn is_place(e: &syn::Expr) -> bool {
         syn::Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)) && is_place(&u.expr),
         syn::Expr::Reference(r) => is_place(&r.expr),
         _ => false,
+    }
+}
+
+/// A borrow into a place (`self.servers.get(a)`, `&mut self.conns[i]`, `tx.as_mut()`): a chain
+/// of fields, indexes and method calls on a place, with no `.await` (an awaited result is owned).
+fn borrows_in_place(e: &syn::Expr) -> bool {
+    let mut e = peel(e);
+    loop {
+        match e {
+            syn::Expr::MethodCall(m) => e = peel(&m.receiver),
+            syn::Expr::Try(t) => e = peel(&t.expr),
+            syn::Expr::Field(f) => e = peel(&f.base),
+            syn::Expr::Index(i) => e = peel(&i.expr),
+            syn::Expr::Unary(u) => e = peel(&u.expr),
+            syn::Expr::Path(p) => return p.path.segments.len() == 1,
+            _ => return false,
+        }
     }
 }
 

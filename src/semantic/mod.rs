@@ -160,6 +160,9 @@ pub struct MutableBindings {
     /// `let x: &mut T = ..`. Passed on by name (`save(x, ..)`) they are reborrowed, so every
     /// iteration of a loop uses the same exclusive handle.
     pub mut_refs: std::collections::HashSet<String>,
+    /// Closures bound by `let` whose future only awaits their parameter
+    /// (`let get = |(_, rx)| async { rx.await };`): mapped over a list, they start nothing.
+    pub awaiting_closures: std::collections::HashSet<String>,
 }
 
 impl MutableBindings {
@@ -175,6 +178,7 @@ impl MutableBindings {
             sets: HashMap<String, &'static str>,
             data: HashSet<String>,
             mut_refs: HashSet<String>,
+            awaiting_closures: HashSet<String>,
         }
         impl<'ast> Visit<'ast> for Scan {
             fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
@@ -234,6 +238,10 @@ impl MutableBindings {
                         _ => (None, None),
                     };
                     if let Some(name) = name {
+                        if matches!(&*init.expr, syn::Expr::Closure(c) if loops::closure_awaits_item(c))
+                        {
+                            self.awaiting_closures.insert(name.clone());
+                        }
                         // `let tx = &mut conn;`: a mutable handle.
                         if matches!(&*init.expr, syn::Expr::Reference(r) if r.mutability.is_some())
                         {
@@ -312,6 +320,7 @@ impl MutableBindings {
             sets: scan.sets,
             data: scan.data,
             mut_refs: scan.mut_refs,
+            awaiting_closures: scan.awaiting_closures,
         }
     }
 }

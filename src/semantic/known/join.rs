@@ -75,4 +75,5 @@ pub const PROGRAM_PARTS: &[&str] = &[
     "backend",
     "upstream",
     "endpoint",
+    "hook",
 ];

@@ -8,6 +8,7 @@ pub const SEQUENTIAL_METHODS: &[&str] = &[
     "send",
     "send_all",
     "feed",
+    "emit",
     "write",
     "write_all",
     "write_buf",
