@@ -135,7 +135,7 @@ impl Rule for UnboundedJoin {
             return;
         }
         let opts = cx.config.options::<Options>(META.id);
-        if cx.skips_test_code(opts.check_tests) {
+        if cx.skips_test_code(opts.check_tests) || loops::says_parallel(cx) {
             return;
         }
         let n = opts.concurrency.max(1);
@@ -148,7 +148,9 @@ impl Rule for UnboundedJoin {
     }
 
     fn check_block(&self, cx: &Cx, b: &syn::Block, out: &mut Sink) {
-        if cx.skips_test_code(cx.config.options::<Options>(META.id).check_tests) {
+        if cx.skips_test_code(cx.config.options::<Options>(META.id).check_tests)
+            || loops::says_parallel(cx)
+        {
             return;
         }
         // `let futs: FuturesUnordered<_> = xs.iter().map(f).collect();`

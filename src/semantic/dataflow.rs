@@ -267,7 +267,9 @@ pub fn caps_width(e: &syn::Expr) -> bool {
     loop {
         match e {
             syn::Expr::MethodCall(m) => {
-                if m.method == "take" || (m.method == "get" && m.args.first().is_some_and(bounded))
+                if m.method == "take"
+                    || (matches!(m.method.to_string().as_str(), "get" | "drain")
+                        && m.args.first().is_some_and(bounded))
                 {
                     return true;
                 }

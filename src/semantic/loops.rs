@@ -178,30 +178,37 @@ pub fn closure_calls_item(e: &syn::Expr) -> bool {
 /// Does a per-item closure only await its own parameter (`|(_, rx)| async { convert(rx.await) }`)?
 /// Then it collects results of work that already runs (receivers, handles); it starts nothing.
 pub fn closure_awaits_item(c: &syn::ExprClosure) -> bool {
+    struct Awaits<'p> {
+        params: &'p HashSet<String>,
+        of_params: usize,
+        others: usize,
+    }
+    impl<'ast> Visit<'ast> for Awaits<'_> {
+        fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+            let base = peel(&a.base);
+            if is_place(base) && root_ident(base).is_some_and(|r| self.params.contains(&r)) {
+                self.of_params += 1;
+            } else {
+                self.others += 1;
+            }
+            syn::visit::visit_expr_await(self, a);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
     let params: HashSet<String> = c.inputs.iter().flat_map(pat_idents).collect();
-    fn awaits_param(e: &syn::Expr, params: &HashSet<String>) -> bool {
-        match peel(e) {
-            syn::Expr::Await(a) => {
-                let base = peel(&a.base);
-                is_place(base) && root_ident(base).is_some_and(|r| params.contains(&r))
-            }
-            syn::Expr::Call(c) => c.args.iter().any(|a| awaits_param(a, params)),
-            syn::Expr::MethodCall(m) => {
-                awaits_param(&m.receiver, params) || m.args.iter().any(|a| awaits_param(a, params))
-            }
-            syn::Expr::Try(t) => awaits_param(&t.expr, params),
-            syn::Expr::Async(a) => tail(&a.block).is_some_and(|t| awaits_param(t, params)),
-            syn::Expr::Block(b) => tail(&b.block).is_some_and(|t| awaits_param(t, params)),
-            _ => false,
-        }
+    let mut v = Awaits {
+        params: &params,
+        of_params: 0,
+        others: 0,
+    };
+    // The closure's future: its async block (or the body of an async closure).
+    match peel(&c.body) {
+        syn::Expr::Async(a) => v.visit_block(&a.block),
+        body if c.asyncness.is_some() => v.visit_expr(body),
+        _ => return false,
     }
-    fn tail(b: &syn::Block) -> Option<&syn::Expr> {
-        match b.stmts.last() {
-            Some(syn::Stmt::Expr(e, None)) => Some(e),
-            _ => None,
-        }
-    }
-    awaits_param(&c.body, &params)
+    v.of_params > 0 && v.others == 0
 }
 
 /// Is `e` a method chain called on a place rooted in one of `item`?
@@ -235,11 +242,19 @@ pub fn comments_above(cx: &Cx, line: u32) -> Vec<String> {
     let mut l = line;
     while l > 1 {
         l -= 1;
-        let t = text_of(l).trim();
-        if t.starts_with("//") {
-            comments.push(t.to_lowercase());
+        let line_text = text_of(l).trim();
+        if line_text.starts_with("//") {
+            comments.push(line_text.to_lowercase());
             continue;
         }
+        // A trailing comment on a `let` line belongs to the window too.
+        let t = match line_text.find("//") {
+            Some(i) => {
+                comments.push(line_text[i..].to_lowercase());
+                line_text[..i].trim_end()
+            }
+            None => line_text,
+        };
         if lets == 2 || !t.ends_with(';') {
             break;
         }
@@ -437,6 +452,15 @@ pub fn joins_running_tasks(cx: &Cx, input: &syn::Expr) -> bool {
             .is_some_and(|i| m.handle_vecs.contains(&i.to_string())),
         _ => false,
     }
+}
+
+/// Does the enclosing fn's name say that running everything at once is its purpose
+/// (see [`join::FAN_OUT_INTENT`])?
+pub fn says_parallel(cx: &Cx) -> bool {
+    cx.frames.iter().rev().any(|f| match f {
+        Frame::Fn { name, .. } => join::FAN_OUT_INTENT.iter().any(|w| name_has_word(name, w)),
+        _ => false,
+    })
 }
 
 // ---- the walk ------------------------------------------------------------------------------

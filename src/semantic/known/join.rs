@@ -77,3 +77,7 @@ pub const PROGRAM_PARTS: &[&str] = &[
     "endpoint",
     "hook",
 ];
+
+/// Words of a fn's name (`_`-separated) that say running every item at once is the fn's
+/// purpose: a combinator whose caller chooses the width (`run_parallel`, `race`).
+pub const FAN_OUT_INTENT: &[&str] = &["parallel", "race"];

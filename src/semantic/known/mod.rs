@@ -134,4 +134,9 @@ pub static LISTS: &[List] = &[
         kind: Kind::Words,
         entries: join::PROGRAM_PARTS,
     },
+    List {
+        name: "join::FAN_OUT_INTENT",
+        kind: Kind::Words,
+        entries: join::FAN_OUT_INTENT,
+    },
 ];
