@@ -252,6 +252,14 @@ impl MutableBindings {
                         {
                             self.mut_refs.insert(name.clone());
                         }
+                        // `let conn = tx.as_mut();`: a `&mut` borrow of a place.
+                        if let syn::Expr::MethodCall(m) = dataflow::peel(&init.expr) {
+                            if matches!(m.method.to_string().as_str(), "as_mut" | "as_deref_mut")
+                                && loops::is_place(dataflow::peel(&m.receiver))
+                            {
+                                self.mut_refs.insert(name.clone());
+                            }
+                        }
                         if maps_to_spawn(&init.expr) {
                             self.handle_vecs.insert(name.clone());
                         }
