@@ -1233,3 +1233,46 @@ fn is_compound_assign(op: &syn::BinOp) -> bool {
             | ShrAssign(_)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_at_underscore_boundaries() {
+        assert!(name_has_word("sleep", "sleep"));
+        assert!(name_has_word("sleep_until", "sleep"));
+        assert!(name_has_word("check_rate_limit", "rate_limit"));
+        assert!(name_has_word("Tick", "tick"));
+        assert!(!name_has_word("sleepy", "sleep"));
+        assert!(!name_has_word("ticket", "tick"));
+        assert!(!name_has_word("", "tick"));
+    }
+
+    #[test]
+    fn closures_that_only_collect_running_work() {
+        let c = |s: &str| match syn::parse_str::<syn::Expr>(s).unwrap() {
+            syn::Expr::Closure(c) => c,
+            _ => unreachable!(),
+        };
+        assert!(closure_awaits_item(&c(
+            "|(_, rx)| async { convert(rx.await) }"
+        )));
+        assert!(closure_awaits_item(&c(
+            "|rx| async move { let r = rx.await; Ok::<_, E>(r?) }"
+        )));
+        assert!(!closure_awaits_item(&c(
+            "|rx| async move { client.get(rx.await?).await }"
+        )));
+        assert!(!closure_awaits_item(&c("|id| client.get(id)")));
+    }
+
+    #[test]
+    fn items_that_do_the_work() {
+        let e = |s: &str| syn::parse_str::<syn::Expr>(s).unwrap();
+        assert!(closure_calls_item(&e("|n| n.ping()")));
+        assert!(closure_calls_item(&e("|s| async move { s.send(m).await }")));
+        assert!(!closure_calls_item(&e("|id| client.fetch(id)")));
+        assert!(!closure_calls_item(&e("|id| fetch(id)")));
+    }
+}
