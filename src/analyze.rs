@@ -630,8 +630,10 @@ impl Walker<'_> {
 
     /// `self.state.lock()` in a fn: record (fn, `state`) for the crate-wide "takes a lock" fact.
     fn note_lock_taken(&mut self, m: &syn::ExprMethodCall) {
-        let method = m.method.to_string();
-        if !semantic::known::sequencing::LOCK_METHODS.contains(&method.as_str()) {
+        if !semantic::known::sequencing::LOCK_METHODS
+            .iter()
+            .any(|name| m.method == name)
+        {
             return;
         }
         let receiver = match semantic::dataflow::peel(&m.receiver) {

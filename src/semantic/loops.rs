@@ -738,6 +738,22 @@ impl Walker<'_, '_> {
     }
 
     fn start_kind(&self, e: &syn::Expr) -> Option<WorkKind> {
+        // Cheap first: only a spawn (a call, or a method named so) or a push starts work.
+        let named = |i: &proc_macro2::Ident| {
+            i == "push" || i == "spawn" || i == "spawn_local" || i == "spawn_blocking"
+        };
+        let candidate = match e {
+            syn::Expr::Call(c) => match &*c.func {
+                // Resolved: `use tokio::spawn as go;` is a spawn too.
+                syn::Expr::Path(_) => true,
+                _ => false,
+            },
+            syn::Expr::MethodCall(m) => named(&m.method),
+            _ => false,
+        };
+        if !candidate {
+            return None;
+        }
         if let Some(spawn) = super::calls::spawn_call(self.cx, e) {
             return Some(WorkKind::Spawn(spawn.written, spawn.flavor));
         }

@@ -254,7 +254,7 @@ impl MutableBindings {
                         }
                         // `let conn = tx.as_mut();`: a `&mut` borrow of a place.
                         if let syn::Expr::MethodCall(m) = dataflow::peel(&init.expr) {
-                            if matches!(m.method.to_string().as_str(), "as_mut" | "as_deref_mut")
+                            if (m.method == "as_mut" || m.method == "as_deref_mut")
                                 && loops::is_place(dataflow::peel(&m.receiver))
                             {
                                 self.mut_refs.insert(name.clone());
