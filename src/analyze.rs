@@ -778,6 +778,34 @@ impl Walker<'_> {
         }
     }
 
+    /// `self.state.lock()` in a fn: record (fn, `state`) for the crate-wide "takes a lock" fact.
+    fn note_lock_taken(&mut self, m: &syn::ExprMethodCall) {
+        if !semantic::known::sequencing::LOCK_METHODS
+            .iter()
+            .any(|name| m.method == name)
+        {
+            return;
+        }
+        let receiver = match semantic::dataflow::peel(&m.receiver) {
+            syn::Expr::Field(f) => match &f.member {
+                syn::Member::Named(n) => n.to_string(),
+                syn::Member::Unnamed(_) => return,
+            },
+            syn::Expr::Path(p) => match p.path.segments.last() {
+                Some(s) => s.ident.to_string(),
+                None => return,
+            },
+            _ => return,
+        };
+        let fn_name = self.cx.frames.iter().rev().find_map(|f| match f {
+            Frame::Fn { name, .. } => Some(name.clone()),
+            _ => None,
+        });
+        if let Some(fn_name) = fn_name {
+            self.facts.lock_takers.push((fn_name, receiver));
+        }
+    }
+
     /// A call of a fn (not a method: method names are too common to mean one fn) not directly
     /// under `.await` may be an async fn whose future is used as a value (spawned, joined,
     /// selected, stored): record its name.
@@ -1190,6 +1218,9 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         let deadline = self.cx.exec.is_deadline_method(&name);
         if deadline {
             self.cx.exec.deadline(true);
+        }
+        if m.args.is_empty() {
+            self.note_lock_taken(m);
         }
         self.visit_expr(&m.receiver);
         if let Some(t) = &m.turbofish {

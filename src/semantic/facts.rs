@@ -26,6 +26,10 @@ pub struct FileFacts {
     pub future_uses: HashSet<String>,
     /// Struct fields and statics declared with a lock or cell type (`cache: Mutex<..>`), by name.
     pub lock_decls: Vec<(String, LockDecl)>,
+    /// (fn name, receiver name) of each lock taken in a fn's body (`self.state.lock()` in
+    /// `fn save` gives `("save", "state")`): the fn takes a lock if the receiver is declared
+    /// as one somewhere in the crate.
+    pub lock_takers: Vec<(String, String)>,
     /// Names of fns and methods called inside a deadline (`timeout(d, self.dial(a))`).
     pub deadline_callees: HashSet<String>,
     /// Names of fns and methods awaited directly with no deadline around them, with the fn
@@ -141,6 +145,7 @@ pub struct CrateFacts {
     pub builder_fns: HashMap<String, HashSet<bool>>,
     pub requests_bounded_in: HashSet<String>,
     pub async_send_fields: HashSet<String>,
+    pub lock_takers: HashMap<String, HashSet<String>>,
 }
 
 impl CrateFacts {
@@ -152,6 +157,9 @@ impl CrateFacts {
         self.future_uses.extend(file.future_uses);
         for (name, kind) in file.lock_decls {
             self.lock_decls.entry(name).or_default().insert(kind);
+        }
+        for (f, receiver) in file.lock_takers {
+            self.lock_takers.entry(f).or_default().insert(receiver);
         }
         self.deadline_callees.extend(file.deadline_callees);
         self.spawned_callees.extend(file.spawned_callees);
@@ -231,6 +239,10 @@ impl CrateFacts {
                 .is_some_and(|timed| timed.len() == 1 && timed.contains(&false)),
             Condition::RequestsNotAllBounded(path) => !self.requests_bounded_in.contains(path),
             Condition::SentFromAsync(field) => self.async_send_fields.contains(field),
+            Condition::TakesNoLock(name) => !self
+                .lock_takers
+                .get(name)
+                .is_some_and(|receivers| receivers.iter().any(|r| self.lock_decls.contains_key(r))),
         }
     }
 }
@@ -268,4 +280,7 @@ pub enum Condition {
     RequestsNotAllBounded(String),
     /// Some async code sends on a field of this name.
     SentFromAsync(String),
+    /// No fn of this name in the crate takes a lock (std or async `Mutex`/`RwLock`) declared
+    /// in the crate: calls of one that does run one at a time whatever their caller does.
+    TakesNoLock(String),
 }

@@ -12,6 +12,7 @@ pub mod imports;
 pub mod items;
 pub mod known;
 pub mod locks;
+pub mod loops;
 pub mod macros;
 pub mod tasks;
 pub mod values;
@@ -226,6 +227,13 @@ pub struct MutableBindings {
     /// Locals holding a thread builder (`let b = thread::Builder::new().name(..);`), whose
     /// `.spawn(..)` starts a thread.
     pub thread_builders: std::collections::HashSet<String>,
+    /// Names holding a `&mut` borrow: `x: &mut T` parameters, `let x = &mut place;`,
+    /// `let x: &mut T = ..`. Passed on by name (`save(x, ..)`) they are reborrowed, so every
+    /// iteration of a loop uses the same exclusive handle.
+    pub mut_refs: std::collections::HashSet<String>,
+    /// Closures bound by `let` whose future only awaits their parameter
+    /// (`let get = |(_, rx)| async { rx.await };`): mapped over a list, they start nothing.
+    pub awaiting_closures: std::collections::HashSet<String>,
 }
 
 impl MutableBindings {
@@ -242,6 +250,8 @@ impl MutableBindings {
             data: HashSet<String>,
             locks: locks::KnownLocks,
             thread_builders: HashSet<String>,
+            mut_refs: HashSet<String>,
+            awaiting_closures: HashSet<String>,
         }
         impl<'ast> Visit<'ast> for Scan<'_> {
             fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
@@ -257,7 +267,26 @@ impl MutableBindings {
                         self.handle_vecs.insert(root);
                     }
                 }
+                // `xs.truncate(n)`: from here on `xs` has a width the fn chose.
+                if m.method == "truncate" {
+                    if let syn::Expr::Path(p) = dataflow::peel(&m.receiver) {
+                        if let Some(i) = p.path.get_ident() {
+                            self.data.remove(&i.to_string());
+                        }
+                    }
+                }
                 syn::visit::visit_expr_method_call(self, m);
+            }
+            fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+                // `xs = xs[..n].to_vec();`
+                if dataflow::caps_width(&a.right) {
+                    if let syn::Expr::Path(p) = dataflow::peel(&a.left) {
+                        if let Some(i) = p.path.get_ident() {
+                            self.data.remove(&i.to_string());
+                        }
+                    }
+                }
+                syn::visit::visit_expr_assign(self, a);
             }
             fn visit_local(&mut self, l: &'ast syn::Local) {
                 let (pat, ty) = match &l.pat {
@@ -281,7 +310,12 @@ impl MutableBindings {
                 if let Some(init) = &l.init {
                     // Data taint: computed from a parameter, another tainted name, or an await.
                     let (used, awaits) = reads_and_awaits(&init.expr);
-                    if awaits || used.iter().any(|u| self.data.contains(u)) {
+                    if dataflow::caps_width(&init.expr) {
+                        // `let xs = xs.into_iter().take(n).collect();`: capped, not data.
+                        for n in dataflow::pat_idents(&l.pat) {
+                            self.data.remove(&n);
+                        }
+                    } else if awaits || used.iter().any(|u| self.data.contains(u)) {
                         self.data.extend(dataflow::pat_idents(&l.pat));
                     }
                     let (name, ty) = match &l.pat {
@@ -295,10 +329,27 @@ impl MutableBindings {
                         _ => (None, None),
                     };
                     if let Some(name) = name {
+                        if matches!(&*init.expr, syn::Expr::Closure(c) if loops::closure_awaits_item(c))
+                        {
+                            self.awaiting_closures.insert(name.clone());
+                        }
                         // `let tx = &mut conn;`: a mutable handle.
                         if matches!(&*init.expr, syn::Expr::Reference(r) if r.mutability.is_some())
                         {
                             self.names.insert(name.clone());
+                            self.mut_refs.insert(name.clone());
+                        }
+                        if matches!(&l.pat, syn::Pat::Type(t) if matches!(&*t.ty, syn::Type::Reference(r) if r.mutability.is_some()))
+                        {
+                            self.mut_refs.insert(name.clone());
+                        }
+                        // `let conn = tx.as_mut();`: a `&mut` borrow of a place.
+                        if let syn::Expr::MethodCall(m) = dataflow::peel(&init.expr) {
+                            if (m.method == "as_mut" || m.method == "as_deref_mut")
+                                && loops::is_place(dataflow::peel(&m.receiver))
+                            {
+                                self.mut_refs.insert(name.clone());
+                            }
                         }
                         if maps_to_spawn(&init.expr) {
                             self.handle_vecs.insert(name.clone());
@@ -344,6 +395,8 @@ impl MutableBindings {
             data: HashSet::new(),
             locks: locks::KnownLocks::default(),
             thread_builders: HashSet::new(),
+            mut_refs: HashSet::new(),
+            awaiting_closures: HashSet::new(),
         };
         let mut params = HashSet::new();
         // Type parameters bounded by a future or closure trait (`F: Future`, `where T: FnOnce()`).
@@ -386,6 +439,7 @@ impl MutableBindings {
                     scan.visit_pat(&t.pat);
                     if matches!(&*t.ty, syn::Type::Reference(r) if r.mutability.is_some()) {
                         scan.names.extend(names.iter().cloned());
+                        scan.mut_refs.extend(names.iter().cloned());
                     }
                     scan.data.extend(names);
                 }
@@ -407,6 +461,8 @@ impl MutableBindings {
             opaque_params: params,
             locks: scan.locks,
             thread_builders: scan.thread_builders,
+            mut_refs: scan.mut_refs,
+            awaiting_closures: scan.awaiting_closures,
         }
     }
 }

@@ -14,7 +14,9 @@ pub mod adapters;
 pub mod attrs;
 pub mod blocking;
 pub mod channels;
+pub mod join;
 pub mod locks;
+pub mod sequencing;
 pub mod spawn;
 pub mod tasks;
 pub mod timeout;
@@ -415,5 +417,80 @@ pub static LISTS: &[List] = &[
         name: "timeout::REQUEST_VERBS",
         kind: Kind::Methods,
         entries: timeout::REQUEST_VERBS,
+    },
+    List {
+        name: "sequencing::SEQUENTIAL_METHODS",
+        kind: Kind::Methods,
+        entries: sequencing::SEQUENTIAL_METHODS,
+    },
+    List {
+        name: "sequencing::ITEM_WAITS",
+        kind: Kind::Methods,
+        entries: sequencing::ITEM_WAITS,
+    },
+    List {
+        name: "sequencing::LOCK_METHODS",
+        kind: Kind::Methods,
+        entries: sequencing::LOCK_METHODS,
+    },
+    List {
+        name: "sequencing::PACING_WORDS",
+        kind: Kind::Words,
+        entries: sequencing::PACING_WORDS,
+    },
+    List {
+        name: "sequencing::SEQUENTIAL_INTENT",
+        kind: Kind::Words,
+        entries: sequencing::SEQUENTIAL_INTENT,
+    },
+    List {
+        name: "sequencing::SEQUENTIAL_STREAM_METHODS",
+        kind: Kind::Methods,
+        entries: sequencing::SEQUENTIAL_STREAM_METHODS,
+    },
+    List {
+        name: "sequencing::NO_WORK_FUTURES",
+        kind: Kind::Paths,
+        entries: sequencing::NO_WORK_FUTURES,
+    },
+    List {
+        name: "join::JOIN_ALL",
+        kind: Kind::Paths,
+        entries: join::JOIN_ALL,
+    },
+    List {
+        name: "join::BATCH_CALLS",
+        kind: Kind::Paths,
+        entries: join::BATCH_CALLS,
+    },
+    List {
+        name: "join::BOUNDED_STREAM_METHODS",
+        kind: Kind::Methods,
+        entries: join::BOUNDED_STREAM_METHODS,
+    },
+    List {
+        name: "join::SLOT_WAITS",
+        kind: Kind::Methods,
+        entries: join::SLOT_WAITS,
+    },
+    List {
+        name: "join::FUTURE_SETS",
+        kind: Kind::Paths,
+        entries: join::FUTURE_SETS,
+    },
+    List {
+        name: "join::ACCEPT_METHODS",
+        kind: Kind::Methods,
+        entries: join::ACCEPT_METHODS,
+    },
+    List {
+        name: "join::PROGRAM_PARTS",
+        kind: Kind::Words,
+        entries: join::PROGRAM_PARTS,
+    },
+    List {
+        name: "join::FAN_OUT_INTENT",
+        kind: Kind::Words,
+        entries: join::FAN_OUT_INTENT,
     },
 ];
