@@ -11,8 +11,10 @@ use crate::diagnostic::{Diagnostic, Span};
 use crate::parse::{self, ParseFailure};
 use crate::rules::{self, Finding, FnNode, Rule, Sink};
 use crate::semantic::awaits::AwaitSummary;
+use crate::semantic::exec::{self as exec, Exec, ExecState};
 use crate::semantic::items::{self, ItemTree};
 use crate::semantic::macros::{self, MacroBody};
+use crate::semantic::values::{self, Locals};
 use crate::semantic::{
     self, Callee, CrateFacts, CrateInfo, Cx, FileFacts, FileInfo, FnKind, Frame, LoopKind,
     Resolver, Scope,
@@ -339,6 +341,17 @@ fn walk(
         ast: file,
         memo: semantic::Memo::default(),
     };
+    // PATH mode knows no manifest: the crates a file imports stand in for its dependencies.
+    let inferred;
+    let krate = if krate.dependencies.is_empty() {
+        inferred = CrateInfo {
+            dependencies: semantic::imported_crates(file),
+            ..krate.clone()
+        };
+        &inferred
+    } else {
+        krate
+    };
     let rules: Vec<&dyn Rule> = rules::RULES
         .iter()
         .copied()
@@ -351,6 +364,12 @@ fn walk(
             config,
             resolver: Resolver::default(),
             frames: Vec::new(),
+            exec: ExecState::with_wrappers(
+                config
+                    .options::<crate::registry::MissingTimeoutOptions>()
+                    .timeout_wrappers
+                    .clone(),
+            ),
         },
         rules,
         sink: Sink::default(),
@@ -364,8 +383,17 @@ fn walk(
         items: ItemTree::default(),
         macro_depth: 0,
         declared_mods: Default::default(),
+        pending_exec: None,
+        offload_wrappers: config
+            .options::<crate::registry::BlockingInAsyncOptions>()
+            .offload_wrappers
+            .clone(),
+        requests: (0, 0),
     };
     w.visit_file(file);
+    if w.requests.0 > 0 && w.requests.0 == w.requests.1 {
+        w.facts.requests_bounded_in = Some(input.path.to_string());
+    }
     let analysis = FileAnalysis {
         findings: w.sink.findings,
         facts: w.facts,
@@ -396,6 +424,13 @@ struct Walker<'a> {
     macro_depth: usize,
     /// (name, `#[path]`, inline parents) of the out-of-line modules declared so far.
     declared_mods: std::collections::HashSet<(String, Option<String>, Vec<String>)>,
+    /// Who runs the closure argument about to be visited.
+    pending_exec: Option<Exec>,
+    /// `blocking_in_async`'s `offload-wrappers`: project helpers that run their closure off the
+    /// executor.
+    offload_wrappers: Vec<String>,
+    /// HTTP requests sent in this file (`.get(url)…send()`), and those bounded by a timeout.
+    requests: (usize, usize),
 }
 
 fn has_cfg(attrs: &[syn::Attribute]) -> bool {
@@ -555,6 +590,18 @@ impl Walker<'_> {
         for rule in &self.rules {
             rule.check_fn(&self.cx, &node, &mut self.sink);
         }
+        self.declare_fn(sig, body);
+        let run = if !is_async {
+            Exec::Sync
+        } else if sig.ident == "main" && attrs.iter().any(exec::is_main_attr) {
+            Exec::RuntimeMain
+        } else {
+            Exec::Executor
+        };
+        let public = self.cx.krate.has_lib && matches!(vis, Some(syn::Visibility::Public(_)));
+        self.cx
+            .exec
+            .enter_fn(run, Locals::of_params(&self.cx.resolver, sig), public);
         let frame = Frame::Fn {
             name: sig.ident.to_string(),
             is_async,
@@ -570,6 +617,81 @@ impl Walker<'_> {
             w.visit_signature(sig);
             w.visit_block(body);
         });
+        self.cx.exec.exit_fn();
+    }
+
+    /// Crate-wide declarations of a fn: its parameters' and return type's kinds, and whether
+    /// it hands out a reqwest `ClientBuilder` (with or without a timeout).
+    fn declare_fn(&mut self, sig: &syn::Signature, body: &syn::Block) {
+        let resolver = &self.cx.resolver;
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(t) = input {
+                let kind = values::declared_kind(resolver, &t.ty);
+                for n in semantic::dataflow::pat_idents(&t.pat) {
+                    self.facts.declared.push((n, kind));
+                }
+            }
+        }
+        if let syn::ReturnType::Type(_, ty) = &sig.output {
+            let name = sig.ident.to_string();
+            self.facts
+                .declared
+                .push((name.clone(), values::declared_kind(resolver, ty)));
+            if let syn::Type::Path(p) = &**ty {
+                if p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "ClientBuilder")
+                    && resolver.is(&p.path, semantic::known::timeout::REQWEST_BUILDER_TYPE)
+                        == semantic::Tri::Yes
+                {
+                    let text = self.cx.snippet(self.cx.span(body.brace_token.span.join()));
+                    self.facts
+                        .builder_fns
+                        .push((name, text.contains("timeout(")));
+                }
+            }
+        }
+    }
+
+    /// `tokio::spawn(run(addr))`: the spawned fn's future runs with no deadline.
+    fn note_spawned(&mut self, c: &syn::ExprCall) {
+        use semantic::known::spawn::TASK_SPAWNS;
+        let syn::Expr::Path(p) = &*c.func else { return };
+        let spawn_like = p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "spawn" || s.ident == "spawn_local");
+        if !spawn_like || self.cx.resolver.is(&p.path, TASK_SPAWNS) != semantic::Tri::Yes {
+            return;
+        }
+        for arg in &c.args {
+            let callee = match semantic::dataflow::peel(arg) {
+                syn::Expr::Call(inner) => match &*inner.func {
+                    syn::Expr::Path(ip) => ip.path.segments.last().map(|s| s.ident.to_string()),
+                    _ => None,
+                },
+                syn::Expr::MethodCall(m) => Some(m.method.to_string()),
+                _ => None,
+            };
+            self.facts.spawned_callees.extend(callee);
+        }
+    }
+
+    /// Record a call by name: inside a deadline, or awaited with none.
+    fn note_callee(&mut self, name: &syn::Ident, awaited: bool) {
+        if self.cx.exec.under_deadline() {
+            self.facts.deadline_callees.insert(name.to_string());
+        } else if awaited {
+            let caller = self.cx.frames.iter().rev().find_map(|f| match f {
+                Frame::Fn { name, .. } => Some(name.clone()),
+                _ => None,
+            });
+            self.facts
+                .bare_awaited_callees
+                .insert((name.to_string(), caller));
+        }
     }
 
     fn visit_macro_body(
@@ -598,6 +720,11 @@ impl Walker<'_> {
                 branches,
                 otherwise,
             } => {
+                // A branch on a timer is a deadline for the others.
+                let timer = branches.iter().any(|b| exec::races_a_timer(&b.future));
+                if timer {
+                    w.cx.exec.deadline(true);
+                }
                 for b in branches {
                     w.visit_pat(&b.pat);
                     w.visit_expr(&b.future);
@@ -607,6 +734,9 @@ impl Walker<'_> {
                     w.visit_expr(&b.handler);
                 }
                 otherwise.iter().for_each(|e| w.visit_expr(e));
+                if timer {
+                    w.cx.exec.deadline(false);
+                }
             }
             MacroBody::Opaque => {}
         });
@@ -620,6 +750,59 @@ impl Walker<'_> {
             MacroBody::Opaque
         } else {
             parse()
+        }
+    }
+
+    /// File-wide facts of a method call: HTTP requests sent (and bounded), channel sends on
+    /// fields from async code.
+    fn note_method_facts(&mut self, m: &syn::ExprMethodCall, name: &str) {
+        use semantic::known::{channels, timeout};
+        if name == "send" && m.args.is_empty() {
+            let (_, calls) = semantic::dataflow::method_chain(&m.receiver);
+            let is_request = calls
+                .iter()
+                .any(|c| timeout::REQUEST_VERBS.contains(&c.method.to_string().as_str()));
+            if is_request {
+                self.requests.0 += 1;
+                if self.cx.exec.under_deadline() || calls.iter().any(|c| c.method == "timeout") {
+                    self.requests.1 += 1;
+                }
+            }
+        }
+        if channels::SEND_METHODS.contains(&name) && self.cx.exec.current().on_executor() {
+            if let syn::Expr::Field(f) = semantic::dataflow::peel(&m.receiver) {
+                if let syn::Member::Named(field) = &f.member {
+                    self.facts.async_send_fields.insert(field.to_string());
+                }
+            }
+        }
+    }
+
+    /// `self.state.lock()` in a fn: record (fn, `state`) for the crate-wide "takes a lock" fact.
+    fn note_lock_taken(&mut self, m: &syn::ExprMethodCall) {
+        if !semantic::known::sequencing::LOCK_METHODS
+            .iter()
+            .any(|name| m.method == name)
+        {
+            return;
+        }
+        let receiver = match semantic::dataflow::peel(&m.receiver) {
+            syn::Expr::Field(f) => match &f.member {
+                syn::Member::Named(n) => n.to_string(),
+                syn::Member::Unnamed(_) => return,
+            },
+            syn::Expr::Path(p) => match p.path.segments.last() {
+                Some(s) => s.ident.to_string(),
+                None => return,
+            },
+            _ => return,
+        };
+        let fn_name = self.cx.frames.iter().rev().find_map(|f| match f {
+            Frame::Fn { name, .. } => Some(name.clone()),
+            _ => None,
+        });
+        if let Some(fn_name) = fn_name {
+            self.facts.lock_takers.push((fn_name, receiver));
         }
     }
 
@@ -642,13 +825,20 @@ impl Walker<'_> {
         semantic::facts::use_key(path, &self.cx.resolver, &self.module_path, self_ty)
     }
 
-    fn visit_call_args<'e>(&mut self, args: impl Iterator<Item = &'e syn::Expr>, callee: &Callee) {
+    fn visit_call_args<'e>(
+        &mut self,
+        args: impl Iterator<Item = &'e syn::Expr>,
+        callee: &Callee,
+        closure_exec: Exec,
+    ) {
         for arg in args {
             if matches!(arg, syn::Expr::Closure(_)) {
                 self.pending_callee = Some(callee.clone());
+                self.pending_exec = Some(closure_exec);
             }
             self.visit_expr(arg);
             self.pending_callee = None;
+            self.pending_exec = None;
         }
     }
 }
@@ -697,6 +887,10 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
         for field in &s.fields {
+            if let Some(name) = &field.ident {
+                let kind = values::declared_kind(&self.cx.resolver, &field.ty);
+                self.facts.declared.push((name.to_string(), kind));
+            }
             if let (Some(name), Some(kind)) = (
                 &field.ident,
                 semantic::locks::lock_decl(&self.cx.resolver, &field.ty),
@@ -898,15 +1092,39 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
         let callee = self.pending_callee.take();
+        let pending = self.pending_exec.take();
+        let run = if c.asyncness.is_some() {
+            Exec::Executor
+        } else {
+            pending.unwrap_or(Exec::Unknown)
+        };
         let frame = Frame::Closure {
             is_async: c.asyncness.is_some(),
             callee,
         };
+        self.cx.exec.enter(run);
         self.with_frame(frame, |w| visit::visit_expr_closure(w, c));
+        self.cx.exec.exit();
     }
 
     fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+        self.cx.exec.enter(Exec::Executor);
         self.with_frame(Frame::AsyncBlock, |w| visit::visit_expr_async(w, a));
+        self.cx.exec.exit();
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        visit::visit_local(self, l);
+        if let syn::Pat::Type(t) = &l.pat {
+            let kind = values::declared_kind(&self.cx.resolver, &t.ty);
+            for n in semantic::dataflow::pat_idents(&t.pat) {
+                self.facts.declared.push((n, kind));
+            }
+        }
+        let Cx { exec, resolver, .. } = &mut self.cx;
+        if let Some(locals) = exec.locals_mut() {
+            locals.learn(resolver, l);
+        }
     }
 
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
@@ -949,6 +1167,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        self.cx.exec.set_awaited(&a.base);
         // Through adapters that only wrap the future (`f().instrument(span).await`).
         let mut base = semantic::dataflow::peel(&a.base);
         while let syn::Expr::MethodCall(m) = base {
@@ -970,12 +1189,22 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             self.note_future_use(c as *const syn::ExprCall as usize, &p.path);
         }
         let has_closure = c.args.iter().any(|a| matches!(a, syn::Expr::Closure(_)));
+        let mut closure_exec = Exec::Unknown;
+        let mut deadline = false;
         let callee = match &*c.func {
             syn::Expr::Path(p) => {
+                if let Some(last) = p.path.segments.last() {
+                    let awaited = self.awaited == Some(c as *const syn::ExprCall as usize);
+                    self.note_callee(&last.ident, awaited);
+                }
+                deadline = self.cx.exec.is_deadline_fn(&self.cx.resolver, &p.path);
                 // A called path is not a use as a value; visit only its generic arguments.
                 visit::visit_path(self, &p.path);
                 // Resolved only when a closure argument will need to know its callee.
                 if has_closure {
+                    let wrappers: Vec<&str> =
+                        self.offload_wrappers.iter().map(|s| s.as_str()).collect();
+                    closure_exec = exec::closure_of_call(&self.cx.resolver, &p.path, &wrappers);
                     Callee::Path(self.cx.resolver.resolve(&p.path))
                 } else {
                     Callee::Method(String::new())
@@ -986,16 +1215,43 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 Callee::Method(String::new())
             }
         };
-        self.visit_call_args(c.args.iter(), &callee);
+        if deadline {
+            self.cx.exec.deadline(true);
+        }
+        self.note_spawned(c);
+        self.visit_call_args(c.args.iter(), &callee, closure_exec);
+        if deadline {
+            self.cx.exec.deadline(false);
+        }
     }
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        let awaited = self.cx.exec.is_awaited_method(m);
+        self.note_callee(&m.method, awaited);
+        self.note_method_facts(m, &name);
+        let deadline = self.cx.exec.is_deadline_method(&name);
+        if deadline {
+            self.cx.exec.deadline(true);
+        }
+        if m.args.is_empty() {
+            self.note_lock_taken(m);
+        }
         self.visit_expr(&m.receiver);
         if let Some(t) = &m.turbofish {
             self.visit_angle_bracketed_generic_arguments(t);
         }
-        let callee = Callee::Method(m.method.to_string());
-        self.visit_call_args(m.args.iter(), &callee);
+        let closure_exec = if m.args.iter().any(|a| matches!(a, syn::Expr::Closure(_))) {
+            let wrappers: Vec<&str> = self.offload_wrappers.iter().map(|s| s.as_str()).collect();
+            exec::closure_of_method(self.cx.exec.current(), m, &wrappers)
+        } else {
+            Exec::Unknown
+        };
+        let callee = Callee::Method(name);
+        self.visit_call_args(m.args.iter(), &callee, closure_exec);
+        if deadline {
+            self.cx.exec.deadline(false);
+        }
     }
 
     fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {

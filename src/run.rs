@@ -1082,6 +1082,32 @@ fn report_manifest_problems(ws: &discover::Workspace, sets: &[ConfigSet], col: &
 }
 
 /// PATH mode: the given files and the `.rs` files under the given directories form one crate.
+/// A PATH-mode file's path relative to its package: the nearest directory above it with a
+/// `Cargo.toml` (searched up to the directory argument it was found under, or all the way up for
+/// a file named on the command line), else relative to the directory argument, else as typed.
+fn package_relative(file: &Path, root: Option<&Path>) -> PathBuf {
+    let real = std::fs::canonicalize(file)
+        .or_else(|_| std::path::absolute(file))
+        .unwrap_or_else(|_| file.to_path_buf());
+    let mut dir = real.parent();
+    while let Some(d) = dir {
+        if d.join("Cargo.toml").is_file() {
+            if let Ok(rel) = real.strip_prefix(d) {
+                return rel.to_path_buf();
+            }
+        }
+        if root.is_some_and(|r| d == r) {
+            break;
+        }
+        dir = d.parent();
+    }
+    match root.and_then(|r| real.strip_prefix(r).ok()) {
+        Some(rel) => rel.to_path_buf(),
+        None if file.is_relative() => file.to_path_buf(),
+        None => file.file_name().map(PathBuf::from).unwrap_or_default(),
+    }
+}
+
 /// PATH mode. A file inside a cargo package is linted with that package's edition (unless
 /// `--edition` is given), dependencies and configuration; other files with the configuration
 /// found at or above the current directory and `--edition` (default 2021).
@@ -1161,11 +1187,23 @@ pub fn lint_paths(
                 continue;
             }
         }
-        let is_test = f.path.components().any(|c| {
-            matches!(
-                c.as_os_str().to_str(),
-                Some("tests" | "benches" | "examples")
-            )
+        // A file's role is decided on its path inside its package (or the linted directory),
+        // never on where the checkout happens to live.
+        let relative = package_relative(&f.path, f.root.as_deref());
+        if relative == Path::new("build.rs") {
+            // A build script: not linted, as in cargo mode.
+            if verbose {
+                eprintln!("async-lint: skipping build script {}", f.path.display());
+            }
+            continue;
+        }
+        let is_test = relative.parent().is_some_and(|dir| {
+            dir.components().any(|c| {
+                matches!(
+                    c.as_os_str().to_str(),
+                    Some("tests" | "benches" | "examples")
+                )
+            })
         });
         let module_path = contexts[context].module_path(&f.path);
         let job = Job {

@@ -32,7 +32,7 @@ fn code_of(line: &str) -> &str {
 
 fn exercised(kind: Kind, entry: &str, files: &[(PathBuf, String)]) -> bool {
     files.iter().any(|(_, text)| match kind {
-        Kind::Paths => {
+        Kind::Paths | Kind::Modules => {
             let segments: Vec<&str> = entry.split("::").collect();
             let (krate, item) = (segments[0], segments[segments.len() - 1]);
             has_word(text, krate) && text.lines().any(|l| has_word(code_of(l), item))

@@ -1249,3 +1249,38 @@ fn config_errors_name_the_file_relative_to_the_current_directory() {
         "{r:#?}"
     );
 }
+
+#[test]
+fn path_mode_decides_test_code_and_build_scripts_inside_the_package() {
+    // A project checked out under a directory named `tests/`: its own code is not test code.
+    let dir = tempfile::tempdir().unwrap();
+    let blocking =
+        "async fn f() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
+    write_package(&dir.path().join("tests/proj"), "proj");
+    for rel in ["src/lib.rs", "src/rebuild.rs", "tests/it.rs", "build.rs"] {
+        write(&dir.path().join("tests/proj"), rel, blocking);
+    }
+    let r = run_in(
+        Some(dir.path()),
+        &[
+            "tests/proj",
+            "--message-format",
+            "short",
+            "-q",
+            "-A",
+            "all",
+            "-W",
+            "blocking_in_async",
+        ],
+    );
+    let flagged: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter_map(|l| l.split(':').next())
+        .collect();
+    assert_eq!(
+        flagged,
+        ["tests/proj/src/lib.rs", "tests/proj/src/rebuild.rs"],
+        "{r:#?}"
+    );
+}

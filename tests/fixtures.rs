@@ -6,7 +6,8 @@
 //! rules separated by commas. Header directives in the first lines of a file:
 //! `//@ edition: 2024`, `//@ test-target` (file of a test target), `//@ bin` (package without
 //! a library), `//@ module: a::b` (module path of the file), `//@ deps: redis, reqwest` (more
-//! dependencies than tokio and futures), `//@ option: rule.key = <toml value>` (a rule option).
+//! dependencies than tokio and futures), `//@ no-deps` (no manifest, as in PATH mode),
+//! `//@ option: rule.key = <toml value>` (a rule option).
 //!
 //! Only the fixture's own rule and the rules named in its markers are compared.
 //! A `<case>.stderr` next to a file holds the blessed human rendering; `BLESS=1 cargo test`
@@ -36,6 +37,8 @@ struct Header {
     module: Vec<String>,
     /// `//@ deps: redis, reqwest`: more dependencies of the fixture's package.
     deps: Vec<String>,
+    /// `//@ no-deps`: no manifest at all (PATH mode): no dependencies are known.
+    no_deps: bool,
     /// `//@ option: missing_timeout.timeout-wrappers = ["crate::net::deadline"]`.
     options: Vec<(String, String, toml::Value)>,
 }
@@ -53,6 +56,8 @@ fn header(text: &str) -> Header {
             h.test_target = true;
         } else if d == "bin" {
             h.bin = true;
+        } else if d == "no-deps" {
+            h.no_deps = true;
         } else if let Some(m) = d.strip_prefix("module:") {
             h.module = m.trim().split("::").map(str::to_string).collect();
         } else if let Some(deps) = d.strip_prefix("deps:") {
@@ -133,11 +138,15 @@ fn analyze(files: &[(String, String)]) -> Vec<Diagnostic> {
     let krate = CrateInfo {
         name: "fixture".into(),
         edition: headers.iter().find_map(|h| h.edition).unwrap_or_default(),
-        dependencies: ["tokio", "futures"]
-            .iter()
-            .map(|d| d.to_string())
-            .chain(headers.iter().flat_map(|h| h.deps.iter().cloned()))
-            .collect(),
+        dependencies: if headers.iter().any(|h| h.no_deps) {
+            Vec::new()
+        } else {
+            ["tokio", "futures"]
+                .iter()
+                .map(|d| d.to_string())
+                .chain(headers.iter().flat_map(|h| h.deps.iter().cloned()))
+                .collect()
+        },
         has_lib: !headers.iter().any(|h| h.bin),
     };
     let inputs: Vec<FileInput> = files

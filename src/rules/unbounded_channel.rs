@@ -3,11 +3,11 @@
 use super::{Rule, RuleMeta, Sink};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Suggestion};
 use crate::registry;
-use crate::semantic::dataflow::{names_used_in_expr, peel};
-use crate::semantic::{Cx, Tri};
-use proc_macro2::{TokenStream, TokenTree};
-use std::collections::HashSet;
-use syn::visit::Visit;
+use crate::semantic::channel_ends as ends;
+use crate::semantic::dataflow::peel;
+use crate::semantic::facts::Condition;
+use crate::semantic::known::channels::{Ctor, Family};
+use crate::semantic::Cx;
 
 // ---- what the user reads -------------------------------------------------------------------
 
@@ -28,20 +28,20 @@ fn label_send(tx: &str) -> String {
 const NOTE_WHY: &str = "when the consumer falls behind, messages pile up in memory until the \
 process runs out of it; the problem shows only under load";
 
-fn help(lib: Lib, n: usize) -> String {
+fn help(lib: Family, n: usize) -> String {
     match lib {
-        Lib::Tokio => format!(
+        Family::Tokio => format!(
             "bound it: `let (tx, rx) = mpsc::channel({n});` and `tx.send(msg).await?` waits \
              while {n} messages are queued (back-pressure); where the producer must not wait, \
              `tx.try_send(msg)` fails when the queue is full: drop or count the message there"
         ),
-        Lib::Futures => format!(
+        Family::Futures => format!(
             "bound it: `let (tx, rx) = mpsc::channel({n});` and `tx.send(msg).await?` \
              (`futures::SinkExt`) waits while the buffer is full (back-pressure); where the \
              producer must not wait, `tx.try_send(msg)` fails when it is full: drop or count \
              the message there"
         ),
-        Lib::Bounded => format!(
+        Family::Bounded => format!(
             "bound it: `bounded({n})`, then `tx.send(msg).await` waits while {n} messages are \
              queued (back-pressure); where the producer must not wait, `tx.try_send(msg)` fails \
              when the queue is full: drop or count the message there"
@@ -49,14 +49,14 @@ fn help(lib: Lib, n: usize) -> String {
     }
 }
 
-fn help_single(lib: Lib) -> &'static str {
+fn help_single(lib: Family) -> &'static str {
     match lib {
-        Lib::Tokio => {
+        Family::Tokio => {
             "for one message use `tokio::sync::oneshot::channel()`: its `send` \
             cannot pile up, and the receiver learns when the sender is gone"
         }
-        Lib::Futures => "for one message use `futures::channel::oneshot::channel()`",
-        Lib::Bounded => "for one message use a oneshot channel, or `bounded(1)`",
+        Family::Futures => "for one message use `futures::channel::oneshot::channel()`",
+        Family::Bounded => "for one message use a oneshot channel, or `bounded(1)`",
     }
 }
 
@@ -85,95 +85,6 @@ static META: RuleMeta = RuleMeta {
 /// `[rules.unbounded_channel]`
 type Options = registry::UnboundedChannelOptions;
 
-/// The family of a constructor, for the bounded replacement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Lib {
-    /// `tokio::sync::mpsc::unbounded_channel` → `channel(N)`.
-    Tokio,
-    /// `futures::channel::mpsc::unbounded` → `channel(N)`.
-    Futures,
-    /// `async_channel`/`flume`/`crossbeam_channel`/`kanal` `unbounded` → `bounded(N)`.
-    Bounded,
-}
-
-struct Ctor {
-    path: &'static str,
-    lib: Lib,
-    /// The bounded constructor's name in the same module.
-    bounded: &'static str,
-    /// A library for threads as much as tasks: reported only where async code creates it.
-    sync_capable: bool,
-}
-
-const CTORS: &[Ctor] = &[
-    Ctor {
-        path: "tokio::sync::mpsc::unbounded_channel",
-        lib: Lib::Tokio,
-        bounded: "channel",
-        sync_capable: false,
-    },
-    Ctor {
-        path: "futures::channel::mpsc::unbounded",
-        lib: Lib::Futures,
-        bounded: "channel",
-        sync_capable: false,
-    },
-    Ctor {
-        path: "futures_channel::mpsc::unbounded",
-        lib: Lib::Futures,
-        bounded: "channel",
-        sync_capable: false,
-    },
-    Ctor {
-        path: "async_channel::unbounded",
-        lib: Lib::Bounded,
-        bounded: "bounded",
-        sync_capable: false,
-    },
-    Ctor {
-        path: "async_std::channel::unbounded",
-        lib: Lib::Bounded,
-        bounded: "bounded",
-        sync_capable: false,
-    },
-    Ctor {
-        path: "smol::channel::unbounded",
-        lib: Lib::Bounded,
-        bounded: "bounded",
-        sync_capable: false,
-    },
-    Ctor {
-        path: "kanal::unbounded_async",
-        lib: Lib::Bounded,
-        bounded: "bounded_async",
-        sync_capable: false,
-    },
-    Ctor {
-        path: "flume::unbounded",
-        lib: Lib::Bounded,
-        bounded: "bounded",
-        sync_capable: true,
-    },
-    Ctor {
-        path: "crossbeam_channel::unbounded",
-        lib: Lib::Bounded,
-        bounded: "bounded",
-        sync_capable: true,
-    },
-    Ctor {
-        path: "crossbeam::channel::unbounded",
-        lib: Lib::Bounded,
-        bounded: "bounded",
-        sync_capable: true,
-    },
-    Ctor {
-        path: "kanal::unbounded",
-        lib: Lib::Bounded,
-        bounded: "bounded",
-        sync_capable: true,
-    },
-];
-
 // ---- the check -----------------------------------------------------------------------------
 
 impl Rule for UnboundedChannel {
@@ -182,46 +93,62 @@ impl Rule for UnboundedChannel {
     }
 
     fn check_block(&self, cx: &Cx, b: &syn::Block, out: &mut Sink) {
+        if b.stmts.is_empty() {
+            return;
+        }
+        // Options are read once per file, not per block.
         let opts = cx.config.options::<Options>();
         if cx.skips_test_code(opts.check_tests) {
             return;
         }
         for (i, stmt) in b.stmts.iter().enumerate() {
             // Constructors in this statement, outside nested blocks (which get their own call).
-            let mut found = CtorCalls(cx, Vec::new());
-            found.visit_stmt(stmt);
-            for (call, ctor) in found.1 {
-                if ctor.sync_capable && !cx.in_async() {
-                    continue;
-                }
+            for (call, ctor) in ends::ctor_calls(cx, stmt) {
                 let binding = match stmt {
                     syn::Stmt::Local(l)
                         if l.init
                             .as_ref()
                             .is_some_and(|init| matches!(peel(&init.expr), syn::Expr::Call(c) if std::ptr::eq(c, call))) =>
                     {
-                        channel_names(&l.pat)
+                        ends::channel_names(&l.pat)
                     }
                     _ => None,
                 };
                 let verdict = match &binding {
-                    Some((tx, rx)) => judge(tx, rx.as_deref(), &b.stmts[i + 1..], opts),
-                    None => Verdict::Report,
+                    Some((tx, rx)) => ends::judge(
+                        tx,
+                        rx.as_deref(),
+                        &b.stmts[i + 1..],
+                        opts.allow_sync_producers,
+                    ),
+                    None => ends::Verdict::Report,
                 };
-                if is_unit_channel(call)
-                    || carries_reply(call)
+                // A channel of a thread-capable library made outside async code links tasks only
+                // where its sender goes: into async code here, or into a field that async code
+                // sends on somewhere in the crate.
+                let mut unless = Vec::new();
+                if ctor.thread_capable && !cx.in_async() {
+                    let Some((tx, _)) = &binding else { continue };
+                    match ends::sender_destination(tx, &b.stmts[i + 1..]) {
+                        ends::Destination::Async => {}
+                        ends::Destination::Field(f) => unless.push(Condition::SentFromAsync(f)),
+                        ends::Destination::Elsewhere => continue,
+                    }
+                }
+                if ends::is_unit_channel(call)
+                    || ends::carries_reply(call)
                     || binding
                         .as_ref()
-                        .is_some_and(|(tx, rx)| notification(tx, rx.as_deref()))
+                        .is_some_and(|(tx, rx)| ends::notification(tx, rx.as_deref()))
                 {
                     continue;
                 }
                 match verdict {
-                    Verdict::Quiet => {}
-                    Verdict::Report => report(cx, call, ctor, None, opts, out),
-                    Verdict::Single(send) => {
+                    ends::Verdict::Quiet => {}
+                    ends::Verdict::Report => report(cx, call, ctor, None, opts, unless, out),
+                    ends::Verdict::Single(send) => {
                         let tx = binding.as_ref().map(|(t, _)| t.as_str()).unwrap_or("tx");
-                        report(cx, call, ctor, Some((tx, send)), opts, out)
+                        report(cx, call, ctor, Some((tx, send)), opts, unless, out)
                     }
                 }
             }
@@ -235,6 +162,7 @@ fn report(
     ctor: &Ctor,
     single: Option<(&str, proc_macro2::Span)>,
     opts: &Options,
+    unless: Vec<Condition>,
     out: &mut Sink,
 ) {
     let n = opts.capacity.max(1);
@@ -270,10 +198,10 @@ fn report(
         Some((tx, send)) => Diagnostic::new(META.id, span, message_single(&written, tx))
             .with_label(LABEL)
             .with_secondary(cx.span(send), label_send(tx))
-            .with_help(help_single(ctor.lib)),
+            .with_help(help_single(ctor.family)),
         None => Diagnostic::new(META.id, span, message(&written))
             .with_label(LABEL)
-            .with_help(help(ctor.lib, n))
+            .with_help(help(ctor.family, n))
             .with_note(NOTE_WHY)
             .with_note(note_capacity(n)),
     };
@@ -303,705 +231,5 @@ fn report(
             applicability: Applicability::MaybeIncorrect,
         });
     }
-    out.report(diag);
-}
-
-/// The unbounded constructor calls of one statement, outside nested blocks.
-struct CtorCalls<'c, 'a, 'ast>(&'c Cx<'a>, Vec<(&'ast syn::ExprCall, &'static Ctor)>);
-
-impl<'ast> Visit<'ast> for CtorCalls<'_, '_, 'ast> {
-    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-        if let syn::Expr::Path(p) = &*c.func {
-            if c.args.is_empty() {
-                if let Some(ctor) = CTORS
-                    .iter()
-                    .find(|k| self.0.is(&p.path, &[k.path]) == Tri::Yes)
-                {
-                    self.1.push((c, ctor));
-                }
-            }
-        }
-        syn::visit::visit_expr_call(self, c);
-    }
-    fn visit_block(&mut self, _: &'ast syn::Block) {}
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-/// `let (tx, rx) = ..` (also `(tx, mut rx)`, typed): the sender's and receiver's names.
-fn channel_names(pat: &syn::Pat) -> Option<(String, Option<String>)> {
-    let pat = match pat {
-        syn::Pat::Type(t) => &*t.pat,
-        p => p,
-    };
-    let syn::Pat::Tuple(t) = pat else { return None };
-    if t.elems.len() != 2 {
-        return None;
-    }
-    let name = |p: &syn::Pat| match p {
-        syn::Pat::Ident(i) => Some(i.ident.to_string()),
-        _ => None,
-    };
-    Some((name(&t.elems[0])?, name(&t.elems[1])))
-}
-
-/// `unbounded_channel::<()>()`: a channel of unit signals (a wake-up, a shutdown).
-fn is_unit_channel(call: &syn::ExprCall) -> bool {
-    let syn::Expr::Path(p) = &*call.func else {
-        return false;
-    };
-    let Some(last) = p.path.segments.last() else {
-        return false;
-    };
-    match &last.arguments {
-        syn::PathArguments::AngleBracketed(a) => a.args.iter().any(
-            |g| matches!(g, syn::GenericArgument::Type(syn::Type::Tuple(t)) if t.elems.is_empty()),
-        ),
-        _ => false,
-    }
-}
-
-/// `unbounded_channel::<(Request, oneshot::Sender<Response>)>()`: each message carries its
-/// reply channel, so each producer waits for its answer and the queue holds at most one
-/// message per waiting producer.
-fn carries_reply(call: &syn::ExprCall) -> bool {
-    let syn::Expr::Path(p) = &*call.func else {
-        return false;
-    };
-    let Some(last) = p.path.segments.last() else {
-        return false;
-    };
-    let mut idents = HashSet::new();
-    crate::semantic::dataflow::collect_token_idents(
-        &quote::ToTokens::to_token_stream(&last.arguments),
-        &mut idents,
-    );
-    idents.iter().any(|i| {
-        let i = i.to_ascii_lowercase();
-        ["oneshot", "reply", "respon", "acknowledg"]
-            .iter()
-            .any(|w| i.contains(w))
-    })
-}
-
-/// Both ends are only put into struct literals (`Foo { inner: tx }`, `Bar { rx }`).
-struct Wrapped<'n> {
-    names: [&'n str; 2],
-    wrapped: [bool; 2],
-    other: bool,
-    /// A later `let` rebinds the name (`let tx = Sender { inner: tx }`): mentions after it
-    /// are of the new binding.
-    retired: [bool; 2],
-}
-
-impl<'ast> Visit<'ast> for Wrapped<'_> {
-    fn visit_field_value(&mut self, f: &'ast syn::FieldValue) {
-        let name = match (&f.colon_token, &f.member, &f.expr) {
-            (None, syn::Member::Named(n), _) => Some(n.to_string()),
-            (Some(_), _, syn::Expr::Path(p)) => p.path.get_ident().map(|i| i.to_string()),
-            _ => None,
-        };
-        if let Some(k) = name.and_then(|n| self.names.iter().position(|x| *x == n)) {
-            if !self.retired[k] {
-                self.wrapped[k] = true;
-                return;
-            }
-        }
-        syn::visit::visit_field_value(self, f);
-    }
-    fn visit_local(&mut self, l: &'ast syn::Local) {
-        if let Some(init) = &l.init {
-            self.visit_expr(&init.expr);
-        }
-        for n in crate::semantic::dataflow::pat_idents(&l.pat) {
-            if let Some(k) = self.names.iter().position(|x| *x == n) {
-                self.retired[k] = true;
-            }
-        }
-    }
-    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-        if let Some(k) = p
-            .path
-            .get_ident()
-            .and_then(|i| self.names.iter().position(|n| i == n))
-        {
-            if !self.retired[k] {
-                self.other = true;
-            }
-        }
-    }
-    fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        let mut idents = HashSet::new();
-        crate::semantic::dataflow::collect_token_idents(&m.tokens, &mut idents);
-        if self.names.iter().any(|n| idents.contains(*n)) {
-            self.other = true;
-        }
-    }
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-/// A shutdown or cancellation signal, by the names of its ends: a handful of messages per run.
-fn notification(tx: &str, rx: Option<&str>) -> bool {
-    [Some(tx), rx].into_iter().flatten().any(|n| {
-        let n = n.to_ascii_lowercase();
-        [
-            "shutdown", "stop", "cancel", "close", "quit", "exit", "kill", "terminat", "abort",
-        ]
-        .iter()
-        .any(|w| n.contains(w))
-    })
-}
-
-enum Verdict {
-    Report,
-    Quiet,
-    /// The sender sends exactly once, here.
-    Single(proc_macro2::Span),
-}
-
-/// Judge a channel from what the rest of its block does with its ends.
-fn judge(tx: &str, rx: Option<&str>, rest: &[syn::Stmt], opts: &Options) -> Verdict {
-    // Clones of the sender (`let tx2 = tx.clone();`) are senders too.
-    let mut senders: HashSet<String> = HashSet::from([tx.to_string()]);
-    for _ in 0..2 {
-        let mut v = Clones(&mut senders, Vec::new());
-        rest.iter().for_each(|s| v.visit_stmt(s));
-        let new = v.1;
-        senders.extend(new);
-    }
-    if opts.allow_sync_producers {
-        let mut v = SyncProducer {
-            senders: &senders,
-            found: false,
-        };
-        rest.iter().for_each(|s| v.visit_stmt(s));
-        if v.found {
-            return Verdict::Quiet;
-        }
-    }
-    // A factory: both ends go into the crate's own wrapper types (`Sender { inner: tx, .. }`),
-    // whose methods decide the flow control; judge those, not this.
-    if let Some(rx) = rx {
-        let mut w = Wrapped {
-            names: [tx, rx],
-            wrapped: [false, false],
-            other: false,
-            retired: [false, false],
-        };
-        rest.iter().for_each(|s| w.visit_stmt(s));
-        if w.wrapped == [true, true] && !w.other {
-            return Verdict::Quiet;
-        }
-    }
-    // Producer and consumer are this same body: the task only queues work for itself, and a
-    // bound would deadlock it.
-    if let Some(rx) = rx {
-        let mut uses = Uses::new(&[tx, rx]);
-        rest.iter().for_each(|s| uses.visit_stmt(s));
-        if !uses.escapes && uses.count.get(rx).copied().unwrap_or(0) > 0 && senders.len() == 1 {
-            return Verdict::Quiet;
-        }
-    }
-    // A paced producer: every send sits in a loop that also sleeps or ticks (a QPS-driven
-    // load generator, a heartbeat). Its rate is chosen, so the buffer cannot run away.
-    let mut uses = Uses::new(&[tx]);
-    rest.iter().for_each(|s| uses.visit_stmt(s));
-    if senders.len() == 1 && uses.mentions == 1 {
-        if let Some(send) = uses.single_send {
-            return Verdict::Single(send);
-        }
-    }
-    if all_sends_paced(&senders, rest) || finite_producer(&senders, rest) {
-        return Verdict::Quiet;
-    }
-    Verdict::Report
-}
-
-/// Does a loop body pace itself (`sleep`, `sleep_until`, `tick`, a rate limiter)?
-fn paces(body: &syn::Block) -> bool {
-    struct P(bool);
-    impl<'ast> Visit<'ast> for P {
-        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-            if let Some(n) = crate::semantic::dataflow::call_name(c) {
-                if matches!(n.as_str(), "sleep" | "sleep_until" | "delay_for") {
-                    self.0 = true;
-                }
-            }
-            syn::visit::visit_expr_call(self, c);
-        }
-        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            if matches!(
-                m.method.to_string().as_str(),
-                "tick" | "until_ready" | "until_n_ready" | "throttle"
-            ) {
-                self.0 = true;
-            }
-            syn::visit::visit_expr_method_call(self, m);
-        }
-    }
-    let mut p = P(false);
-    p.visit_block(body);
-    p.0
-}
-
-/// A finite producer: every send is in straight-line code or in `for` loops (over a range or a
-/// collection), never in a `loop`/`while` that runs as long as its input does, and the sender is
-/// not handed to code we cannot see. The buffer then holds at most as many messages as the
-/// producer's input, like a `Vec` would.
-fn finite_producer(senders: &HashSet<String>, rest: &[syn::Stmt]) -> bool {
-    struct V<'s> {
-        senders: &'s HashSet<String>,
-        /// Open `loop`/`while` loops around the current point.
-        open_ended: usize,
-        sends: usize,
-        unbounded: bool,
-    }
-    impl V<'_> {
-        fn ours(&self, e: &syn::Expr) -> bool {
-            matches!(e, syn::Expr::Path(p)
-                if p.path.get_ident().is_some_and(|i| self.senders.contains(&i.to_string())))
-        }
-    }
-    impl<'ast> Visit<'ast> for V<'_> {
-        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            if self.ours(&m.receiver) {
-                match m.method.to_string().as_str() {
-                    "send" | "unbounded_send" | "try_send" => {
-                        self.sends += 1;
-                        if self.open_ended > 0 {
-                            self.unbounded = true;
-                        }
-                    }
-                    // Clones are senders too (tracked by name); closing is fine.
-                    "clone" | "close" | "close_channel" | "is_closed" => {}
-                    _ => self.unbounded = true,
-                }
-                m.args.iter().for_each(|a| self.visit_expr(a));
-                return;
-            }
-            syn::visit::visit_expr_method_call(self, m);
-        }
-        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-            if crate::semantic::dataflow::call_name(c).as_deref() == Some("drop")
-                && c.args.len() == 1
-                && self.ours(&c.args[0])
-            {
-                return;
-            }
-            syn::visit::visit_expr_call(self, c);
-        }
-        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-            // Passed, stored, returned or moved to another name: producers we cannot see.
-            if p.path
-                .get_ident()
-                .is_some_and(|i| self.senders.contains(&i.to_string()))
-            {
-                self.unbounded = true;
-            }
-        }
-        fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            let mut found = Vec::new();
-            let names: Vec<String> = self.senders.iter().cloned().collect();
-            macro_mentions(&m.tokens, &names, &mut found);
-            if !found.is_empty() {
-                self.unbounded = true;
-            }
-        }
-        // An open-ended loop that paces itself sends at a chosen rate: as good as finite.
-        fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
-            let open = usize::from(!paces(&l.body));
-            self.open_ended += open;
-            syn::visit::visit_expr_while(self, l);
-            self.open_ended -= open;
-        }
-        fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-            let open = usize::from(!paces(&l.body));
-            self.open_ended += open;
-            syn::visit::visit_expr_loop(self, l);
-            self.open_ended -= open;
-        }
-        fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
-            // `for x in rx` / `for x in stream.iter()` over a receiver or an endless iterator is
-            // as open-ended as a `while`; over a range or a collection it is finite.
-            let open = !matches!(
-                crate::semantic::dataflow::peel(&l.expr),
-                syn::Expr::Range(_)
-                    | syn::Expr::Path(_)
-                    | syn::Expr::Array(_)
-                    | syn::Expr::Reference(_)
-            ) && !is_collection_iter(&l.expr);
-            self.open_ended += usize::from(open);
-            syn::visit::visit_expr_for_loop(self, l);
-            self.open_ended -= usize::from(open);
-        }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    /// `items.iter()`, `items.into_iter().enumerate()`, `(0..n).map(..)`: a finite source.
-    fn is_collection_iter(e: &syn::Expr) -> bool {
-        let mut e = crate::semantic::dataflow::peel(e);
-        let mut saw_iter = false;
-        while let syn::Expr::MethodCall(m) = e {
-            let name = m.method.to_string();
-            if matches!(
-                name.as_str(),
-                "iter" | "into_iter" | "iter_mut" | "drain" | "chunks" | "keys" | "values"
-            ) {
-                saw_iter = true;
-            } else if !matches!(
-                name.as_str(),
-                "enumerate"
-                    | "map"
-                    | "filter"
-                    | "zip"
-                    | "rev"
-                    | "take"
-                    | "skip"
-                    | "cloned"
-                    | "copied"
-            ) {
-                return false;
-            }
-            e = crate::semantic::dataflow::peel(&m.receiver);
-        }
-        saw_iter || matches!(e, syn::Expr::Range(_) | syn::Expr::Paren(_))
-    }
-    let mut v = V {
-        senders,
-        open_ended: 0,
-        sends: 0,
-        unbounded: false,
-    };
-    rest.iter().for_each(|s| v.visit_stmt(s));
-    v.sends > 0 && !v.unbounded
-}
-
-/// Is there at least one send on the senders, and is each inside a loop that also paces itself
-/// (`sleep`, `sleep_until`, `tick`, a rate limiter)?
-fn all_sends_paced(senders: &HashSet<String>, rest: &[syn::Stmt]) -> bool {
-    type Pos = (usize, usize);
-    struct V<'s> {
-        senders: &'s HashSet<String>,
-        sends: Vec<Pos>,
-        paced_loops: Vec<(Pos, Pos)>,
-    }
-    fn pos(s: proc_macro2::Span) -> (Pos, Pos) {
-        let (a, b) = (s.start(), s.end());
-        ((a.line, a.column), (b.line, b.column))
-    }
-    impl<'ast> Visit<'ast> for V<'_> {
-        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            let ours = matches!(&*m.receiver, syn::Expr::Path(p)
-                if p.path.get_ident().is_some_and(|i| self.senders.contains(&i.to_string())));
-            if ours
-                && matches!(
-                    m.method.to_string().as_str(),
-                    "send" | "unbounded_send" | "try_send"
-                )
-            {
-                self.sends.push(pos(m.method.span()).0);
-            }
-            syn::visit::visit_expr_method_call(self, m);
-        }
-        fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
-            if paces(&l.body) {
-                self.paced_loops.push(pos(l.body.brace_token.span.join()));
-            }
-            syn::visit::visit_expr_for_loop(self, l);
-        }
-        fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
-            if paces(&l.body) {
-                self.paced_loops.push(pos(l.body.brace_token.span.join()));
-            }
-            syn::visit::visit_expr_while(self, l);
-        }
-        fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-            if paces(&l.body) {
-                self.paced_loops.push(pos(l.body.brace_token.span.join()));
-            }
-            syn::visit::visit_expr_loop(self, l);
-        }
-    }
-    let mut v = V {
-        senders,
-        sends: Vec::new(),
-        paced_loops: Vec::new(),
-    };
-    rest.iter().for_each(|s| v.visit_stmt(s));
-    !v.sends.is_empty()
-        && v.sends
-            .iter()
-            .all(|s| v.paced_loops.iter().any(|(a, b)| a <= s && s <= b))
-}
-
-/// `let x = tx.clone();` (for any known sender `tx`).
-struct Clones<'s>(&'s mut HashSet<String>, Vec<String>);
-
-impl<'ast> Visit<'ast> for Clones<'_> {
-    fn visit_local(&mut self, l: &'ast syn::Local) {
-        if let (Some(init), syn::Pat::Ident(p)) = (&l.init, &l.pat) {
-            if let syn::Expr::MethodCall(m) = peel(&init.expr) {
-                if m.method == "clone" {
-                    if let Some(root) = crate::semantic::dataflow::root_ident(&m.receiver) {
-                        if self.0.contains(&root) {
-                            self.1.push(p.ident.to_string());
-                        }
-                    }
-                }
-            }
-        }
-        syn::visit::visit_local(self, l);
-    }
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-/// Methods whose closure arguments run on the caller, here and now: iterator, `Option`,
-/// `Result` and stream adapters. A closure passed anywhere else is a callback.
-const ADAPTERS: &[&str] = &[
-    "map",
-    "map_err",
-    "map_ok",
-    "and_then",
-    "or_else",
-    "filter",
-    "filter_map",
-    "flat_map",
-    "for_each",
-    "try_for_each",
-    "then",
-    "inspect",
-    "fold",
-    "any",
-    "all",
-    "find",
-    "find_map",
-    "position",
-    "take_while",
-    "skip_while",
-    "unwrap_or_else",
-    "ok_or_else",
-    "map_or_else",
-    "retain",
-    "sort_by",
-    "sort_by_key",
-    "with",
-    "get_or_insert_with",
-    "or_insert_with",
-];
-
-/// Is a sender moved into synchronous code: a non-async closure handed to a thread, the
-/// blocking pool or a callback registration (`std::thread::spawn(move || tx.send(..))`)?
-struct SyncProducer<'s> {
-    senders: &'s HashSet<String>,
-    found: bool,
-}
-
-impl SyncProducer<'_> {
-    fn closure_arg(&mut self, arg: &syn::Expr) {
-        if let syn::Expr::Closure(c) = arg {
-            if c.asyncness.is_none() && !contains_async(&c.body) {
-                let used = names_used_in_expr(&c.body);
-                if self.senders.iter().any(|s| used.contains(s)) {
-                    self.found = true;
-                }
-            }
-        }
-    }
-}
-
-impl<'ast> Visit<'ast> for SyncProducer<'_> {
-    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-        c.args.iter().for_each(|a| self.closure_arg(a));
-        syn::visit::visit_expr_call(self, c);
-    }
-    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if !ADAPTERS.contains(&m.method.to_string().as_str()) {
-            m.args.iter().for_each(|a| self.closure_arg(a));
-        }
-        syn::visit::visit_expr_method_call(self, m);
-    }
-    fn visit_local(&mut self, l: &'ast syn::Local) {
-        // `let on_event = move |e| tx.send(e);`: a callback built ahead of its registration.
-        if let Some(init) = &l.init {
-            self.closure_arg(peel(&init.expr));
-        }
-        syn::visit::visit_local(self, l);
-    }
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-fn contains_async(e: &syn::Expr) -> bool {
-    struct V(bool);
-    impl<'ast> Visit<'ast> for V {
-        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {
-            self.0 = true;
-        }
-        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
-            self.0 = true;
-        }
-        fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
-            if c.asyncness.is_some() {
-                self.0 = true;
-            }
-            syn::visit::visit_expr_closure(self, c);
-        }
-    }
-    let mut v = V(false);
-    v.visit_expr(e);
-    v.0
-}
-
-/// How the names of a channel's ends are used in the rest of the block.
-struct Uses {
-    names: Vec<String>,
-    /// Every mention of each name.
-    count: std::collections::HashMap<String, usize>,
-    /// Total mentions of all names.
-    mentions: usize,
-    /// A mention other than a method call on the name (`tx.send(..)`, `rx.recv()`) or `drop`:
-    /// passed, stored, returned, cloned, or captured by a closure or async block.
-    escapes: bool,
-    /// The one `tx.send(..)` outside loops and closures, if that is a mention.
-    single_send: Option<proc_macro2::Span>,
-    /// Inside a loop, a closure, or an async block (`depth.0`), a loop or closure (`depth.1`).
-    depth: (usize, usize),
-}
-
-impl Uses {
-    fn new(names: &[&str]) -> Uses {
-        Uses {
-            names: names.iter().map(|n| n.to_string()).collect(),
-            count: Default::default(),
-            mentions: 0,
-            escapes: false,
-            single_send: None,
-            depth: (0, 0),
-        }
-    }
-
-    fn is_ours(&self, e: &syn::Expr) -> Option<String> {
-        match e {
-            syn::Expr::Path(p) => p
-                .path
-                .get_ident()
-                .map(|i| i.to_string())
-                .filter(|n| self.names.contains(n)),
-            _ => None,
-        }
-    }
-
-    fn mention(&mut self, name: &str) {
-        *self.count.entry(name.to_string()).or_insert(0) += 1;
-        self.mentions += 1;
-    }
-}
-
-impl<'ast> Visit<'ast> for Uses {
-    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if let Some(name) = self.is_ours(&m.receiver) {
-            self.mention(&name);
-            let method = m.method.to_string();
-            if method == "clone" || self.depth.0 > 0 {
-                self.escapes = true;
-            }
-            if matches!(method.as_str(), "send" | "unbounded_send" | "try_send")
-                && self.depth.1 == 0
-            {
-                self.single_send = Some(m.method.span());
-            }
-            m.args.iter().for_each(|a| self.visit_expr(a));
-            return;
-        }
-        syn::visit::visit_expr_method_call(self, m);
-    }
-    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-        if crate::semantic::dataflow::call_name(c).as_deref() == Some("drop") && c.args.len() == 1 {
-            if let Some(name) = self.is_ours(&c.args[0]) {
-                self.mention(&name);
-                return;
-            }
-        }
-        syn::visit::visit_expr_call(self, c);
-    }
-    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-        if let Some(name) = p.path.get_ident().map(|i| i.to_string()) {
-            if self.names.contains(&name) {
-                self.mention(&name);
-                self.escapes = true;
-            }
-        }
-    }
-    fn visit_field_value(&mut self, f: &'ast syn::FieldValue) {
-        if f.colon_token.is_none() {
-            if let syn::Member::Named(n) = &f.member {
-                if self.names.contains(&n.to_string()) {
-                    self.mention(&n.to_string());
-                    self.escapes = true;
-                    return;
-                }
-            }
-        }
-        syn::visit::visit_field_value(self, f);
-    }
-    fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        // `select! { Some(x) = rx.recv() => .. }`: method calls on the name stay local; any
-        // other mention (`spawn_with!(tx)`) counts as an escape.
-        let mut found = Vec::new();
-        macro_mentions(&m.tokens, &self.names, &mut found);
-        for (name, method_call) in found {
-            self.mention(&name);
-            if !method_call || self.depth.0 > 0 {
-                self.escapes = true;
-            }
-            // A send inside a macro is not "the one send" we can point at.
-            self.single_send = None;
-        }
-    }
-    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
-        self.depth.0 += 1;
-        self.depth.1 += 1;
-        syn::visit::visit_expr_closure(self, c);
-        self.depth.0 -= 1;
-        self.depth.1 -= 1;
-    }
-    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
-        self.depth.0 += 1;
-        syn::visit::visit_expr_async(self, a);
-        self.depth.0 -= 1;
-    }
-    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
-        self.depth.1 += 1;
-        syn::visit::visit_expr_for_loop(self, l);
-        self.depth.1 -= 1;
-    }
-    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
-        self.depth.1 += 1;
-        syn::visit::visit_expr_while(self, l);
-        self.depth.1 -= 1;
-    }
-    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        self.depth.1 += 1;
-        syn::visit::visit_expr_loop(self, l);
-        self.depth.1 -= 1;
-    }
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-/// Mentions of `names` in macro tokens, each with whether it is followed by `.method`.
-fn macro_mentions(tokens: &TokenStream, names: &[String], out: &mut Vec<(String, bool)>) {
-    let toks: Vec<TokenTree> = tokens.clone().into_iter().collect();
-    for (i, t) in toks.iter().enumerate() {
-        match t {
-            TokenTree::Group(g) => macro_mentions(&g.stream(), names, out),
-            TokenTree::Ident(id) if names.contains(&id.to_string()) => {
-                let prev_dot =
-                    i > 0 && matches!(&toks[i - 1], TokenTree::Punct(p) if p.as_char() == '.');
-                if prev_dot {
-                    continue; // a field of something else
-                }
-                let method = matches!(toks.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '.')
-                    && !matches!(toks.get(i + 2), Some(TokenTree::Ident(m)) if m == "clone");
-                out.push((id.to_string(), method));
-            }
-            _ => {}
-        }
-    }
+    out.report_if(diag, unless);
 }

@@ -259,6 +259,51 @@ pub fn iter_is_taken(iter: &syn::Expr) -> bool {
     false
 }
 
+/// `xs.iter().take(n)`, `&xs[..n]`, `xs.get(..n)`: an expression whose width is capped by a
+/// bound written in it (looked for along its method chain, through `?` and `.await`).
+pub fn caps_width(e: &syn::Expr) -> bool {
+    let bounded = |e: &syn::Expr| matches!(peel(e), syn::Expr::Range(r) if r.end.is_some());
+    let mut e = peel(e);
+    loop {
+        match e {
+            syn::Expr::MethodCall(m) => {
+                if m.method == "take"
+                    || (matches!(m.method.to_string().as_str(), "get" | "drain")
+                        && m.args.first().is_some_and(bounded))
+                {
+                    return true;
+                }
+                e = peel(&m.receiver);
+            }
+            syn::Expr::Index(i) => {
+                if bounded(&i.index) {
+                    return true;
+                }
+                e = peel(&i.expr);
+            }
+            syn::Expr::Try(t) => e = peel(&t.expr),
+            syn::Expr::Await(a) => e = peel(&a.base),
+            _ => return false,
+        }
+    }
+}
+
+/// Does the value come out of an `.await` somewhere along its method chain
+/// (`list().await?.into_iter().map(f)`)? Awaited results are data: their size is the input's.
+pub fn chain_awaits(e: &syn::Expr) -> bool {
+    let mut e = peel(e);
+    loop {
+        match e {
+            syn::Expr::Await(_) => return true,
+            syn::Expr::MethodCall(m) => e = peel(&m.receiver),
+            syn::Expr::Try(t) => e = peel(&t.expr),
+            syn::Expr::Field(f) => e = peel(&f.base),
+            syn::Expr::Index(i) => e = peel(&i.expr),
+            _ => return false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

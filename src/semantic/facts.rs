@@ -6,6 +6,7 @@
 //! own analysis.
 
 use super::locks::LockDecl;
+use super::values::ValueKind;
 use std::collections::{HashMap, HashSet};
 
 /// What one file contributes to the crate's facts.
@@ -25,6 +26,28 @@ pub struct FileFacts {
     pub future_uses: HashSet<String>,
     /// Struct fields and statics declared with a lock or cell type (`cache: Mutex<..>`), by name.
     pub lock_decls: Vec<(String, LockDecl)>,
+    /// (fn name, receiver name) of each lock taken in a fn's body (`self.state.lock()` in
+    /// `fn save` gives `("save", "state")`): the fn takes a lock if the receiver is declared
+    /// as one somewhere in the crate.
+    pub lock_takers: Vec<(String, String)>,
+    /// Names of fns and methods called inside a deadline (`timeout(d, self.dial(a))`).
+    pub deadline_callees: HashSet<String>,
+    /// Names of fns and methods awaited directly with no deadline around them, with the fn
+    /// the await is in (`None` outside any fn).
+    pub bare_awaited_callees: HashSet<(String, Option<String>)>,
+    /// Names of fns whose call is handed to a task spawn (`tokio::spawn(run(addr))`): their
+    /// future runs with no deadline.
+    pub spawned_callees: HashSet<String>,
+    /// Declarations by name (struct fields, fn parameters and return types, `let`
+    /// annotations), with the kind of value their type gives, if any.
+    pub declared: Vec<(String, Option<ValueKind>)>,
+    /// Fns declared to return a reqwest `ClientBuilder`, with whether their body sets a timeout.
+    pub builder_fns: Vec<(String, bool)>,
+    /// This file's path, if it sends HTTP requests and every one of them is bounded.
+    pub requests_bounded_in: Option<String>,
+    /// Fields that a channel message is sent on from async code (`self.events.send(..)` in an
+    /// `async fn`).
+    pub async_send_fields: HashSet<String>,
 }
 
 /// The key a path is recorded under: its last two segments as far as resolution knows
@@ -98,6 +121,13 @@ pub fn twin_key(self_ty: Option<&str>, name: &str) -> String {
     }
 }
 
+/// Whether a set of use keys (`name`, or qualified as `module::name`/`Type::name`) holds one
+/// for a fn called `name`, however qualified: callers are keyed by bare name, so a use by any
+/// path counts (which can only make a finding quieter).
+fn named_in(keys: &HashSet<String>, name: &str) -> bool {
+    keys.contains(name) || keys.iter().any(|k| k.rsplit("::").next() == Some(name))
+}
+
 /// The merged facts of every file of a crate.
 #[derive(Debug, Default, Clone)]
 pub struct CrateFacts {
@@ -107,6 +137,15 @@ pub struct CrateFacts {
     pub defined_macros: HashSet<String>,
     pub future_uses: HashSet<String>,
     pub lock_decls: HashMap<String, HashSet<LockDecl>>,
+    pub deadline_callees: HashSet<String>,
+    pub spawned_callees: HashSet<String>,
+    /// Callee → the fns that await it bare.
+    pub bare_awaited_callees: HashMap<String, HashSet<Option<String>>>,
+    pub declared: HashMap<String, HashSet<Option<ValueKind>>>,
+    pub builder_fns: HashMap<String, HashSet<bool>>,
+    pub requests_bounded_in: HashSet<String>,
+    pub async_send_fields: HashSet<String>,
+    pub lock_takers: HashMap<String, HashSet<String>>,
 }
 
 impl CrateFacts {
@@ -119,6 +158,58 @@ impl CrateFacts {
         for (name, kind) in file.lock_decls {
             self.lock_decls.entry(name).or_default().insert(kind);
         }
+        for (f, receiver) in file.lock_takers {
+            self.lock_takers.entry(f).or_default().insert(receiver);
+        }
+        self.deadline_callees.extend(file.deadline_callees);
+        self.spawned_callees.extend(file.spawned_callees);
+        for (callee, caller) in file.bare_awaited_callees {
+            self.bare_awaited_callees
+                .entry(callee)
+                .or_default()
+                .insert(caller);
+        }
+        for (name, kind) in file.declared {
+            self.declared.entry(name).or_default().insert(kind);
+        }
+        for (name, timed) in file.builder_fns {
+            self.builder_fns.entry(name).or_default().insert(timed);
+        }
+        self.requests_bounded_in.extend(file.requests_bounded_in);
+        self.async_send_fields.extend(file.async_send_fields);
+    }
+
+    /// Is every call of the fn `name` in the crate bounded by a deadline, at the call or (for
+    /// a bare `.await`) in turn by the callers of the fn it is in? A fn used as a value (a
+    /// handler) or spawned as a task is not; a future kept (returned, boxed, joined) is its
+    /// awaiter's to bound; public API (`public`) no code of the crate calls is its users'.
+    fn covered_by_callers(&self, name: &str, public: bool, depth: usize) -> bool {
+        if depth > 8 || named_in(&self.value_uses, name) {
+            return false;
+        }
+        if self.spawned_callees.contains(name) {
+            return false;
+        }
+        // A future kept rather than awaited (returned, boxed, joined) is bounded, or not, by
+        // whoever awaits it, as for a connect's own future.
+        let bounded = self.deadline_callees.contains(name) || named_in(&self.future_uses, name);
+        let bare = self.bare_awaited_callees.get(name);
+        let Some(bare) = bare else {
+            return bounded || (public && depth == 0);
+        };
+        // A same-named fn awaiting it (a trait method delegating to a helper) shares its
+        // callers; any other caller must itself be covered.
+        let mut others = bare
+            .iter()
+            .filter(|c| c.as_deref() != Some(name))
+            .peekable();
+        if others.peek().is_none() && !bounded {
+            return false;
+        }
+        others.all(|c| {
+            c.as_deref()
+                .is_some_and(|c| self.covered_by_callers(c, false, depth + 1))
+        })
     }
 
     /// Does the condition still let the finding through?
@@ -135,6 +226,23 @@ impl CrateFacts {
                 .lock_decls
                 .get(name)
                 .is_some_and(|kinds| kinds.len() == 1 && kinds.contains(kind)),
+            Condition::NotOnlyUnderDeadline(name, public) => {
+                !self.covered_by_callers(name, *public, 0)
+            }
+            Condition::DeclaredAs(name, kind) => self
+                .declared
+                .get(name)
+                .is_some_and(|kinds| kinds.len() == 1 && kinds.contains(&Some(*kind))),
+            Condition::BuilderWithoutTimeout(name) => self
+                .builder_fns
+                .get(name)
+                .is_some_and(|timed| timed.len() == 1 && timed.contains(&false)),
+            Condition::RequestsNotAllBounded(path) => !self.requests_bounded_in.contains(path),
+            Condition::SentFromAsync(field) => self.async_send_fields.contains(field),
+            Condition::TakesNoLock(name) => !self
+                .lock_takers
+                .get(name)
+                .is_some_and(|receivers| receivers.iter().any(|r| self.lock_decls.contains_key(r))),
         }
     }
 }
@@ -160,4 +268,19 @@ pub enum Condition {
     /// Every struct field and static of this name in the crate is declared with this lock
     /// kind (a `Mutex` from tokio under the same name elsewhere makes the name ambiguous).
     DeclaredLock(String, LockDecl),
+    /// The fn of this name is not covered by its callers: none bounds it, or one awaits it
+    /// bare or uses it as a value (a connect helper is covered when every caller bounds it).
+    /// The flag: the fn is public API, so with no caller in the crate its users decide.
+    NotOnlyUnderDeadline(String, bool),
+    /// Every declaration of this name in the crate has a type of this kind.
+    DeclaredAs(String, ValueKind),
+    /// Every fn of this name returns a reqwest `ClientBuilder` and sets no timeout.
+    BuilderWithoutTimeout(String),
+    /// Not every HTTP request sent in this file (by path) is bounded.
+    RequestsNotAllBounded(String),
+    /// Some async code sends on a field of this name.
+    SentFromAsync(String),
+    /// No fn of this name in the crate takes a lock (std or async `Mutex`/`RwLock`) declared
+    /// in the crate: calls of one that does run one at a time whatever their caller does.
+    TakesNoLock(String),
 }

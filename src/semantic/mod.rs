@@ -3,15 +3,19 @@
 
 pub mod awaits;
 pub mod calls;
+pub mod channel_ends;
 pub mod dataflow;
+pub mod exec;
 pub mod facts;
 pub mod guards;
 pub mod imports;
 pub mod items;
 pub mod known;
 pub mod locks;
+pub mod loops;
 pub mod macros;
 pub mod tasks;
+pub mod values;
 
 use crate::diagnostic::Span;
 use crate::source::LineIndex;
@@ -86,6 +90,52 @@ impl CrateInfo {
             Runtime::Tokio
         }
     }
+}
+
+/// The crates a file names in `use` and `extern crate` items (its own modules' and inline
+/// modules' too), normalized to `_`: a file's dependencies when no manifest is at hand.
+pub fn imported_crates(file: &syn::File) -> Vec<String> {
+    fn tree(t: &syn::UseTree, out: &mut Vec<String>) {
+        match t {
+            syn::UseTree::Path(p) => out.push(p.ident.to_string()),
+            syn::UseTree::Name(n) => out.push(n.ident.to_string()),
+            syn::UseTree::Rename(r) => out.push(r.ident.to_string()),
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| tree(t, out)),
+            syn::UseTree::Glob(_) => {}
+        }
+    }
+    fn items(list: &[syn::Item], out: &mut Vec<String>, depth: usize) {
+        for item in list {
+            match item {
+                syn::Item::Use(u) => tree(&u.tree, out),
+                syn::Item::ExternCrate(e) => out.push(e.ident.to_string()),
+                syn::Item::Mod(m) if depth < 16 => {
+                    if let Some((_, inner)) = &m.content {
+                        items(inner, out, depth + 1);
+                    }
+                }
+                syn::Item::Fn(f) => {
+                    for s in &f.block.stmts {
+                        if let syn::Stmt::Item(syn::Item::Use(u)) = s {
+                            tree(&u.tree, out);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    items(&file.items, &mut out, 0);
+    out.retain(|c| {
+        !matches!(
+            c.as_str(),
+            "crate" | "self" | "super" | "std" | "core" | "alloc"
+        )
+    });
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// What kind of function a body belongs to.
@@ -180,6 +230,13 @@ pub struct MutableBindings {
     /// Parameters and locals that are runtimes or runtime handles, by declared type or
     /// constructor (`rt: &Runtime`, `let h = Handle::current();`, `let h2 = rt.handle().clone();`).
     pub runtimes: std::collections::HashSet<String>,
+    /// Names holding a `&mut` borrow: `x: &mut T` parameters, `let x = &mut place;`,
+    /// `let x: &mut T = ..`. Passed on by name (`save(x, ..)`) they are reborrowed, so every
+    /// iteration of a loop uses the same exclusive handle.
+    pub mut_refs: std::collections::HashSet<String>,
+    /// Closures bound by `let` whose future only awaits their parameter
+    /// (`let get = |(_, rx)| async { rx.await };`): mapped over a list, they start nothing.
+    pub awaiting_closures: std::collections::HashSet<String>,
 }
 
 impl MutableBindings {
@@ -197,6 +254,8 @@ impl MutableBindings {
             locks: locks::KnownLocks,
             thread_builders: HashSet<String>,
             runtimes: HashSet<String>,
+            mut_refs: HashSet<String>,
+            awaiting_closures: HashSet<String>,
         }
         impl<'ast> Visit<'ast> for Scan<'_> {
             fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
@@ -212,7 +271,26 @@ impl MutableBindings {
                         self.handle_vecs.insert(root);
                     }
                 }
+                // `xs.truncate(n)`: from here on `xs` has a width the fn chose.
+                if m.method == "truncate" {
+                    if let syn::Expr::Path(p) = dataflow::peel(&m.receiver) {
+                        if let Some(i) = p.path.get_ident() {
+                            self.data.remove(&i.to_string());
+                        }
+                    }
+                }
                 syn::visit::visit_expr_method_call(self, m);
+            }
+            fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+                // `xs = xs[..n].to_vec();`
+                if dataflow::caps_width(&a.right) {
+                    if let syn::Expr::Path(p) = dataflow::peel(&a.left) {
+                        if let Some(i) = p.path.get_ident() {
+                            self.data.remove(&i.to_string());
+                        }
+                    }
+                }
+                syn::visit::visit_expr_assign(self, a);
             }
             fn visit_local(&mut self, l: &'ast syn::Local) {
                 let (pat, ty) = match &l.pat {
@@ -244,7 +322,12 @@ impl MutableBindings {
                 if let Some(init) = &l.init {
                     // Data taint: computed from a parameter, another tainted name, or an await.
                     let (used, awaits) = reads_and_awaits(&init.expr);
-                    if awaits || used.iter().any(|u| self.data.contains(u)) {
+                    if dataflow::caps_width(&init.expr) {
+                        // `let xs = xs.into_iter().take(n).collect();`: capped, not data.
+                        for n in dataflow::pat_idents(&l.pat) {
+                            self.data.remove(&n);
+                        }
+                    } else if awaits || used.iter().any(|u| self.data.contains(u)) {
                         self.data.extend(dataflow::pat_idents(&l.pat));
                     }
                     let (name, ty) = match &l.pat {
@@ -258,10 +341,27 @@ impl MutableBindings {
                         _ => (None, None),
                     };
                     if let Some(name) = name {
+                        if matches!(&*init.expr, syn::Expr::Closure(c) if loops::closure_awaits_item(c))
+                        {
+                            self.awaiting_closures.insert(name.clone());
+                        }
                         // `let tx = &mut conn;`: a mutable handle.
                         if matches!(&*init.expr, syn::Expr::Reference(r) if r.mutability.is_some())
                         {
                             self.names.insert(name.clone());
+                            self.mut_refs.insert(name.clone());
+                        }
+                        if matches!(&l.pat, syn::Pat::Type(t) if matches!(&*t.ty, syn::Type::Reference(r) if r.mutability.is_some()))
+                        {
+                            self.mut_refs.insert(name.clone());
+                        }
+                        // `let conn = tx.as_mut();`: a `&mut` borrow of a place.
+                        if let syn::Expr::MethodCall(m) = dataflow::peel(&init.expr) {
+                            if (m.method == "as_mut" || m.method == "as_deref_mut")
+                                && loops::is_place(dataflow::peel(&m.receiver))
+                            {
+                                self.mut_refs.insert(name.clone());
+                            }
                         }
                         if maps_to_spawn(&init.expr) {
                             self.handle_vecs.insert(name.clone());
@@ -308,6 +408,8 @@ impl MutableBindings {
             locks: locks::KnownLocks::default(),
             thread_builders: HashSet::new(),
             runtimes: HashSet::new(),
+            mut_refs: HashSet::new(),
+            awaiting_closures: HashSet::new(),
         };
         let mut params = HashSet::new();
         // Type parameters bounded by a future or closure trait (`F: Future`, `where T: FnOnce()`).
@@ -353,6 +455,7 @@ impl MutableBindings {
                     scan.visit_pat(&t.pat);
                     if matches!(&*t.ty, syn::Type::Reference(r) if r.mutability.is_some()) {
                         scan.names.extend(names.iter().cloned());
+                        scan.mut_refs.extend(names.iter().cloned());
                     }
                     scan.data.extend(names);
                 }
@@ -375,6 +478,8 @@ impl MutableBindings {
             locks: scan.locks,
             thread_builders: scan.thread_builders,
             runtimes: scan.runtimes,
+            mut_refs: scan.mut_refs,
+            awaiting_closures: scan.awaiting_closures,
         }
     }
 }
@@ -587,6 +692,8 @@ pub struct Cx<'a> {
     pub config: &'a crate::config::Config,
     pub resolver: Resolver,
     pub frames: Vec<Frame>,
+    /// Who runs the current code, the deadlines around it, what is awaited, what locals hold.
+    pub exec: exec::ExecState,
 }
 
 impl<'a> Cx<'a> {
@@ -702,8 +809,9 @@ pub fn is_test_attr(attr: &syn::Attribute) -> bool {
     )
 }
 
-/// `#[cfg(test)]` or `#[cfg(all(test, ...))]` (but not `#[cfg(not(test))]`, and not
-/// `#[cfg(feature = "test")]`: only the bare `test` predicate counts).
+/// `#[cfg(test)]`, `#[cfg(all(test, ...))]`, `#[cfg(all(test, not(windows)))]`,
+/// `#[cfg(any(test, feature = ".."))]`: `test` as a predicate, not negated (not
+/// `#[cfg(not(test))]`, not `#[cfg(not(all(test, unix)))]`, not `#[cfg(feature = "test")]`).
 pub fn is_cfg_test(attr: &syn::Attribute) -> bool {
     if !attr.path().is_ident("cfg") {
         return false;
@@ -711,25 +819,33 @@ pub fn is_cfg_test(attr: &syn::Attribute) -> bool {
     let Ok(list) = attr.meta.require_list() else {
         return false;
     };
-    let mut idents = std::collections::HashSet::new();
-    let mut stack = vec![list.tokens.clone().into_iter().peekable()];
-    while let Some(it) = stack.last_mut() {
-        match it.next() {
-            None => {
-                stack.pop();
-            }
-            Some(proc_macro2::TokenTree::Group(g)) => stack.push(g.stream().into_iter().peekable()),
-            Some(proc_macro2::TokenTree::Ident(i)) => {
-                // `feature = "test"`: an ident followed by `=` is a key, not a predicate.
-                let is_key = matches!(it.peek(), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '=');
-                if !is_key {
-                    idents.insert(i.to_string());
-                }
-            }
-            Some(_) => {}
-        }
+    implies_test(&list.tokens.clone().into_iter().collect::<Vec<_>>(), 0)
+}
+
+/// Does the cfg predicate in `tokens` imply `test`? `depth` bounds nesting.
+fn implies_test(tokens: &[proc_macro2::TokenTree], depth: usize) -> bool {
+    use proc_macro2::TokenTree;
+    if depth > 32 {
+        return false;
     }
-    idents.contains("test") && !idents.contains("not")
+    match tokens {
+        [TokenTree::Ident(i)] => i == "test",
+        [TokenTree::Ident(i), TokenTree::Group(g)] => {
+            let args: Vec<TokenTree> = g.stream().into_iter().collect();
+            let parts: Vec<&[TokenTree]> = args
+                .split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
+                .filter(|p| !p.is_empty())
+                .collect();
+            // `all(test, ..)`; `any(test, feature = "test-util")` too: test support code
+            // compiled for other crates' tests as well.
+            if i == "all" || i == "any" {
+                parts.iter().any(|p| implies_test(p, depth + 1))
+            } else {
+                false
+            }
+        }
+        _ => false,
+    }
 }
 
 /// A short name for a type, for messages and crate-wide keys (`Client` for `crate::net::Client<T>`).
@@ -758,7 +874,13 @@ mod cfg_tests {
         let all: syn::Attribute = syn::parse_quote!(#[cfg(all(test, unix))]);
         let feature: syn::Attribute = syn::parse_quote!(#[cfg(feature = "test")]);
         let not: syn::Attribute = syn::parse_quote!(#[cfg(not(test))]);
-        assert!(is_cfg_test(&yes) && is_cfg_test(&all));
+        let all_not: syn::Attribute = syn::parse_quote!(#[cfg(all(test, not(windows)))]);
+        let any: syn::Attribute = syn::parse_quote!(#[cfg(any(test, feature = "testing"))]);
+        let not_all: syn::Attribute = syn::parse_quote!(#[cfg(not(all(test, unix)))]);
+        let unix: syn::Attribute = syn::parse_quote!(#[cfg(all(unix, not(test)))]);
+        assert!(is_cfg_test(&yes) && is_cfg_test(&all) && is_cfg_test(&all_not));
+        assert!(is_cfg_test(&any));
         assert!(!is_cfg_test(&feature) && !is_cfg_test(&not));
+        assert!(!is_cfg_test(&not_all) && !is_cfg_test(&unix));
     }
 }

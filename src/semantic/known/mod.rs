@@ -10,10 +10,16 @@
 //! entry of every list in [`LISTS`] is exercised by at least one fixture line (flagged or not),
 //! so an entry that no test needs cannot stay.
 
+pub mod adapters;
 pub mod attrs;
+pub mod blocking;
+pub mod channels;
+pub mod join;
 pub mod locks;
+pub mod sequencing;
 pub mod spawn;
 pub mod tasks;
+pub mod timeout;
 
 /// What the entries of a list are, which decides how the coverage test looks for them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +32,9 @@ pub enum Kind {
     Methods,
     /// Words of intent or convention, matched in identifiers or comments. A fixture must use them.
     Words,
+    /// Crates or modules (`fs_err`, `reqwest::blocking`): every function in them counts. A
+    /// fixture must name the crate and the module's last segment.
+    Modules,
 }
 
 /// One named list of the catalog.
@@ -168,5 +177,330 @@ pub static LISTS: &[List] = &[
         name: "locks::STD_STREAMS",
         kind: Kind::Paths,
         entries: locks::STD_STREAMS,
+    },
+    List {
+        name: "adapters::SYNC_ADAPTERS",
+        kind: Kind::Methods,
+        entries: adapters::SYNC_ADAPTERS,
+    },
+    List {
+        name: "adapters::OFFLOAD_FNS",
+        kind: Kind::Paths,
+        entries: adapters::OFFLOAD_FNS,
+    },
+    List {
+        name: "adapters::OFFLOAD_METHODS",
+        kind: Kind::Methods,
+        entries: adapters::OFFLOAD_METHODS,
+    },
+    List {
+        name: "adapters::PARALLEL_ITERS",
+        kind: Kind::Methods,
+        entries: adapters::PARALLEL_ITERS,
+    },
+    List {
+        name: "adapters::PACING",
+        kind: Kind::Words,
+        entries: adapters::PACING,
+    },
+    List {
+        name: "adapters::DEADLINE_WORDS",
+        kind: Kind::Words,
+        entries: adapters::DEADLINE_WORDS,
+    },
+    List {
+        name: "blocking::FS_MODULES",
+        kind: Kind::Modules,
+        entries: blocking::FS_MODULES,
+    },
+    List {
+        name: "blocking::FILE_TYPES",
+        kind: Kind::Paths,
+        entries: blocking::FILE_TYPES,
+    },
+    List {
+        name: "blocking::FILE_OPENS",
+        kind: Kind::Methods,
+        entries: blocking::FILE_OPENS,
+    },
+    List {
+        name: "blocking::OPEN_OPTIONS",
+        kind: Kind::Paths,
+        entries: blocking::OPEN_OPTIONS,
+    },
+    List {
+        name: "blocking::FILE_IO_METHODS",
+        kind: Kind::Methods,
+        entries: blocking::FILE_IO_METHODS,
+    },
+    List {
+        name: "blocking::PATH_TYPES",
+        kind: Kind::Paths,
+        entries: blocking::PATH_TYPES,
+    },
+    List {
+        name: "blocking::PATH_CTORS",
+        kind: Kind::Paths,
+        entries: blocking::PATH_CTORS,
+    },
+    List {
+        name: "blocking::PATH_FS_METHODS",
+        kind: Kind::Methods,
+        entries: blocking::PATH_FS_METHODS,
+    },
+    List {
+        name: "blocking::PATH_DERIVING",
+        kind: Kind::Methods,
+        entries: blocking::PATH_DERIVING,
+    },
+    List {
+        name: "blocking::ASYNC_MIRRORED_FS",
+        kind: Kind::Methods,
+        entries: blocking::ASYNC_MIRRORED_FS,
+    },
+    List {
+        name: "blocking::THREAD_SLEEP",
+        kind: Kind::Paths,
+        entries: blocking::THREAD_SLEEP,
+    },
+    List {
+        name: "blocking::STD_NET",
+        kind: Kind::Paths,
+        entries: blocking::STD_NET,
+    },
+    List {
+        name: "blocking::UREQ",
+        kind: Kind::Paths,
+        entries: blocking::UREQ,
+    },
+    List {
+        name: "blocking::REQWEST_BLOCKING",
+        kind: Kind::Modules,
+        entries: blocking::REQWEST_BLOCKING,
+    },
+    List {
+        name: "blocking::HASHING",
+        kind: Kind::Paths,
+        entries: blocking::HASHING,
+    },
+    List {
+        name: "blocking::PASSWORD_HASH_METHODS",
+        kind: Kind::Methods,
+        entries: blocking::PASSWORD_HASH_METHODS,
+    },
+    List {
+        name: "blocking::PASSWORD_HASH_CRATES",
+        kind: Kind::Modules,
+        entries: blocking::PASSWORD_HASH_CRATES,
+    },
+    List {
+        name: "blocking::TOKIO_PANICKING",
+        kind: Kind::Methods,
+        entries: blocking::TOKIO_PANICKING,
+    },
+    List {
+        name: "blocking::COMMAND_NEW",
+        kind: Kind::Paths,
+        entries: blocking::COMMAND_NEW,
+    },
+    List {
+        name: "blocking::THREAD_BUILDER",
+        kind: Kind::Paths,
+        entries: blocking::THREAD_BUILDER,
+    },
+    List {
+        name: "blocking::BARRIER_NEW",
+        kind: Kind::Paths,
+        entries: blocking::BARRIER_NEW,
+    },
+    List {
+        name: "blocking::CONDVAR_NEW",
+        kind: Kind::Paths,
+        entries: blocking::CONDVAR_NEW,
+    },
+    List {
+        name: "blocking::STDIN",
+        kind: Kind::Paths,
+        entries: blocking::STDIN,
+    },
+    List {
+        name: "blocking::CONDVAR_TYPES",
+        kind: Kind::Paths,
+        entries: blocking::CONDVAR_TYPES,
+    },
+    List {
+        name: "blocking::COMMAND_TYPES",
+        kind: Kind::Paths,
+        entries: blocking::COMMAND_TYPES,
+    },
+    List {
+        name: "blocking::CHILD_TYPES",
+        kind: Kind::Paths,
+        entries: blocking::CHILD_TYPES,
+    },
+    List {
+        name: "blocking::THREAD_HANDLE_TYPES",
+        kind: Kind::Paths,
+        entries: blocking::THREAD_HANDLE_TYPES,
+    },
+    List {
+        name: "blocking::STD_RECEIVER_TYPES",
+        kind: Kind::Paths,
+        entries: blocking::STD_RECEIVER_TYPES,
+    },
+    List {
+        name: "blocking::STD_CHANNELS",
+        kind: Kind::Paths,
+        entries: blocking::STD_CHANNELS,
+    },
+    List {
+        name: "blocking::STDIN_READS",
+        kind: Kind::Methods,
+        entries: blocking::STDIN_READS,
+    },
+    List {
+        name: "channels::UNBOUNDED_CTOR_PATHS",
+        kind: Kind::Paths,
+        entries: channels::UNBOUNDED_CTOR_PATHS,
+    },
+    List {
+        name: "channels::SEND_METHODS",
+        kind: Kind::Methods,
+        entries: channels::SEND_METHODS,
+    },
+    List {
+        name: "channels::REPLY_WORDS",
+        kind: Kind::Words,
+        entries: channels::REPLY_WORDS,
+    },
+    List {
+        name: "channels::NOTIFICATION_WORDS",
+        kind: Kind::Words,
+        entries: channels::NOTIFICATION_WORDS,
+    },
+    List {
+        name: "timeout::CONNECTS",
+        kind: Kind::Paths,
+        entries: timeout::CONNECTS,
+    },
+    List {
+        name: "timeout::REDIS_OPENS",
+        kind: Kind::Methods,
+        entries: timeout::REDIS_OPENS,
+    },
+    List {
+        name: "timeout::REQWEST_GET",
+        kind: Kind::Paths,
+        entries: timeout::REQWEST_GET,
+    },
+    List {
+        name: "timeout::REQWEST_CLIENT_NEW",
+        kind: Kind::Paths,
+        entries: timeout::REQWEST_CLIENT_NEW,
+    },
+    List {
+        name: "timeout::REQWEST_BUILDER",
+        kind: Kind::Paths,
+        entries: timeout::REQWEST_BUILDER,
+    },
+    List {
+        name: "timeout::REQWEST_BUILDER_TYPE",
+        kind: Kind::Paths,
+        entries: timeout::REQWEST_BUILDER_TYPE,
+    },
+    List {
+        name: "timeout::TONIC_ENDPOINT",
+        kind: Kind::Paths,
+        entries: timeout::TONIC_ENDPOINT,
+    },
+    List {
+        name: "timeout::HYPER_CLIENTS",
+        kind: Kind::Paths,
+        entries: timeout::HYPER_CLIENTS,
+    },
+    List {
+        name: "timeout::HYPER_CLIENT_TYPES",
+        kind: Kind::Paths,
+        entries: timeout::HYPER_CLIENT_TYPES,
+    },
+    List {
+        name: "timeout::REQUEST_VERBS",
+        kind: Kind::Methods,
+        entries: timeout::REQUEST_VERBS,
+    },
+    List {
+        name: "sequencing::SEQUENTIAL_METHODS",
+        kind: Kind::Methods,
+        entries: sequencing::SEQUENTIAL_METHODS,
+    },
+    List {
+        name: "sequencing::ITEM_WAITS",
+        kind: Kind::Methods,
+        entries: sequencing::ITEM_WAITS,
+    },
+    List {
+        name: "sequencing::LOCK_METHODS",
+        kind: Kind::Methods,
+        entries: sequencing::LOCK_METHODS,
+    },
+    List {
+        name: "sequencing::PACING_WORDS",
+        kind: Kind::Words,
+        entries: sequencing::PACING_WORDS,
+    },
+    List {
+        name: "sequencing::SEQUENTIAL_INTENT",
+        kind: Kind::Words,
+        entries: sequencing::SEQUENTIAL_INTENT,
+    },
+    List {
+        name: "sequencing::SEQUENTIAL_STREAM_METHODS",
+        kind: Kind::Methods,
+        entries: sequencing::SEQUENTIAL_STREAM_METHODS,
+    },
+    List {
+        name: "sequencing::NO_WORK_FUTURES",
+        kind: Kind::Paths,
+        entries: sequencing::NO_WORK_FUTURES,
+    },
+    List {
+        name: "join::JOIN_ALL",
+        kind: Kind::Paths,
+        entries: join::JOIN_ALL,
+    },
+    List {
+        name: "join::BATCH_CALLS",
+        kind: Kind::Paths,
+        entries: join::BATCH_CALLS,
+    },
+    List {
+        name: "join::BOUNDED_STREAM_METHODS",
+        kind: Kind::Methods,
+        entries: join::BOUNDED_STREAM_METHODS,
+    },
+    List {
+        name: "join::SLOT_WAITS",
+        kind: Kind::Methods,
+        entries: join::SLOT_WAITS,
+    },
+    List {
+        name: "join::FUTURE_SETS",
+        kind: Kind::Paths,
+        entries: join::FUTURE_SETS,
+    },
+    List {
+        name: "join::ACCEPT_METHODS",
+        kind: Kind::Methods,
+        entries: join::ACCEPT_METHODS,
+    },
+    List {
+        name: "join::PROGRAM_PARTS",
+        kind: Kind::Words,
+        entries: join::PROGRAM_PARTS,
+    },
+    List {
+        name: "join::FAN_OUT_INTENT",
+        kind: Kind::Words,
+        entries: join::FAN_OUT_INTENT,
     },
 ];

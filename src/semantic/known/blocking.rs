@@ -1,0 +1,177 @@
+//! Calls that block the thread they run on, and the types whose methods do.
+
+/// Modules of blocking file-system functions: `std::fs` and its drop-in mirrors, which have
+/// the same functions with better errors (`fs_err::read_to_string`).
+pub const FS_MODULES: &[&str] = &["std::fs", "fs_err"];
+
+/// Blocking file types: opening one, and its I/O methods, block.
+pub const FILE_TYPES: &[&str] = &["std::fs::File", "fs_err::File"];
+
+/// `File` constructors that open or create the file.
+pub const FILE_OPENS: &[&str] = &["open", "create", "create_new"];
+
+/// Builders whose `.open(p)` opens a blocking file.
+pub const OPEN_OPTIONS: &[&str] = &[
+    "std::fs::OpenOptions::new",
+    "std::fs::File::options",
+    "fs_err::OpenOptions::new",
+    "fs_err::File::options",
+];
+
+/// I/O methods of a blocking `File` value.
+pub const FILE_IO_METHODS: &[&str] = &[
+    "write_all",
+    "read_to_end",
+    "read_to_string",
+    "sync_all",
+    "sync_data",
+    "set_len",
+];
+
+/// Path types: their file-system methods block.
+pub const PATH_TYPES: &[&str] = &[
+    "std::path::Path",
+    "std::path::PathBuf",
+    "camino::Utf8Path",
+    "camino::Utf8PathBuf",
+];
+
+pub const PATH_CTORS: &[&str] = &[
+    "std::path::Path::new",
+    "std::path::PathBuf::from",
+    "std::path::PathBuf::new",
+    "camino::Utf8Path::new",
+    "camino::Utf8PathBuf::from",
+];
+
+/// `Path` methods that touch the file system (not `join`, `file_name`, `extension`, ...).
+pub const PATH_FS_METHODS: &[&str] = &[
+    "exists",
+    "try_exists",
+    "is_file",
+    "is_dir",
+    "is_symlink",
+    "metadata",
+    "symlink_metadata",
+    "read_dir",
+    "canonicalize",
+    "read_link",
+];
+
+/// `Path` methods (and conversions) that give another path.
+pub const PATH_DERIVING: &[&str] = &[
+    "join",
+    "with_extension",
+    "with_file_name",
+    "to_path_buf",
+    "as_path",
+    "parent",
+    "clone",
+    "to_owned",
+];
+
+/// `std::fs` functions that the async runtimes' fs modules mirror under the same name.
+pub const ASYNC_MIRRORED_FS: &[&str] = &[
+    "read",
+    "read_to_string",
+    "write",
+    "read_dir",
+    "metadata",
+    "symlink_metadata",
+    "create_dir",
+    "create_dir_all",
+    "remove_file",
+    "remove_dir",
+    "remove_dir_all",
+    "copy",
+    "rename",
+    "canonicalize",
+    "read_link",
+    "hard_link",
+    "set_permissions",
+];
+
+pub const THREAD_SLEEP: &[&str] = &["std::thread::sleep"];
+
+pub const STD_NET: &[&str] = &[
+    "std::net::TcpStream::connect",
+    "std::net::TcpStream::connect_timeout",
+];
+
+/// Blocking HTTP: the `ureq` crate's request functions.
+pub const UREQ: &[&str] = &[
+    "ureq::get",
+    "ureq::post",
+    "ureq::put",
+    "ureq::patch",
+    "ureq::delete",
+    "ureq::head",
+    "ureq::request",
+    "ureq::request_url",
+];
+
+/// Modules whose every function blocks on HTTP with its own runtime.
+pub const REQWEST_BLOCKING: &[&str] = &["reqwest::blocking"];
+
+/// Deliberately slow password hashing.
+pub const HASHING: &[&str] = &[
+    "bcrypt::hash",
+    "bcrypt::hash_with_salt",
+    "bcrypt::hash_with_result",
+    "bcrypt::verify",
+    "argon2::hash_encoded",
+    "argon2::hash_raw",
+    "argon2::verify_encoded",
+    "argon2::verify_raw",
+    "scrypt::scrypt",
+    "scrypt::scrypt_simple",
+    "scrypt::scrypt_check",
+    "pbkdf2::pbkdf2",
+    "pbkdf2::pbkdf2_hmac",
+    "pbkdf2::pbkdf2_hmac_array",
+];
+
+/// The `password-hash` trait methods (argon2, scrypt, pbkdf2 implement them).
+pub const PASSWORD_HASH_METHODS: &[&str] =
+    &["hash_password", "verify_password", "hash_password_into"];
+
+/// Crates implementing the `password-hash` traits.
+pub const PASSWORD_HASH_CRATES: &[&str] = &["argon2", "scrypt", "pbkdf2", "password_hash"];
+
+/// tokio's methods that panic on an executor thread.
+pub const TOKIO_PANICKING: &[&str] = &[
+    "blocking_lock",
+    "blocking_lock_owned",
+    "blocking_read",
+    "blocking_write",
+    "blocking_recv",
+    "blocking_recv_many",
+    "blocking_send",
+];
+
+pub const COMMAND_NEW: &[&str] = &["std::process::Command::new"];
+pub const THREAD_BUILDER: &[&str] = &["std::thread::Builder::new"];
+pub const BARRIER_NEW: &[&str] = &["std::sync::Barrier::new"];
+pub const CONDVAR_NEW: &[&str] = &["std::sync::Condvar::new"];
+pub const STDIN: &[&str] = &["std::io::stdin"];
+
+/// Declared types of the values above (`cvar: Condvar`, `child: std::process::Child`).
+pub const CONDVAR_TYPES: &[&str] = &["std::sync::Condvar"];
+pub const COMMAND_TYPES: &[&str] = &["std::process::Command"];
+pub const CHILD_TYPES: &[&str] = &["std::process::Child"];
+pub const THREAD_HANDLE_TYPES: &[&str] = &["std::thread::JoinHandle"];
+pub const STD_RECEIVER_TYPES: &[&str] =
+    &["std::sync::mpsc::Receiver", "crossbeam_channel::Receiver"];
+
+/// Channels whose receiver's `recv` blocks the thread.
+pub const STD_CHANNELS: &[&str] = &[
+    "std::sync::mpsc::channel",
+    "std::sync::mpsc::sync_channel",
+    "crossbeam_channel::unbounded",
+    "crossbeam_channel::bounded",
+    "crossbeam::channel::unbounded",
+    "crossbeam::channel::bounded",
+];
+
+/// Stdin reads.
+pub const STDIN_READS: &[&str] = &["read_line", "read_to_string", "read_to_end", "lines"];

@@ -1,0 +1,311 @@
+//! What a value is, without types: from its constructor, from a declaration (a struct field, a
+//! fn parameter or return type, a `let` annotation), or from the value it was derived from.
+//!
+//! Locals are learned in the engine's walk as each `let` is visited ([`Locals::learn`]);
+//! declarations anywhere in the crate are crate-wide facts ([`super::facts`]), so a receiver
+//! such as `self.root.join("x").exists()` is judged by how `root` is declared in any file.
+
+use super::dataflow::{method_chain, pat_idents, peel};
+use super::known::{blocking as b, timeout as t};
+use super::{Resolver, Tri};
+use std::collections::HashMap;
+
+/// A kind of value whose methods some rule cares about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ValueKind {
+    /// `std::path::Path`/`PathBuf` (and camino's): fs methods block.
+    Path,
+    /// `std::fs::File` (and fs-err's): its I/O blocks.
+    File,
+    /// `std::process::Command`.
+    Command,
+    /// `std::process::Child`.
+    Child,
+    /// A `std::thread::JoinHandle`.
+    Thread,
+    /// The receiver of a std or crossbeam channel.
+    StdReceiver,
+    Barrier,
+    Condvar,
+    Stdin,
+    /// A hyper client (requests without a deadline of their own).
+    HyperClient,
+}
+
+/// What is known about an expression's kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Evidence {
+    No,
+    Yes,
+    /// If every declaration of this name in the crate (field, fn return, parameter, `let`
+    /// annotation) has the kind.
+    IfDeclared(String),
+}
+
+/// The kinds of one fn's locals, learned in walk order.
+#[derive(Debug, Default, Clone)]
+pub struct Locals {
+    /// Every name bound by a parameter or a `let`: its kind if known (and the declaration it
+    /// depends on), `None` for a local of unknown kind.
+    kinds: HashMap<String, Option<(ValueKind, Option<String>)>>,
+}
+
+impl Locals {
+    /// The parameters of a fn, from their declared types.
+    pub fn of_params(resolver: &Resolver, sig: &syn::Signature) -> Locals {
+        let mut l = Locals::default();
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(pt) = input {
+                let kind = declared_kind(resolver, &pt.ty);
+                for n in pat_idents(&pt.pat) {
+                    l.kinds.insert(n, kind.map(|k| (k, None)));
+                }
+            }
+        }
+        l
+    }
+
+    /// Learn from a `let`: its annotation, or what its initializer is.
+    pub fn learn(&mut self, resolver: &Resolver, l: &syn::Local) {
+        let (pat, ty) = match &l.pat {
+            syn::Pat::Type(t) => (&*t.pat, Some(&*t.ty)),
+            p => (p, None),
+        };
+        let names = pat_idents(pat);
+        if let Some(kind) = ty.and_then(|t| declared_kind(resolver, t)) {
+            for n in names {
+                self.kinds.insert(n, Some((kind, None)));
+            }
+            return;
+        }
+        // Bound here, of no known kind until shown otherwise.
+        for n in &names {
+            self.kinds.insert(n.clone(), None);
+        }
+        let Some(init) = &l.init else { return };
+        let e = &*init.expr;
+        if let syn::Pat::Ident(p) = pat {
+            let name = p.ident.to_string();
+            const LEARNED: [ValueKind; 9] = [
+                ValueKind::Path,
+                ValueKind::File,
+                ValueKind::Command,
+                ValueKind::Child,
+                ValueKind::Thread,
+                ValueKind::Barrier,
+                ValueKind::Condvar,
+                ValueKind::Stdin,
+                ValueKind::HyperClient,
+            ];
+            // What the initializer surely is, else a path by the crate's declarations.
+            let mut conditional = None;
+            for kind in LEARNED {
+                match self.evidence(resolver, e, kind) {
+                    Evidence::Yes => {
+                        self.kinds.insert(name, Some((kind, None)));
+                        return;
+                    }
+                    Evidence::IfDeclared(d) if kind == ValueKind::Path => conditional = Some(d),
+                    _ => {}
+                }
+            }
+            if let Some(d) = conditional {
+                self.kinds.insert(name, Some((ValueKind::Path, Some(d))));
+            }
+            return;
+        }
+        // `let (tx, rx) = std::sync::mpsc::channel();`
+        if let (syn::Pat::Tuple(tp), syn::Expr::Call(c)) = (pat, peel(e)) {
+            if let (Some(rx), syn::Expr::Path(p)) = (tp.elems.iter().nth(1), &*c.func) {
+                if resolver.is(&p.path, b::STD_CHANNELS) == Tri::Yes {
+                    for n in pat_idents(rx) {
+                        self.kinds.insert(n, Some((ValueKind::StdReceiver, None)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Is `e` a value of `kind`?
+    pub fn evidence(&self, resolver: &Resolver, e: &syn::Expr, kind: ValueKind) -> Evidence {
+        let e = peel(e);
+        match e {
+            syn::Expr::Try(t) => self.evidence(resolver, &t.expr, kind),
+            syn::Expr::Path(p) => match p.path.get_ident() {
+                Some(i) => match self.kinds.get(&i.to_string()) {
+                    Some(Some((k, None))) if *k == kind => Evidence::Yes,
+                    Some(Some((k, Some(d)))) if *k == kind => Evidence::IfDeclared(d.clone()),
+                    Some(_) => Evidence::No,
+                    // A closure parameter or a pattern binding: by the crate's declarations.
+                    None if kind == ValueKind::Path => Evidence::IfDeclared(i.to_string()),
+                    None => Evidence::No,
+                },
+                None => Evidence::No,
+            },
+            syn::Expr::Field(f) => match &f.member {
+                syn::Member::Named(n) if declarable(kind) => Evidence::IfDeclared(n.to_string()),
+                _ => Evidence::No,
+            },
+            syn::Expr::Call(c) => self.call_evidence(resolver, c, kind),
+            syn::Expr::MethodCall(m) => self.method_evidence(resolver, m, kind),
+            _ => Evidence::No,
+        }
+    }
+
+    fn call_evidence(&self, resolver: &Resolver, c: &syn::ExprCall, kind: ValueKind) -> Evidence {
+        let syn::Expr::Path(p) = &*c.func else {
+            return Evidence::No;
+        };
+        let is = |targets: &[&str]| resolver.is(&p.path, targets) == Tri::Yes;
+        let yes = match kind {
+            ValueKind::Path => is(b::PATH_CTORS),
+            ValueKind::File => is_file_open(resolver, &p.path),
+            ValueKind::Command => is(b::COMMAND_NEW),
+            ValueKind::Thread => is(super::known::spawn::THREAD_SPAWNS),
+            ValueKind::Barrier => is(b::BARRIER_NEW),
+            ValueKind::Condvar => is(b::CONDVAR_NEW),
+            ValueKind::Stdin => is(b::STDIN),
+            ValueKind::HyperClient => is(t::HYPER_CLIENTS),
+            ValueKind::Child | ValueKind::StdReceiver => false,
+        };
+        if yes {
+            return Evidence::Yes;
+        }
+        // `root_dir()`, `Self::config_path()`: a crate fn, by its declared return type.
+        let local_fn = p.path.segments.len() == 1
+            || (p.path.segments.len() == 2 && p.path.segments[0].ident == "Self");
+        match p.path.segments.last() {
+            Some(s) if local_fn && declarable(kind) => Evidence::IfDeclared(s.ident.to_string()),
+            _ => Evidence::No,
+        }
+    }
+
+    /// Is the value of this method call a value of `kind`?
+    pub fn method_evidence(
+        &self,
+        resolver: &Resolver,
+        m: &syn::ExprMethodCall,
+        kind: ValueKind,
+    ) -> Evidence {
+        let name = m.method.to_string();
+        let n = name.as_str();
+        // `File::open(p).unwrap()`, `.expect(..)`: the same value.
+        if matches!(n, "unwrap" | "expect")
+            || (kind == ValueKind::Path && b::PATH_DERIVING.contains(&n))
+        {
+            return self.evidence(resolver, &m.receiver, kind);
+        }
+        let (root, calls) = method_chain(&m.receiver);
+        let root_call = |targets: &[&str]| match peel(root) {
+            syn::Expr::Call(c) => {
+                matches!(&*c.func, syn::Expr::Path(p) if resolver.is(&p.path, targets) == Tri::Yes)
+            }
+            _ => false,
+        };
+        let spawned = calls.iter().any(|c| c.method == "spawn") || n == "spawn";
+        match kind {
+            // `OpenOptions::new().write(true).open(p)`
+            ValueKind::File if n == "open" => {
+                if root_call(b::OPEN_OPTIONS) {
+                    Evidence::Yes
+                } else {
+                    Evidence::No
+                }
+            }
+            ValueKind::Command if !spawned && !matches!(n, "output" | "status") => {
+                if root_call(b::COMMAND_NEW) || self.evidence(resolver, root, kind) == Evidence::Yes
+                {
+                    Evidence::Yes
+                } else {
+                    Evidence::No
+                }
+            }
+            ValueKind::Child if n == "spawn" => {
+                if root_call(b::COMMAND_NEW)
+                    || self.evidence(resolver, root, ValueKind::Command) == Evidence::Yes
+                {
+                    Evidence::Yes
+                } else {
+                    Evidence::No
+                }
+            }
+            ValueKind::Thread if n == "spawn" => {
+                if root_call(b::THREAD_BUILDER) {
+                    Evidence::Yes
+                } else {
+                    Evidence::No
+                }
+            }
+            ValueKind::Stdin if n == "lock" => self.evidence(resolver, root, kind),
+            ValueKind::HyperClient if root_call(t::HYPER_CLIENTS) => Evidence::Yes,
+            // `self.root()`, `config.cache_dir()`: a method, by its declared return type.
+            _ if m.args.is_empty() && declarable(kind) => Evidence::IfDeclared(name),
+            _ => Evidence::No,
+        }
+    }
+}
+
+/// Kinds a declaration elsewhere in the crate can establish.
+fn declarable(kind: ValueKind) -> bool {
+    matches!(kind, ValueKind::Path | ValueKind::File | ValueKind::Condvar)
+}
+
+/// `File::open`, `File::create`, `fs_err::File::open`, ...
+fn is_file_open(resolver: &Resolver, path: &syn::Path) -> bool {
+    let Some(last) = path.segments.last() else {
+        return false;
+    };
+    let last = last.ident.to_string();
+    if !b::FILE_OPENS.contains(&last.as_str()) {
+        return false;
+    }
+    let targets: Vec<String> = b::FILE_TYPES
+        .iter()
+        .map(|t| format!("{t}::{last}"))
+        .collect();
+    let targets: Vec<&str> = targets.iter().map(|s| s.as_str()).collect();
+    resolver.is(path, &targets) == Tri::Yes
+}
+
+/// The kind a declared type gives (`&Path`, `PathBuf`, `Arc<Condvar>`, `Option<File>` is not).
+pub fn declared_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
+    let p = match ty {
+        syn::Type::Path(p) => &p.path,
+        syn::Type::Reference(r) => return declared_kind(resolver, &r.elem),
+        syn::Type::Paren(p) => return declared_kind(resolver, &p.elem),
+        syn::Type::Group(g) => return declared_kind(resolver, &g.elem),
+        _ => return None,
+    };
+    let last = p.segments.last()?;
+    let name = last.ident.to_string();
+    // Shared ownership wrappers hold the same value.
+    if matches!(name.as_str(), "Arc" | "Rc" | "Box") {
+        if let syn::PathArguments::AngleBracketed(a) = &last.arguments {
+            if let Some(syn::GenericArgument::Type(inner)) = a.args.first() {
+                return declared_kind(resolver, inner);
+            }
+        }
+        return None;
+    }
+    let lists: &[(&[&str], ValueKind)] = &[
+        (b::PATH_TYPES, ValueKind::Path),
+        (b::FILE_TYPES, ValueKind::File),
+        (b::CONDVAR_TYPES, ValueKind::Condvar),
+        (b::COMMAND_TYPES, ValueKind::Command),
+        (b::CHILD_TYPES, ValueKind::Child),
+        (b::THREAD_HANDLE_TYPES, ValueKind::Thread),
+        (b::STD_RECEIVER_TYPES, ValueKind::StdReceiver),
+        (t::HYPER_CLIENT_TYPES, ValueKind::HyperClient),
+    ];
+    for (targets, kind) in lists {
+        // Resolve only when the last segment can match.
+        if targets
+            .iter()
+            .any(|t| t.rsplit("::").next() == Some(name.as_str()))
+            && resolver.is(p, targets) == Tri::Yes
+        {
+            return Some(*kind);
+        }
+    }
+    None
+}
