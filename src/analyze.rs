@@ -897,6 +897,12 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             ) {
                 self.facts.lock_decls.push((name.to_string(), kind));
             }
+            if let Some(name) = &field.ident {
+                if semantic::calls::is_runtime_type(&self.cx.resolver, &field.ty) {
+                    let runtime = semantic::locks::LockDecl::Runtime;
+                    self.facts.lock_decls.push((name.to_string(), runtime));
+                }
+            }
         }
         visit::visit_item_struct(self, s);
     }
@@ -1162,7 +1168,16 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
         self.cx.exec.set_awaited(&a.base);
-        self.awaited = match semantic::dataflow::peel(&a.base) {
+        // Through adapters that only wrap the future (`f().instrument(span).await`).
+        let mut base = semantic::dataflow::peel(&a.base);
+        while let syn::Expr::MethodCall(m) = base {
+            let method = m.method.to_string();
+            if !semantic::known::attrs::AWAITED_ADAPTERS.contains(&method.as_str()) {
+                break;
+            }
+            base = semantic::dataflow::peel(&m.receiver);
+        }
+        self.awaited = match base {
             syn::Expr::Call(c) => Some(c as *const syn::ExprCall as usize),
             _ => None,
         };

@@ -1154,6 +1154,7 @@ pub fn lint_paths(
         },
         set,
         package: None,
+        roots: Vec::new(),
     }];
     let mut package_of_manifest: HashMap<PathBuf, usize> = HashMap::new();
     let file_context: Vec<usize> = files
@@ -1204,11 +1205,12 @@ pub fn lint_paths(
                 )
             })
         });
+        let module_path = contexts[context].module_path(&f.path);
         let job = Job {
             package: context,
             target: 0,
             path: f.path,
-            module_path: Vec::new(),
+            module_path,
             owns_dir: true,
             is_test,
             cfg_gated: false,
@@ -1274,9 +1276,55 @@ struct PathContext {
     set: ConfigSet,
     /// The package id and manifest, for JSON output.
     package: Option<(String, PathBuf)>,
+    /// The root files of the package's targets (`src/lib.rs`, `src/bin/x.rs`, ...).
+    roots: Vec<PathBuf>,
 }
 
 impl PathContext {
+    /// The module a file of this package is, by where it lies under the directory of a target
+    /// root (`src/net/tcp.rs` and `src/net/tcp/mod.rs` are `net::tcp` of `src/lib.rs`), as the
+    /// module walk of cargo mode would name it when the file follows the default layout. Uses
+    /// of an item from another file (`auth::check` passed as a handler) then match its
+    /// definition. A target root itself, or a file under no root, is the crate root.
+    fn module_path(&self, file: &Path) -> Vec<String> {
+        let abs = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        let abs = crate::manifest::normalize(&abs);
+        if self.roots.contains(&abs) {
+            return Vec::new();
+        }
+        // The deepest target directory that holds the file.
+        let Some(rel) = self
+            .roots
+            .iter()
+            .filter_map(|r| r.parent())
+            .filter_map(|d| abs.strip_prefix(d).ok())
+            .min_by_key(|rel| rel.components().count())
+        else {
+            return Vec::new();
+        };
+        let mut parts: Vec<String> = rel
+            .components()
+            .filter_map(|c| c.as_os_str().to_str().map(str::to_string))
+            .collect();
+        let Some(last) = parts.pop() else {
+            return Vec::new();
+        };
+        let Some(stem) = last.strip_suffix(".rs") else {
+            return Vec::new();
+        };
+        if stem != "mod" {
+            parts.push(stem.to_string());
+        }
+        if parts
+            .iter()
+            .all(|p| syn::parse_str::<syn::Ident>(p).is_ok())
+        {
+            parts
+        } else {
+            Vec::new()
+        }
+    }
+
     /// The JSON origin of a file: its package (or PATH mode's synthetic one) and a `lib`
     /// target named after the file, with the edition it was linted with.
     fn origin(&self, path: &Path, display: &str) -> Origin {
@@ -1328,10 +1376,20 @@ fn path_context(
                 if let Some(e) = edition {
                     krate.edition = e;
                 }
+                let roots = package
+                    .targets
+                    .iter()
+                    .map(|t| {
+                        crate::manifest::normalize(
+                            &std::path::absolute(&t.root).unwrap_or_else(|_| t.root.clone()),
+                        )
+                    })
+                    .collect();
                 contexts.push(PathContext {
                     krate,
                     set,
                     package: Some((package.id, package.manifest_path)),
+                    roots,
                 });
                 contexts.len() - 1
             }

@@ -1166,6 +1166,42 @@ fn path_mode_uses_the_configuration_of_the_package() {
     );
 }
 
+/// A handler registered from another file (`routes::health` in `main.rs`) is matched to its
+/// definition in PATH mode as in cargo mode: the file's module comes from where it lies under
+/// the target's directory.
+#[test]
+fn path_mode_names_modules_by_their_place_under_the_target() {
+    let handler = b"pub async fn health() -> u8 { 1 }\npub async fn unused() -> u8 { 2 }\n";
+    let p = project(&[
+        (
+            "src/lib.rs",
+            b"pub mod net;\npub fn routes() -> Vec<fn() -> u8> { vec![] }\n",
+        ),
+        ("src/net/mod.rs", b"pub mod handlers;\n"),
+        ("src/net/handlers.rs", handler),
+        (
+            "src/main.rs",
+            b"fn main() { let _ = register(tmp_crate::net::handlers::health); }\nfn register<T>(t: T) -> T { t }\n",
+        ),
+    ]);
+    let short = ["--message-format", "short"];
+    let cargo_mode = run_in(Some(p.path()), &short);
+    for args in [
+        &["src/"][..],
+        &["."],
+        &["src/net/handlers.rs", "src/main.rs"],
+    ] {
+        let by_path = run_in(Some(p.path()), &[&short[..], args].concat());
+        assert_eq!(by_path.stdout, cargo_mode.stdout, "{args:?}: {by_path:#?}");
+    }
+    assert_eq!(
+        cargo_mode.count("warning", "async_without_await"),
+        1,
+        "{cargo_mode:#?}"
+    );
+    assert!(cargo_mode.stdout.contains("unused"), "{cargo_mode:#?}");
+}
+
 #[test]
 fn package_selection_with_paths_is_an_error() {
     let p = project(&[("src/lib.rs", FLAGGED)]);

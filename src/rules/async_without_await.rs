@@ -198,7 +198,8 @@ fn cfg_attr_has_macro(attr: &syn::Attribute) -> bool {
     })
 }
 
-/// `#[allow(clippy::unused_async)]` / `#[expect(clippy::unused_async)]`.
+/// `#[allow(clippy::unused_async)]` / `#[expect(clippy::unused_async)]`, or any clippy lint of
+/// that family (`clippy::unused_async_trait_impl`): the author kept `async` knowingly.
 fn allows_clippy_unused_async(attr: &syn::Attribute) -> bool {
     let p = attr.path();
     (p.is_ident("allow") || p.is_ident("expect"))
@@ -207,7 +208,7 @@ fn allows_clippy_unused_async(attr: &syn::Attribute) -> bool {
                 .to_string()
                 .replace(' ', "")
                 .split(',')
-                .any(|lint| lint == "clippy::unused_async")
+                .any(|lint| lint.starts_with("clippy::unused_async"))
         })
 }
 

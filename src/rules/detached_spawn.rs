@@ -138,7 +138,7 @@ fn owned_elsewhere(cx: &Cx, spawn: &Spawn, before: &[syn::Stmt], stmt: &syn::Exp
     {
         return true;
     }
-    polls_stop_signal(arg) || reports_outcome(arg) || feeds_actor(before, stmt)
+    polls_stop_signal(arg) || reports_outcome(arg) || feeds_actor(before, stmt, Some(arg))
 }
 
 fn report(cx: &Cx, call: &syn::Expr, spawn: &Spawn, label: String, out: &mut Sink) {
@@ -157,5 +157,5 @@ fn report(cx: &Cx, call: &syn::Expr, spawn: &Spawn, label: String, out: &mut Sin
     .with_label(label)
     .with_help(help(spawn.flavor, cx.krate.runtime()))
     .with_note(NOTE_WHY);
-    out.report(diag);
+    out.report_if(diag, spawn.unless.iter().cloned().collect());
 }

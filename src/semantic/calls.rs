@@ -23,11 +23,14 @@ pub struct Spawn<'a> {
     pub flavor: SpawnFlavor,
     /// The future or closure that is spawned.
     pub arg: Option<&'a syn::Expr>,
+    /// For `x.field.spawn(..)`: the spawn is one only if the crate declares fields of that name
+    /// as runtimes or runtime handles; a finding on it must be reported under this condition.
+    pub unless: Option<super::facts::Condition>,
 }
 
 use super::known::spawn::{
-    BLOCKING_SPAWNS, NOT_RUNTIME_WORDS, RUNTIME_CONTEXT, RUNTIME_CONTEXT_METHODS,
-    RUNTIME_HANDLE_WORDS, TASK_SPAWNS, THREAD_BUILDERS, THREAD_SPAWNS,
+    BLOCKING_SPAWNS, RUNTIME_CONSTRUCTORS, RUNTIME_CONTEXT, RUNTIME_CONTEXT_METHODS,
+    RUNTIME_HANDLE_METHODS, RUNTIME_TYPES, TASK_SPAWNS, THREAD_BUILDERS, THREAD_SPAWNS,
 };
 
 /// Is `e` (after peeling parentheses) a call that spawns a task or thread?
@@ -50,6 +53,7 @@ pub fn spawn_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
                 written: cx.snippet(cx.span_of(&p.path)).to_string(),
                 flavor,
                 arg: c.args.first(),
+                unless: None,
             })
         }
         syn::Expr::MethodCall(m) if m.args.len() == 1 => {
@@ -64,16 +68,22 @@ pub fn spawn_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
                         written,
                         flavor: SpawnFlavor::Thread,
                         arg: m.args.first(),
+                        unless: None,
                     });
                 }
             }
-            if !is_runtime_handle(cx, &m.receiver) {
-                return None;
-            }
+            let unless = match runtime_receiver(cx, &m.receiver)? {
+                RuntimeReceiver::Known => None,
+                RuntimeReceiver::Field(name) => Some(super::facts::Condition::DeclaredLock(
+                    name,
+                    super::locks::LockDecl::Runtime,
+                )),
+            };
             Some(Spawn {
                 written: format!("{}.{}", cx.snippet(cx.span_of(&*m.receiver)), m.method),
                 flavor,
                 arg: m.args.first(),
+                unless,
             })
         }
         _ => None,
@@ -162,49 +172,112 @@ pub fn needs_runtime(cx: &Cx, body: &syn::Block) -> bool {
     f.1
 }
 
-/// `Handle::current()`, `rt`, `runtime`, `self.handle`, `tokio::runtime::Handle::current()`:
-/// receivers that are runtimes or runtime handles (not `JoinSet`s, trackers or scopes).
-fn is_runtime_handle(cx: &Cx, receiver: &syn::Expr) -> bool {
-    match peel(receiver) {
-        syn::Expr::Call(c) => match &*c.func {
-            syn::Expr::Path(p) => {
-                cx.is(
-                    &p.path,
-                    &[
-                        "tokio::runtime::Handle::current",
-                        "tokio::runtime::Handle::try_current",
-                    ],
-                ) == Tri::Yes
-                    || super::imports::segments(&p.path)
-                        .ends_with(&["Handle".to_string(), "current".to_string()])
-            }
-            _ => false,
-        },
-        syn::Expr::MethodCall(m) => {
-            // `Runtime::new()?.spawn(..)` / `builder.build().unwrap().spawn(..)`: rare; also
-            // `rt.handle().spawn(..)`.
-            m.method == "handle"
+/// What a `.spawn(..)` receiver is known to be.
+enum RuntimeReceiver {
+    /// A runtime or runtime handle by its constructor or declared type.
+    Known,
+    /// `x.name`: one if the crate declares fields of this name as runtimes.
+    Field(String),
+}
+
+/// Is the receiver a runtime or runtime handle, by structure: made by a constructor of the
+/// catalog (`Handle::current()`, `Builder::new_multi_thread()...build()?`, `Runtime::new()`), a
+/// parameter or local declared with a runtime type or bound to such a value (`let rt =
+/// Runtime::new()?;`, `let h = rt.handle().clone();`), or a field (judged by the crate's
+/// declarations of that field). Other receivers (`JoinSet`s, trackers, scopes, a type's own
+/// `spawn` method) are not.
+fn runtime_receiver(cx: &Cx, receiver: &syn::Expr) -> Option<RuntimeReceiver> {
+    let (root, calls) = super::dataflow::method_chain(receiver);
+    if is_runtime_ctor(&cx.resolver, root) {
+        return Some(RuntimeReceiver::Known);
+    }
+    // On a recognized runtime, only methods that hand back a runtime handle.
+    if !calls
+        .iter()
+        .all(|m| RUNTIME_HANDLE_METHODS.contains(&m.method.to_string().as_str()))
+    {
+        return None;
+    }
+    match peel(root) {
+        syn::Expr::Path(p) => {
+            let name = p.path.get_ident()?.to_string();
+            cx.fn_mutables()
+                .is_some_and(|m| m.runtimes.contains(&name))
+                .then_some(RuntimeReceiver::Known)
         }
-        syn::Expr::Path(p) => p
-            .path
-            .get_ident()
-            .is_some_and(|i| handle_name(&i.to_string())),
         syn::Expr::Field(f) => match &f.member {
-            syn::Member::Named(n) => handle_name(&n.to_string()),
-            syn::Member::Unnamed(_) => false,
+            syn::Member::Named(n) => Some(RuntimeReceiver::Field(n.to_string())),
+            syn::Member::Unnamed(_) => None,
         },
-        _ => false,
+        _ => None,
     }
 }
 
-fn handle_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    let [rt, words @ ..] = RUNTIME_HANDLE_WORDS else {
+/// A chain starting at a runtime constructor of the catalog: `Handle::current()`,
+/// `Builder::new_current_thread().enable_all().build().unwrap()`.
+pub fn is_runtime_ctor(resolver: &super::Resolver, e: &syn::Expr) -> bool {
+    let (root, _) = super::dataflow::method_chain(e);
+    let syn::Expr::Call(c) = peel(root) else {
         return false;
     };
-    n == *rt
-        || n.ends_with(&format!("_{rt}"))
-        || (words.iter().any(|w| n.contains(w)) && !NOT_RUNTIME_WORDS.iter().any(|w| n.contains(w)))
+    let syn::Expr::Path(p) = &*c.func else {
+        return false;
+    };
+    let last = p.path.segments.last().map(|s| s.ident.to_string());
+    RUNTIME_CONSTRUCTORS
+        .iter()
+        .any(|b| b.rsplit("::").next() == last.as_deref())
+        && resolver.is(&p.path, RUNTIME_CONSTRUCTORS) == Tri::Yes
+}
+
+/// Does the expression make a runtime or runtime handle: a constructor chain, or a known
+/// runtime local under `.handle()`/`.clone()` (`rt.handle().clone()`)?
+pub fn makes_runtime(
+    resolver: &super::Resolver,
+    e: &syn::Expr,
+    runtimes: &std::collections::HashSet<String>,
+) -> bool {
+    if is_runtime_ctor(resolver, e) {
+        return true;
+    }
+    let (root, calls) = super::dataflow::method_chain(e);
+    calls
+        .iter()
+        .all(|m| RUNTIME_HANDLE_METHODS.contains(&m.method.to_string().as_str()))
+        && matches!(peel(root), syn::Expr::Path(p)
+            if p.path.get_ident().is_some_and(|i| runtimes.contains(&i.to_string())))
+}
+
+/// Is the type a runtime or runtime handle of the catalog, also behind `&`, `Arc<..>`,
+/// `Option<..>` (`rt: &Runtime`, `handle: Arc<tokio::runtime::Handle>`)?
+pub fn is_runtime_type(resolver: &super::Resolver, ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let Some(last) = p.path.segments.last() else {
+                return false;
+            };
+            let name = last.ident.to_string();
+            if RUNTIME_TYPES
+                .iter()
+                .any(|t| t.rsplit("::").next() == Some(name.as_str()))
+            {
+                return resolver.is(&p.path, RUNTIME_TYPES) == Tri::Yes;
+            }
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return false;
+            };
+            // A wrapper of one runtime (`Arc<Runtime>`); a collection of them is not one.
+            matches!(name.as_str(), "Arc" | "Rc" | "Box" | "Option")
+                && args.args.iter().any(|a| match a {
+                    syn::GenericArgument::Type(t) => is_runtime_type(resolver, t),
+                    _ => false,
+                })
+        }
+        syn::Type::Reference(r) => is_runtime_type(resolver, &r.elem),
+        syn::Type::Paren(p) => is_runtime_type(resolver, &p.elem),
+        syn::Type::Group(g) => is_runtime_type(resolver, &g.elem),
+        _ => false,
+    }
 }
 
 /// Does the spawned future or closure produce a `Result` (it uses `?` or returns `Ok`/`Err`)?

@@ -13,6 +13,9 @@ pub enum LockDecl {
     /// A lock of another kind (tokio, async-std, futures, async-lock) or one we cannot resolve:
     /// a field of this name says nothing.
     Other,
+    /// Not a lock: a field declared as a runtime or runtime handle (`handle: Handle`), kept in
+    /// the same per-name index of field declarations, for `self.handle.spawn(..)`.
+    Runtime,
 }
 
 use super::known::locks::{REF_CELLS, SYNC_LOCKS};

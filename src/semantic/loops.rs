@@ -754,7 +754,9 @@ impl Walker<'_, '_> {
         if !candidate {
             return None;
         }
-        if let Some(spawn) = super::calls::spawn_call(self.cx, e) {
+        // A spawn on a field judged by the crate's field declarations (`self.exec.spawn(..)`,
+        // `Spawn::unless`) is left to the set checks below.
+        if let Some(spawn) = super::calls::spawn_call(self.cx, e).filter(|s| s.unless.is_none()) {
             return Some(WorkKind::Spawn(spawn.written, spawn.flavor));
         }
         let syn::Expr::MethodCall(m) = e else {

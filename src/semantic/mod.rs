@@ -227,6 +227,9 @@ pub struct MutableBindings {
     /// Locals holding a thread builder (`let b = thread::Builder::new().name(..);`), whose
     /// `.spawn(..)` starts a thread.
     pub thread_builders: std::collections::HashSet<String>,
+    /// Parameters and locals that are runtimes or runtime handles, by declared type or
+    /// constructor (`rt: &Runtime`, `let h = Handle::current();`, `let h2 = rt.handle().clone();`).
+    pub runtimes: std::collections::HashSet<String>,
     /// Names holding a `&mut` borrow: `x: &mut T` parameters, `let x = &mut place;`,
     /// `let x: &mut T = ..`. Passed on by name (`save(x, ..)`) they are reborrowed, so every
     /// iteration of a loop uses the same exclusive handle.
@@ -250,6 +253,7 @@ impl MutableBindings {
             data: HashSet<String>,
             locks: locks::KnownLocks,
             thread_builders: HashSet<String>,
+            runtimes: HashSet<String>,
             mut_refs: HashSet<String>,
             awaiting_closures: HashSet<String>,
         }
@@ -305,6 +309,14 @@ impl MutableBindings {
                 if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
                     if calls::is_thread_builder(self.resolver, &init.expr) {
                         self.thread_builders.insert(p.ident.to_string());
+                    }
+                }
+                if let syn::Pat::Ident(p) = pat {
+                    if ty.is_some_and(|t| calls::is_runtime_type(self.resolver, t))
+                        || init_expr
+                            .is_some_and(|e| calls::makes_runtime(self.resolver, e, &self.runtimes))
+                    {
+                        self.runtimes.insert(p.ident.to_string());
                     }
                 }
                 if let Some(init) = &l.init {
@@ -395,6 +407,7 @@ impl MutableBindings {
             data: HashSet::new(),
             locks: locks::KnownLocks::default(),
             thread_builders: HashSet::new(),
+            runtimes: HashSet::new(),
             mut_refs: HashSet::new(),
             awaiting_closures: HashSet::new(),
         };
@@ -436,6 +449,9 @@ impl MutableBindings {
                     if is_opaque_type(&t.ty, &type_params) {
                         params.extend(names.iter().cloned());
                     }
+                    if calls::is_runtime_type(resolver, &t.ty) {
+                        scan.runtimes.extend(names.iter().cloned());
+                    }
                     scan.visit_pat(&t.pat);
                     if matches!(&*t.ty, syn::Type::Reference(r) if r.mutability.is_some()) {
                         scan.names.extend(names.iter().cloned());
@@ -461,6 +477,7 @@ impl MutableBindings {
             opaque_params: params,
             locks: scan.locks,
             thread_builders: scan.thread_builders,
+            runtimes: scan.runtimes,
             mut_refs: scan.mut_refs,
             awaiting_closures: scan.awaiting_closures,
         }

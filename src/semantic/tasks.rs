@@ -265,40 +265,107 @@ pub fn spawns_param(arg: &syn::Expr, params: &HashSet<String>) -> bool {
 
 fn block_is_param(b: &syn::Block, params: &HashSet<String>) -> bool {
     match b.stmts.as_slice() {
-        [syn::Stmt::Expr(e, _)] => spawns_param(e, params),
+        [syn::Stmt::Expr(e, _)] => spawns_param(e, params) || handles_param(e, params),
+        // `let _ = fut.await;`
+        [syn::Stmt::Local(l)] => l
+            .init
+            .as_ref()
+            .is_some_and(|i| spawns_param(&i.expr, params)),
+        _ => false,
+    }
+}
+
+/// The caller's future awaited and its result handled in place: `if let Err(e) = fut.await {
+/// .. }`, `match fut.await { .. }` — still the caller's work, with its error logged or passed on.
+fn handles_param(e: &syn::Expr, params: &HashSet<String>) -> bool {
+    match peel(e) {
+        syn::Expr::If(i) => match &*i.cond {
+            syn::Expr::Let(l) => spawns_param(&l.expr, params),
+            _ => false,
+        },
+        syn::Expr::Match(m) => spawns_param(&m.expr, params),
         _ => false,
     }
 }
 
 /// The actor pattern: `let (tx, rx) = mpsc::channel(..); tokio::spawn(run(rx));` — a pair made
-/// by one call just before the spawn, one half moved into the task and the other kept: the task
-/// lives as long as its owner holds the other half.
-pub fn feeds_actor(before: &[syn::Stmt], spawn: &syn::Expr) -> bool {
+/// by one call just before the spawn (also through `.await`, `?`, `.unwrap()` or a `match` on
+/// its result: `let (sender, conn) = handshake(io).await?;`), one half moved into the task and
+/// the other kept: the task lives as long as its owner holds the other half.
+///
+/// When the pair comes out of an awaited call (a handshake over I/O), the half itself spawned as
+/// the task (`tokio::spawn(conn)`, `tokio::spawn(conn.with_upgrades())`) is not such a task: the
+/// connection ends when the other half is dropped, but its output, the I/O error it ended with,
+/// is thrown away. (A pair made in memory, `let (svc, worker) = Buffer::pair(..)`, owns its bare
+/// worker.) Awaited inside the task and handled there
+/// (`async move { if let Err(e) = conn.await { .. } }`), it is owned.
+pub fn feeds_actor(before: &[syn::Stmt], spawn: &syn::Expr, arg: Option<&syn::Expr>) -> bool {
     let used = super::dataflow::names_used_in_expr(spawn);
     before.iter().any(|s| {
         let syn::Stmt::Local(l) = s else { return false };
         let Some(init) = &l.init else { return false };
-        if !matches!(
-            peel(&init.expr),
-            syn::Expr::Call(_) | syn::Expr::MethodCall(_)
-        ) {
+        if !makes_pair(&init.expr) {
             return false;
         }
-        let syn::Pat::Tuple(t) = &l.pat else {
+        let pat = match &l.pat {
+            syn::Pat::Type(t) => &*t.pat,
+            p => p,
+        };
+        let syn::Pat::Tuple(t) = pat else {
             return false;
         };
         let halves: Vec<Vec<String>> = t.elems.iter().map(pat_idents).collect();
+        let Some(moved) = halves
+            .iter()
+            .find(|h| !h.is_empty() && h.iter().all(|n| used.contains(n)))
+        else {
+            return false;
+        };
         halves.len() == 2
             && halves
                 .iter()
-                .any(|h| !h.is_empty() && h.iter().all(|n| used.contains(n)))
-            && halves
-                .iter()
                 .any(|h| !h.is_empty() && h.iter().all(|n| !used.contains(n)))
+            && !(awaits_call(&init.expr) && arg.is_some_and(|a| is_half_itself(a, moved)))
     })
 }
 
-/// Is `name` read in any of `stmts` (a later use: awaited, aborted, stored, returned, passed)?
+/// A call, or a call's result unwrapped: `f(..)`, `f(..).await?`, `f(..).unwrap()`,
+/// `match f(..) { Ok(x) => x, Err(e) => return .. }`.
+fn makes_pair(e: &syn::Expr) -> bool {
+    match peel(e) {
+        syn::Expr::Call(_) | syn::Expr::MethodCall(_) => true,
+        syn::Expr::Await(a) => makes_pair(&a.base),
+        syn::Expr::Try(t) => makes_pair(&t.expr),
+        syn::Expr::Match(m) => makes_pair(&m.expr),
+        _ => false,
+    }
+}
+
+/// The pair comes out of an awaited call (`handshake(io).await?`): made by I/O, its future half
+/// drives that I/O and ends with its error.
+fn awaits_call(e: &syn::Expr) -> bool {
+    match peel(e) {
+        syn::Expr::Await(_) => true,
+        syn::Expr::Try(t) => awaits_call(&t.expr),
+        syn::Expr::Match(m) => awaits_call(&m.expr),
+        syn::Expr::MethodCall(m) if m.args.is_empty() => awaits_call(&m.receiver),
+        _ => false,
+    }
+}
+
+/// The spawned future is the half itself, or the half under argument-less adapters
+/// (`conn`, `conn.with_upgrades()`): nothing in the task looks at what it returns.
+fn is_half_itself(arg: &syn::Expr, half: &[String]) -> bool {
+    match peel(arg) {
+        syn::Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| half.iter().any(|h| i == h)),
+        syn::Expr::MethodCall(m) if m.args.is_empty() => is_half_itself(&m.receiver, half),
+        _ => false,
+    }
+}
+
 pub fn used_later(stmts: &[syn::Stmt], name: &str) -> bool {
     struct V<'n>(&'n str, bool);
     impl<'ast> Visit<'ast> for V<'_> {

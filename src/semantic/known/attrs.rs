@@ -34,3 +34,8 @@ pub const INERT_TOOLS: &[&str] = &["rustfmt", "clippy"];
 
 /// Paths of inert attributes of libraries (`#[tracing::instrument]`).
 pub const INERT_PATHS: &[&str] = &["tracing::instrument"];
+
+/// Future adapters that wrap a future to be awaited in place (`fetch().instrument(span).await`,
+/// tracing's `Instrument`): the call under them is still awaited where it is made, not used as
+/// a value. Trusted only directly before `.await`.
+pub const AWAITED_ADAPTERS: &[&str] = &["instrument", "in_current_span"];

@@ -94,19 +94,29 @@ pub static LISTS: &[List] = &[
         entries: spawn::RUNTIME_CONTEXT_METHODS,
     },
     List {
-        name: "spawn::RUNTIME_HANDLE_WORDS",
-        kind: Kind::Words,
-        entries: spawn::RUNTIME_HANDLE_WORDS,
+        name: "spawn::RUNTIME_TYPES",
+        kind: Kind::Paths,
+        entries: spawn::RUNTIME_TYPES,
     },
     List {
-        name: "spawn::NOT_RUNTIME_WORDS",
-        kind: Kind::Words,
-        entries: spawn::NOT_RUNTIME_WORDS,
+        name: "spawn::RUNTIME_CONSTRUCTORS",
+        kind: Kind::Paths,
+        entries: spawn::RUNTIME_CONSTRUCTORS,
+    },
+    List {
+        name: "spawn::RUNTIME_HANDLE_METHODS",
+        kind: Kind::Methods,
+        entries: spawn::RUNTIME_HANDLE_METHODS,
     },
     List {
         name: "spawn::SPAWNABLE_TRAITS",
         kind: Kind::Paths,
         entries: spawn::SPAWNABLE_TRAITS,
+    },
+    List {
+        name: "attrs::AWAITED_ADAPTERS",
+        kind: Kind::Methods,
+        entries: attrs::AWAITED_ADAPTERS,
     },
     List {
         name: "tasks::STOP_POLLS",

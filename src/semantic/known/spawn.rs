@@ -45,14 +45,23 @@ pub const RUNTIME_CONTEXT: &[&str] = &[
 /// false match only keeps `async_without_await` quiet.
 pub const RUNTIME_CONTEXT_METHODS: &[&str] = &["spawn", "spawn_local", "spawn_blocking"];
 
-/// Words naming a runtime or runtime handle in the bindings and fields that hold one
-/// (`rt.spawn(..)`, `self.runtime.spawn(..)`, `handle.spawn(..)`): `rt` as a whole word or
-/// suffix (`_rt`), the others anywhere in the name.
-pub const RUNTIME_HANDLE_WORDS: &[&str] = &["rt", "runtime", "handle"];
+/// Types of runtimes and runtime handles: a parameter, local or struct field declared with one
+/// (also behind `&`, `Arc<..>`) is a receiver whose `.spawn(..)` starts a task.
+pub const RUNTIME_TYPES: &[&str] = &["tokio::runtime::Runtime", "tokio::runtime::Handle"];
 
-/// Words that make a `handle` something else: a join handle or a task handle, which spawns
-/// nothing.
-pub const NOT_RUNTIME_WORDS: &[&str] = &["join", "task"];
+/// Calls that make a runtime or a runtime handle, alone or at the start of a chain
+/// (`Builder::new_multi_thread().enable_all().build()?`, `Runtime::new().unwrap()`).
+pub const RUNTIME_CONSTRUCTORS: &[&str] = &[
+    "tokio::runtime::Handle::current",
+    "tokio::runtime::Handle::try_current",
+    "tokio::runtime::Runtime::new",
+    "tokio::runtime::Builder::new_multi_thread",
+    "tokio::runtime::Builder::new_current_thread",
+];
+
+/// Methods of a recognized runtime that return a runtime handle (`rt.handle().spawn(..)`),
+/// trusted only on such a receiver.
+pub const RUNTIME_HANDLE_METHODS: &[&str] = &["handle", "clone"];
 
 /// Traits of the work a spawn takes: a parameter bounded by one of them is a future or closure
 /// handed in by the caller, so a fn that spawns it is a runtime abstraction.
