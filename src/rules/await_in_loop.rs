@@ -98,7 +98,7 @@ fn check_for(cx: &Cx, l: &syn::ExprForLoop, out: &mut Sink) {
         return;
     }
     let summary = loops::of_for(cx, l);
-    if sequential_by_design(&summary) {
+    if sequential_by_design(&summary) || loops::replays_own_state(cx, l, &summary) {
         return;
     }
     let qualifying: Vec<&Work> = summary.independent().collect();

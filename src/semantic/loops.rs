@@ -85,6 +85,9 @@ pub struct Work {
     /// The awaited work is a method of the item (`handler.handle(e).await`): the item does the
     /// work, it is a part of the program rather than a datum.
     pub item_does_work: bool,
+    /// Its result is thrown away: the await is a statement of its own (`x.f(..).await?;`,
+    /// `let _ = ..`), so the iteration is done for its side effect.
+    pub discarded: bool,
     /// Reads the item, reads no carried state, and uses no shared handle.
     pub independent: bool,
 }
@@ -316,6 +319,25 @@ pub fn iterates_data(cx: &Cx, l: &syn::ExprForLoop) -> bool {
     from_data && !parts
 }
 
+/// Does the loop replay the receiver's own state: it walks a collection the fn did not get
+/// from its data (reached from `self`, or computed in the fn from `self`: not a parameter or
+/// an awaited result), and every piece of independent work is a method of `self` whose
+/// result is thrown away? Then each iteration re-applies a recorded entry to the object
+/// that recorded it (redeclaring, resubscribing, re-registering): the calls go through one
+/// session in the order the state was built, and later entries rely on earlier ones (a
+/// binding on a declared name), so the iterations are not independent work.
+pub fn replays_own_state(cx: &Cx, l: &syn::ExprForLoop, s: &LoopSummary) -> bool {
+    let Some(m) = cx.fn_mutables() else {
+        return false;
+    };
+    if chain_awaits(&l.expr) || data_root(&l.expr).is_none_or(|r| m.data.contains(&r)) {
+        return false;
+    }
+    let mut works = s.independent().peekable();
+    works.peek().is_some()
+        && works.all(|w| w.discarded && w.receiver.as_ref().is_some_and(|(root, _)| root == "self"))
+}
+
 /// `listener.incoming()`: an accept loop. Its spawns are `detached_spawn`'s business.
 fn is_accept_loop(iter: &syn::Expr) -> bool {
     let mut e = peel(iter);
@@ -506,6 +528,8 @@ struct Open {
     aliases: HashSet<String>,
     /// Awaits and starts, in order (split into the summary's lists when the loop closes).
     works: Vec<Work>,
+    /// Awaits whose results are thrown away (statements of their own), by address.
+    discarded: HashSet<usize>,
     /// (names bound, names their initializer reads), in order.
     bindings: Vec<(Vec<String>, HashSet<String>)>,
     s: LoopSummary,
@@ -545,6 +569,7 @@ impl Walker<'_, '_> {
             assigned: HashSet::new(),
             aliases: HashSet::new(),
             works: Vec::new(),
+            discarded: HashSet::new(),
             bindings: Vec::new(),
             s: LoopSummary {
                 derived: item.clone(),
@@ -559,7 +584,8 @@ impl Walker<'_, '_> {
         if !o.summarized {
             return;
         }
-        for w in std::mem::take(&mut o.works) {
+        for mut w in std::mem::take(&mut o.works) {
+            w.discarded = o.discarded.contains(&w.id);
             match w.kind {
                 WorkKind::Await => o.s.awaits.push(w),
                 _ => o.s.starts.push(w),
@@ -633,6 +659,7 @@ impl Walker<'_, '_> {
             borrows_item: false,
             collects_item,
             item_does_work: method_of_item(e, item),
+            discarded: false,
             independent: false,
         };
         o.works.push(work);
@@ -878,6 +905,30 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             o.s.has_try = true;
         }
         syn::visit::visit_expr_try(self, t);
+    }
+
+    fn visit_stmt(&mut self, st: &'ast syn::Stmt) {
+        // `x.f(..).await?;` or `let _ = x.f(..).await;`: the result is not used.
+        let thrown = match st {
+            syn::Stmt::Expr(e, _) => Some(e),
+            syn::Stmt::Local(l) if matches!(l.pat, syn::Pat::Wild(_)) => {
+                l.init.as_ref().map(|i| &*i.expr)
+            }
+            _ => None,
+        };
+        if let Some(mut e) = thrown {
+            if let syn::Expr::Try(t) = e {
+                e = &t.expr;
+            }
+            if let syn::Expr::Await(a) = e {
+                if self.own_level() {
+                    if let Some(o) = self.innermost() {
+                        o.discarded.insert(a as *const syn::ExprAwait as usize);
+                    }
+                }
+            }
+        }
+        syn::visit::visit_stmt(self, st);
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
