@@ -132,7 +132,7 @@ pub fn is_thread_builder(resolver: &super::Resolver, e: &syn::Expr) -> bool {
     let last = p.path.segments.last().map(|s| s.ident.to_string());
     THREAD_BUILDERS
         .iter()
-        .any(|b| b.rsplit("::").next() == last.as_deref())
+        .any(|b| Some(crate::semantic::known::last_segment(b)) == last.as_deref())
         && resolver.is(&p.path, THREAD_BUILDERS) == Tri::Yes
 }
 
@@ -147,7 +147,10 @@ pub fn needs_runtime(cx: &Cx, body: &syn::Block) -> bool {
                 // A bare `spawn(..)` with no import may be one (quiet is the safe side); a glob
                 // import makes every bare name unknown, so the name must match too.
                 let last = p.path.segments.last().map(|s| s.ident.to_string());
-                let named = |l: &[&str]| l.iter().any(|t| t.rsplit("::").next() == last.as_deref());
+                let named = |l: &[&str]| {
+                    l.iter()
+                        .any(|t| Some(crate::semantic::known::last_segment(t)) == last.as_deref())
+                };
                 let lists = [TASK_SPAWNS, BLOCKING_SPAWNS, RUNTIME_CONTEXT];
                 if lists.iter().any(|l| match self.0.is(&p.path, l) {
                     Tri::Yes => true,
@@ -226,7 +229,7 @@ pub fn is_runtime_ctor(resolver: &super::Resolver, e: &syn::Expr) -> bool {
     let last = p.path.segments.last().map(|s| s.ident.to_string());
     RUNTIME_CONSTRUCTORS
         .iter()
-        .any(|b| b.rsplit("::").next() == last.as_deref())
+        .any(|b| Some(crate::semantic::known::last_segment(b)) == last.as_deref())
         && resolver.is(&p.path, RUNTIME_CONSTRUCTORS) == Tri::Yes
 }
 
@@ -259,7 +262,7 @@ pub fn is_runtime_type(resolver: &super::Resolver, ty: &syn::Type) -> bool {
             let name = last.ident.to_string();
             if RUNTIME_TYPES
                 .iter()
-                .any(|t| t.rsplit("::").next() == Some(name.as_str()))
+                .any(|t| crate::semantic::known::last_segment(t) == name.as_str())
             {
                 return resolver.is(&p.path, RUNTIME_TYPES) == Tri::Yes;
             }

@@ -157,7 +157,7 @@ impl ExecState {
         let targets: Vec<&str> = self.wrappers.iter().map(|s| s.as_str()).collect();
         targets
             .iter()
-            .any(|t| t.rsplit("::").next() == Some(last.as_str()))
+            .any(|t| crate::semantic::known::last_segment(t) == last.as_str())
             && (resolver.is(path, &targets) != Tri::No || path.segments.len() == 1)
     }
 
@@ -167,7 +167,7 @@ impl ExecState {
             || self
                 .wrappers
                 .iter()
-                .any(|t| t.rsplit("::").next() == Some(name))
+                .any(|t| crate::semantic::known::last_segment(t) == name)
     }
 }
 
@@ -184,7 +184,7 @@ pub fn closure_of_call(resolver: &Resolver, path: &syn::Path, offload_wrappers: 
     let named = candidates
         .iter()
         .flat_map(|l| l.iter())
-        .any(|t| t.rsplit("::").next() == last.as_deref());
+        .any(|t| Some(crate::semantic::known::last_segment(t)) == last.as_deref());
     if named
         && candidates
             .iter()
@@ -203,7 +203,7 @@ pub fn closure_of_method(parent: Exec, m: &syn::ExprMethodCall, offload_wrappers
     if adapters::OFFLOAD_METHODS.contains(&name.as_str())
         || offload_wrappers
             .iter()
-            .any(|w| w.rsplit("::").next() == Some(name.as_str()))
+            .any(|w| crate::semantic::known::last_segment(w) == name.as_str())
         || is_parallel_chain(&m.receiver)
     {
         return Exec::Offloaded;

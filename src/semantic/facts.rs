@@ -125,7 +125,10 @@ pub fn twin_key(self_ty: Option<&str>, name: &str) -> String {
 /// for a fn called `name`, however qualified: callers are keyed by bare name, so a use by any
 /// path counts (which can only make a finding quieter).
 fn named_in(keys: &HashSet<String>, name: &str) -> bool {
-    keys.contains(name) || keys.iter().any(|k| k.rsplit("::").next() == Some(name))
+    keys.contains(name)
+        || keys
+            .iter()
+            .any(|k| crate::semantic::known::last_segment(k) == name)
 }
 
 /// The merged facts of every file of a crate.

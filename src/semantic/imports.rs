@@ -283,7 +283,7 @@ impl Resolver {
             let last = &path.segments[path.segments.len() - 1].ident;
             if !targets
                 .iter()
-                .any(|t| t.rsplit("::").next().is_some_and(|name| last == name))
+                .any(|t| last == crate::semantic::known::last_segment(t))
             {
                 return Tri::No;
             }
@@ -313,7 +313,7 @@ impl Resolver {
             Resolution::Unknown(name) => {
                 if targets
                     .iter()
-                    .any(|t| t.rsplit("::").next() == Some(name.as_str()))
+                    .any(|t| crate::semantic::known::last_segment(t) == name.as_str())
                 {
                     Tri::Unknown
                 } else {

@@ -100,7 +100,7 @@ fn alias_of(e: &syn::Expr) -> Option<Alias> {
 /// Is `name` the last segment of a lock (`Some(false)`) or cell (`Some(true)`) of the catalog?
 /// (A same-named type of another crate, `tokio::sync::Mutex`, resolves to `LockDecl::Other`.)
 fn lock_type_name(name: &str) -> Option<bool> {
-    let last = |p: &&str| p.rsplit("::").next() == Some(name);
+    let last = |p: &&str| crate::semantic::known::last_segment(p) == name;
     if REF_CELLS.iter().any(last) {
         Some(true)
     } else if SYNC_LOCKS.iter().any(last) {

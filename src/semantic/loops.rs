@@ -760,7 +760,7 @@ impl Walker<'_, '_> {
         };
         join::BATCH_CALLS
             .iter()
-            .any(|t| t.rsplit("::").next().is_some_and(|n| last.ident == n))
+            .any(|t| last.ident == crate::semantic::known::last_segment(t))
             && self.cx.is(path, join::BATCH_CALLS) != Tri::No
     }
 

@@ -492,7 +492,7 @@ fn bounds_spawnable(
         syn::TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| {
             known::spawn::SPAWNABLE_TRAITS
                 .iter()
-                .any(|k| k.rsplit("::").next() == Some(&s.ident.to_string()))
+                .any(|k| s.ident == known::last_segment(k))
         }),
         _ => false,
     })

@@ -301,7 +301,7 @@ pub fn declared_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
         // Resolve only when the last segment can match.
         if targets
             .iter()
-            .any(|t| t.rsplit("::").next() == Some(name.as_str()))
+            .any(|t| crate::semantic::known::last_segment(t) == name.as_str())
             && resolver.is(p, targets) == Tri::Yes
         {
             return Some(*kind);

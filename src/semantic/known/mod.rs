@@ -21,6 +21,15 @@ pub mod spawn;
 pub mod tasks;
 pub mod timeout;
 
+/// The item name of a catalog path (`tokio::task::spawn` → `spawn`), without the setup cost
+/// of a substring search: rules compare it with an identifier before resolving anything.
+pub fn last_segment(path: &str) -> &str {
+    match path.rfind(':') {
+        Some(i) => &path[i + 1..],
+        None => path,
+    }
+}
+
 /// What the entries of a list are, which decides how the coverage test looks for them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
