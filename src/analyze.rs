@@ -593,7 +593,7 @@ impl Walker<'_> {
         self.declare_fn(sig, body);
         let run = if !is_async {
             Exec::Sync
-        } else if sig.ident == "main" && attrs.iter().any(exec::is_main_attr) {
+        } else if attrs.iter().any(exec::is_main_attr) {
             Exec::RuntimeMain
         } else {
             Exec::Executor
