@@ -696,7 +696,8 @@ impl Walker<'_> {
             Frame::Impl { self_ty, .. } => Some(self_ty.as_str()),
             _ => None,
         });
-        semantic::facts::method_key(&m.receiver, self_ty, &m.method.to_string())
+        let locals = self.cx.exec.locals();
+        semantic::facts::method_key(&m.receiver, locals, self_ty, &m.method.to_string())
     }
 
     /// The innermost fn, as crate-wide facts name it.

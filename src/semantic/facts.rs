@@ -100,15 +100,26 @@ pub fn use_key(
     format!("{qualifier}::{name}")
 }
 
-/// The key a method call is recorded under: `Type::name` when the receiver is `self` in an
-/// `impl Type`, else `*::name` (a receiver of a type we do not know: any type's method, or a
-/// trait's).
-pub fn method_key(receiver: &syn::Expr, self_ty: Option<&str>, name: &str) -> String {
+/// The key a method call is recorded under: `Type::name` when the receiver's type is known
+/// (`self` in an `impl Type`, a local of a named type: [`super::values::Locals::type_of`]),
+/// else `*::name` (a receiver of a type we do not know: any type's method, or a trait's).
+pub fn method_key(
+    receiver: &syn::Expr,
+    locals: Option<&super::values::Locals>,
+    self_ty: Option<&str>,
+    name: &str,
+) -> String {
     let on_self =
         matches!(super::dataflow::peel(receiver), syn::Expr::Path(p) if p.path.is_ident("self"));
-    match self_ty {
-        Some(t) if on_self => format!("{t}::{name}"),
-        _ => format!("{UNKNOWN_RECEIVER}::{name}"),
+    let ty = match locals.and_then(|l| l.type_of(receiver)) {
+        Some("Self") => self_ty,
+        Some(t) => Some(t),
+        None if on_self => self_ty,
+        None => None,
+    };
+    match ty {
+        Some(t) => format!("{t}::{name}"),
+        None => format!("{UNKNOWN_RECEIVER}::{name}"),
     }
 }
 
