@@ -269,7 +269,24 @@ impl CrateFacts {
         if depth > 8 {
             return false;
         }
-        let keys = f.keys();
+        let mut keys = f.keys();
+        // A free fn of a file whose module is not known (a crate root, or every file in PATH
+        // mode, where no module tree is read): its callers may name it by any module.
+        if !f.method && f.key == format!("crate::{}", f.name) {
+            let suffix = format!("::{}", f.name);
+            let named = |k: &&String| k.ends_with(&suffix) && !k.starts_with(UNKNOWN_RECEIVER);
+            let found: HashSet<String> = self
+                .deadline_callees
+                .iter()
+                .chain(self.future_uses.iter())
+                .chain(self.spawned_callees.iter())
+                .chain(self.value_uses.iter())
+                .chain(self.bare_awaited_callees.keys())
+                .filter(named)
+                .cloned()
+                .collect();
+            keys.extend(found);
+        }
         if keys.iter().any(|k| self.value_uses.contains(k)) || self.value_uses.contains(&f.name) {
             return false;
         }
