@@ -263,8 +263,8 @@ impl CrateFacts {
     /// to bound; public API (`public`) no code of the crate calls is its users'. Calls keyed
     /// by qualified names (`Type::connect`, `module::connect`), so another type's `connect`
     /// says nothing about this one. A method that may be called on a receiver of unknown type
-    /// (`self.inner.connect()`, a trait's method) has callers we cannot all see: unknown,
-    /// which counts as covered (no finding).
+    /// (`self.inner.connect()`, a trait's method) has callers we cannot all see: unless a known
+    /// caller awaits it bare, its coverage is unknown, which counts as covered (no finding).
     fn covered_by_callers(&self, f: &FnRef, public: bool, depth: usize) -> bool {
         if depth > 8 {
             return false;
@@ -293,14 +293,14 @@ impl CrateFacts {
         if keys.iter().any(|k| self.spawned_callees.contains(k)) {
             return false;
         }
-        if f.method {
-            let unknown = format!("{UNKNOWN_RECEIVER}::{}", f.name);
-            let reached_unknown = self.deadline_callees.contains(&unknown)
-                || self.bare_awaited_callees.contains_key(&unknown);
-            if reached_unknown || (f.via_trait && depth == 0) {
-                return true;
-            }
-        }
+        // Calls we cannot attribute (a method on a receiver of unknown type, a trait's
+        // dispatch) may be this fn's: they cannot prove it bounded, but without a known bare
+        // caller they leave its coverage unknown, which stays silent.
+        let unknown = format!("{UNKNOWN_RECEIVER}::{}", f.name);
+        let reached_unknown = f.via_trait
+            || (f.method
+                && (self.deadline_callees.contains(&unknown)
+                    || self.bare_awaited_callees.contains_key(&unknown)));
         // A future kept rather than awaited (returned, boxed, joined) is bounded, or not, by
         // whoever awaits it, as for a connect's own future.
         let bounded = keys
@@ -312,7 +312,7 @@ impl CrateFacts {
             .flatten()
             .collect();
         if bare.is_empty() {
-            return bounded || (public && depth == 0) || f.via_trait;
+            return bounded || (public && depth == 0) || reached_unknown;
         }
         // A same-named fn awaiting it (a trait method delegating to a helper) shares its
         // callers; any other caller must itself be covered.
@@ -321,7 +321,7 @@ impl CrateFacts {
             .filter(|c| c.as_ref().is_none_or(|c| c.key != f.key))
             .peekable();
         if others.peek().is_none() && !bounded {
-            return false;
+            return reached_unknown;
         }
         others.all(|c| {
             c.as_ref()
