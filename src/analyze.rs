@@ -593,7 +593,7 @@ impl Walker<'_> {
         self.declare_fn(sig, body);
         let run = if !is_async {
             Exec::Sync
-        } else if sig.ident == "main" && attrs.iter().any(exec::is_main_attr) {
+        } else if attrs.iter().any(exec::is_main_attr) {
             Exec::RuntimeMain
         } else {
             Exec::Executor
@@ -669,29 +669,40 @@ impl Walker<'_> {
         for arg in &c.args {
             let callee = match semantic::dataflow::peel(arg) {
                 syn::Expr::Call(inner) => match &*inner.func {
-                    syn::Expr::Path(ip) => ip.path.segments.last().map(|s| s.ident.to_string()),
+                    syn::Expr::Path(ip) => Some(self.use_key(&ip.path)),
                     _ => None,
                 },
-                syn::Expr::MethodCall(m) => Some(m.method.to_string()),
+                syn::Expr::MethodCall(m) => Some(self.method_key(m)),
                 _ => None,
             };
             self.facts.spawned_callees.extend(callee);
         }
     }
 
-    /// Record a call by name: inside a deadline, or awaited with none.
-    fn note_callee(&mut self, name: &syn::Ident, awaited: bool) {
+    /// Record a call by its key (`use_key`, `method_key`): inside a deadline, or awaited
+    /// with none.
+    fn note_callee(&mut self, key: String, awaited: bool) {
         if self.cx.exec.under_deadline() {
-            self.facts.deadline_callees.insert(name.to_string());
+            self.facts.deadline_callees.insert(key);
         } else if awaited {
-            let caller = self.cx.frames.iter().rev().find_map(|f| match f {
-                Frame::Fn { name, .. } => Some(name.clone()),
-                _ => None,
-            });
-            self.facts
-                .bare_awaited_callees
-                .insert((name.to_string(), caller));
+            let caller = self.enclosing_fn();
+            self.facts.bare_awaited_callees.insert((key, caller));
         }
+    }
+
+    /// The key of a method call ([`semantic::facts::method_key`]).
+    fn method_key(&self, m: &syn::ExprMethodCall) -> String {
+        let self_ty = self.cx.frames.iter().rev().find_map(|f| match f {
+            Frame::Impl { self_ty, .. } => Some(self_ty.as_str()),
+            _ => None,
+        });
+        let locals = self.cx.exec.locals();
+        semantic::facts::method_key(&m.receiver, locals, self_ty, &m.method.to_string())
+    }
+
+    /// The innermost fn, as crate-wide facts name it.
+    pub(crate) fn enclosing_fn(&self) -> Option<semantic::facts::FnRef> {
+        semantic::facts::enclosing_fn(&self.cx.frames, self.cx.file.module_path)
     }
 
     fn visit_macro_body(
@@ -1193,9 +1204,10 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         let mut deadline = false;
         let callee = match &*c.func {
             syn::Expr::Path(p) => {
-                if let Some(last) = p.path.segments.last() {
-                    let awaited = self.awaited == Some(c as *const syn::ExprCall as usize);
-                    self.note_callee(&last.ident, awaited);
+                let awaited = self.awaited == Some(c as *const syn::ExprCall as usize);
+                if awaited || self.cx.exec.under_deadline() {
+                    let key = self.use_key(&p.path);
+                    self.note_callee(key, awaited);
                 }
                 deadline = self.cx.exec.is_deadline_fn(&self.cx.resolver, &p.path);
                 // A called path is not a use as a value; visit only its generic arguments.
@@ -1228,7 +1240,10 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
         let awaited = self.cx.exec.is_awaited_method(m);
-        self.note_callee(&m.method, awaited);
+        if awaited || self.cx.exec.under_deadline() {
+            let key = self.method_key(m);
+            self.note_callee(key, awaited);
+        }
         self.note_method_facts(m, &name);
         let deadline = self.cx.exec.is_deadline_method(&name);
         if deadline {

@@ -7,7 +7,7 @@ use crate::semantic::dataflow::{method_chain, peel};
 use crate::semantic::facts::Condition;
 use crate::semantic::known::timeout;
 use crate::semantic::values::{Evidence, ValueKind};
-use crate::semantic::{Cx, Frame, Runtime, Tri};
+use crate::semantic::{Cx, Runtime, Tri};
 use std::collections::HashSet;
 
 // ---- what the user reads -------------------------------------------------------------------
@@ -119,15 +119,12 @@ fn check_connect(cx: &Cx, opts: &Options, a: &syn::ExprAwait, out: &mut Sink) {
         return;
     }
     let diag = connect_diagnostic(cx, call, a);
-    let enclosing = cx.frames.iter().rev().find_map(|f| match f {
-        Frame::Fn { name, .. } => Some(name.clone()),
-        _ => None,
-    });
+    let enclosing = crate::semantic::facts::enclosing_fn(&cx.frames, cx.file.module_path);
     // `main` has no caller to decide for it.
-    match enclosing.filter(|n| n != "main") {
-        Some(name) => {
+    match enclosing.filter(|f| f.name != "main") {
+        Some(f) => {
             let public = cx.exec.fn_is_public_api();
-            out.report_if(diag, vec![Condition::NotOnlyUnderDeadline(name, public)])
+            out.report_if(diag, vec![Condition::NotOnlyUnderDeadline(f, public)])
         }
         None => out.report(diag),
     }

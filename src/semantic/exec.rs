@@ -223,7 +223,8 @@ fn is_parallel_chain(receiver: &syn::Expr) -> bool {
     })
 }
 
-/// `#[tokio::main]`, `#[async_std::main]`, `#[actix_web::main]`, ...
+/// `#[tokio::main]`, `#[async_std::main]`, `#[actix_web::main]`, ...: the fn it is on starts the
+/// runtime and runs on the thread that called it, whatever the fn is named.
 pub fn is_main_attr(a: &syn::Attribute) -> bool {
     let segs = &a.path().segments;
     segs.len() >= 2 && segs.last().is_some_and(|s| s.ident == "main")

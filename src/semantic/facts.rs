@@ -30,13 +30,14 @@ pub struct FileFacts {
     /// `fn save` gives `("save", "state")`): the fn takes a lock if the receiver is declared
     /// as one somewhere in the crate.
     pub lock_takers: Vec<(String, String)>,
-    /// Names of fns and methods called inside a deadline (`timeout(d, self.dial(a))`).
+    /// Fns and methods called inside a deadline (`timeout(d, self.dial(a))`), by
+    /// [`callee_key`].
     pub deadline_callees: HashSet<String>,
-    /// Names of fns and methods awaited directly with no deadline around them, with the fn
-    /// the await is in (`None` outside any fn).
-    pub bare_awaited_callees: HashSet<(String, Option<String>)>,
-    /// Names of fns whose call is handed to a task spawn (`tokio::spawn(run(addr))`): their
-    /// future runs with no deadline.
+    /// Fns and methods awaited directly with no deadline around them, by [`callee_key`], with
+    /// the fn the await is in (`None` outside any fn).
+    pub bare_awaited_callees: HashSet<(String, Option<FnRef>)>,
+    /// Fns whose call is handed to a task spawn (`tokio::spawn(run(addr))`), by
+    /// [`callee_key`]: their future runs with no deadline.
     pub spawned_callees: HashSet<String>,
     /// Declarations by name (struct fields, fn parameters and return types, `let`
     /// annotations), with the kind of value their type gives, if any.
@@ -99,6 +100,90 @@ pub fn use_key(
     format!("{qualifier}::{name}")
 }
 
+/// The key a method call is recorded under: `Type::name` when the receiver's type is known
+/// (`self` in an `impl Type`, a local of a named type: [`super::values::Locals::type_of`]),
+/// else `*::name` (a receiver of a type we do not know: any type's method, or a trait's).
+pub fn method_key(
+    receiver: &syn::Expr,
+    locals: Option<&super::values::Locals>,
+    self_ty: Option<&str>,
+    name: &str,
+) -> String {
+    let on_self =
+        matches!(super::dataflow::peel(receiver), syn::Expr::Path(p) if p.path.is_ident("self"));
+    let ty = match locals.and_then(|l| l.type_of(receiver)) {
+        Some("Self") => self_ty,
+        Some(t) => Some(t),
+        None if on_self => self_ty,
+        None => None,
+    };
+    match ty {
+        Some(t) => format!("{t}::{name}"),
+        None => format!("{UNKNOWN_RECEIVER}::{name}"),
+    }
+}
+
+/// The qualifier of a method called on a receiver of unknown type.
+pub const UNKNOWN_RECEIVER: &str = "*";
+
+/// A fn as crate-wide facts name it: its primary key (`Type::name`, `module::name`), and
+/// whether it is a method and whether callers reach it through a trait (a trait's method or
+/// its impl for a type), whose calls name no type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FnRef {
+    pub key: String,
+    pub name: String,
+    pub method: bool,
+    pub via_trait: bool,
+}
+
+impl FnRef {
+    pub fn new(module: &[String], self_ty: Option<&str>, via_trait: bool, name: &str) -> FnRef {
+        FnRef {
+            key: fn_keys(module, self_ty, name).swap_remove(0),
+            name: name.to_string(),
+            method: self_ty.is_some() || via_trait,
+            via_trait,
+        }
+    }
+
+    /// The keys its calls can be recorded under.
+    fn keys(&self) -> Vec<String> {
+        if self.method {
+            vec![self.key.clone()]
+        } else {
+            vec![self.key.clone(), self.name.clone()]
+        }
+    }
+}
+
+/// The innermost fn of `frames` in the file of module `file_module`, as crate-wide facts name
+/// it: a method by its `impl`'s type, through a trait when the impl is of one or the fn is a
+/// trait's own; a free fn by its module (inline `mod`s included).
+pub fn enclosing_fn(frames: &[super::Frame], file_module: &[String]) -> Option<FnRef> {
+    let i = frames
+        .iter()
+        .rposition(|f| matches!(f, super::Frame::Fn { .. }))?;
+    let mut module = file_module.to_vec();
+    module.extend(frames[..i].iter().skip(1).filter_map(|f| match f {
+        super::Frame::Mod { name, .. } => Some(name.clone()),
+        _ => None,
+    }));
+    let super::Frame::Fn { name, .. } = &frames[i] else {
+        return None;
+    };
+    let (self_ty, via_trait) = match i.checked_sub(1).map(|j| &frames[j]) {
+        Some(super::Frame::Impl {
+            self_ty,
+            trait_name,
+            ..
+        }) => (Some(self_ty.as_str()), trait_name.is_some()),
+        Some(super::Frame::Trait) => (None, true),
+        _ => (None, false),
+    };
+    Some(FnRef::new(&module, self_ty, via_trait, name))
+}
+
 /// How a module is named in a key: its last segment, or `crate` for the root.
 pub fn module_key(module: &[String]) -> String {
     module.last().cloned().unwrap_or_else(|| "crate".into())
@@ -121,16 +206,6 @@ pub fn twin_key(self_ty: Option<&str>, name: &str) -> String {
     }
 }
 
-/// Whether a set of use keys (`name`, or qualified as `module::name`/`Type::name`) holds one
-/// for a fn called `name`, however qualified: callers are keyed by bare name, so a use by any
-/// path counts (which can only make a finding quieter).
-fn named_in(keys: &HashSet<String>, name: &str) -> bool {
-    keys.contains(name)
-        || keys
-            .iter()
-            .any(|k| crate::semantic::known::last_segment(k) == name)
-}
-
 /// The merged facts of every file of a crate.
 #[derive(Debug, Default, Clone)]
 pub struct CrateFacts {
@@ -143,7 +218,7 @@ pub struct CrateFacts {
     pub deadline_callees: HashSet<String>,
     pub spawned_callees: HashSet<String>,
     /// Callee → the fns that await it bare.
-    pub bare_awaited_callees: HashMap<String, HashSet<Option<String>>>,
+    pub bare_awaited_callees: HashMap<String, HashSet<Option<FnRef>>>,
     pub declared: HashMap<String, HashSet<Option<ValueKind>>>,
     pub builder_fns: HashMap<String, HashSet<bool>>,
     pub requests_bounded_in: HashSet<String>,
@@ -182,35 +257,74 @@ impl CrateFacts {
         self.async_send_fields.extend(file.async_send_fields);
     }
 
-    /// Is every call of the fn `name` in the crate bounded by a deadline, at the call or (for
-    /// a bare `.await`) in turn by the callers of the fn it is in? A fn used as a value (a
-    /// handler) or spawned as a task is not; a future kept (returned, boxed, joined) is its
-    /// awaiter's to bound; public API (`public`) no code of the crate calls is its users'.
-    fn covered_by_callers(&self, name: &str, public: bool, depth: usize) -> bool {
-        if depth > 8 || named_in(&self.value_uses, name) {
+    /// Is every call of the fn in the crate bounded by a deadline, at the call or (for a bare
+    /// `.await`) in turn by the callers of the fn it is in? A fn used as a value (a handler)
+    /// or spawned as a task is not; a future kept (returned, boxed, joined) is its awaiter's
+    /// to bound; public API (`public`) no code of the crate calls is its users'. Calls keyed
+    /// by qualified names (`Type::connect`, `module::connect`), so another type's `connect`
+    /// says nothing about this one. A method that may be called on a receiver of unknown type
+    /// (`self.inner.connect()`, a trait's method) has callers we cannot all see: unless a known
+    /// caller awaits it bare, its coverage is unknown, which counts as covered (no finding).
+    fn covered_by_callers(&self, f: &FnRef, public: bool, depth: usize) -> bool {
+        if depth > 8 {
             return false;
         }
-        if self.spawned_callees.contains(name) {
+        let mut keys = f.keys();
+        // A free fn of a file whose module is not known (a crate root, or every file in PATH
+        // mode, where no module tree is read): its callers may name it by any module.
+        if !f.method && f.key == format!("crate::{}", f.name) {
+            let suffix = format!("::{}", f.name);
+            let named = |k: &&String| k.ends_with(&suffix) && !k.starts_with(UNKNOWN_RECEIVER);
+            let found: HashSet<String> = self
+                .deadline_callees
+                .iter()
+                .chain(self.future_uses.iter())
+                .chain(self.spawned_callees.iter())
+                .chain(self.value_uses.iter())
+                .chain(self.bare_awaited_callees.keys())
+                .filter(named)
+                .cloned()
+                .collect();
+            keys.extend(found);
+        }
+        if keys.iter().any(|k| self.value_uses.contains(k)) || self.value_uses.contains(&f.name) {
             return false;
         }
+        if keys.iter().any(|k| self.spawned_callees.contains(k)) {
+            return false;
+        }
+        // Calls we cannot attribute (a method on a receiver of unknown type, a trait's
+        // dispatch) may be this fn's: they cannot prove it bounded, but without a known bare
+        // caller they leave its coverage unknown, which stays silent.
+        let unknown = format!("{UNKNOWN_RECEIVER}::{}", f.name);
+        let reached_unknown = f.via_trait
+            || (f.method
+                && (self.deadline_callees.contains(&unknown)
+                    || self.bare_awaited_callees.contains_key(&unknown)));
         // A future kept rather than awaited (returned, boxed, joined) is bounded, or not, by
         // whoever awaits it, as for a connect's own future.
-        let bounded = self.deadline_callees.contains(name) || named_in(&self.future_uses, name);
-        let bare = self.bare_awaited_callees.get(name);
-        let Some(bare) = bare else {
-            return bounded || (public && depth == 0);
-        };
+        let bounded = keys
+            .iter()
+            .any(|k| self.deadline_callees.contains(k) || self.future_uses.contains(k));
+        let bare: Vec<&Option<FnRef>> = keys
+            .iter()
+            .filter_map(|k| self.bare_awaited_callees.get(k))
+            .flatten()
+            .collect();
+        if bare.is_empty() {
+            return bounded || (public && depth == 0) || reached_unknown;
+        }
         // A same-named fn awaiting it (a trait method delegating to a helper) shares its
         // callers; any other caller must itself be covered.
         let mut others = bare
-            .iter()
-            .filter(|c| c.as_deref() != Some(name))
+            .into_iter()
+            .filter(|c| c.as_ref().is_none_or(|c| c.key != f.key))
             .peekable();
         if others.peek().is_none() && !bounded {
-            return false;
+            return reached_unknown;
         }
         others.all(|c| {
-            c.as_deref()
+            c.as_ref()
                 .is_some_and(|c| self.covered_by_callers(c, false, depth + 1))
         })
     }
@@ -229,9 +343,7 @@ impl CrateFacts {
                 .lock_decls
                 .get(name)
                 .is_some_and(|kinds| kinds.len() == 1 && kinds.contains(kind)),
-            Condition::NotOnlyUnderDeadline(name, public) => {
-                !self.covered_by_callers(name, *public, 0)
-            }
+            Condition::NotOnlyUnderDeadline(f, public) => !self.covered_by_callers(f, *public, 0),
             Condition::DeclaredAs(name, kind) => self
                 .declared
                 .get(name)
@@ -274,7 +386,7 @@ pub enum Condition {
     /// The fn of this name is not covered by its callers: none bounds it, or one awaits it
     /// bare or uses it as a value (a connect helper is covered when every caller bounds it).
     /// The flag: the fn is public API, so with no caller in the crate its users decide.
-    NotOnlyUnderDeadline(String, bool),
+    NotOnlyUnderDeadline(FnRef, bool),
     /// Every declaration of this name in the crate has a type of this kind.
     DeclaredAs(String, ValueKind),
     /// Every fn of this name returns a reqwest `ClientBuilder` and sets no timeout.

@@ -48,21 +48,82 @@ pub struct Locals {
     /// Every name bound by a parameter or a `let`: its kind if known (and the declaration it
     /// depends on), `None` for a local of unknown kind.
     kinds: HashMap<String, Option<(ValueKind, Option<String>)>>,
+    /// Locals whose type is a named type the fn can see (`c: &Conn`, `let b =
+    /// BindOptions::new()`, `let me = self.clone()` as `Self`): by name. Generic parameters
+    /// and wrappers (`Arc<T>`) are not recorded: their methods could be anyone's.
+    types: HashMap<String, String>,
 }
 
 impl Locals {
     /// The parameters of a fn, from their declared types.
     pub fn of_params(resolver: &Resolver, sig: &syn::Signature) -> Locals {
         let mut l = Locals::default();
+        let generics: Vec<String> = sig
+            .generics
+            .type_params()
+            .map(|t| t.ident.to_string())
+            .collect();
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
                 let kind = declared_kind(resolver, &pt.ty);
+                let ty = named_type(&pt.ty).filter(|t| !generics.contains(t));
                 for n in pat_idents(&pt.pat) {
+                    if let (Some(t), syn::Pat::Ident(_)) = (&ty, &*pt.pat) {
+                        l.types.insert(n.clone(), t.clone());
+                    }
                     l.kinds.insert(n, kind.map(|k| (k, None)));
                 }
             }
         }
         l
+    }
+
+    /// The named type of a local or of `self` (`Self`), seen through `.clone()` and
+    /// references: the receiver `proxy.clone()` of `let proxy = self.clone()` is a `Self`.
+    pub fn type_of(&self, e: &syn::Expr) -> Option<&str> {
+        let mut e = peel(e);
+        loop {
+            match e {
+                syn::Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => {
+                    e = peel(&m.receiver)
+                }
+                syn::Expr::Reference(r) => e = peel(&r.expr),
+                _ => break,
+            }
+        }
+        let syn::Expr::Path(p) = e else { return None };
+        let id = p.path.get_ident()?;
+        if id == "self" {
+            return Some("Self");
+        }
+        self.types.get(&id.to_string()).map(String::as_str)
+    }
+
+    /// Learn a local's named type from its initializer: `self`, a clone of a typed local,
+    /// `Type::new(..)`/`Type::default()`, `Type { .. }`.
+    fn learn_type(&mut self, name: &str, e: &syn::Expr) {
+        let ty = match peel(e) {
+            syn::Expr::Call(c) => match &*c.func {
+                syn::Expr::Path(p)
+                    if p.path.segments.len() == 2
+                        && matches!(
+                            p.path.segments[1].ident.to_string().as_str(),
+                            "new" | "default"
+                        ) =>
+                {
+                    Some(p.path.segments[0].ident.to_string())
+                }
+                _ => None,
+            },
+            syn::Expr::Struct(st) if st.path.segments.len() == 1 => {
+                Some(st.path.segments[0].ident.to_string())
+            }
+            other => self.type_of(other).map(str::to_string),
+        };
+        match ty {
+            Some(t) => self.types.insert(name.to_string(), t),
+            None => self.types.remove(name),
+        };
     }
 
     /// Learn from a `let`: its annotation, or what its initializer is.
@@ -81,11 +142,13 @@ impl Locals {
         // Bound here, of no known kind until shown otherwise.
         for n in &names {
             self.kinds.insert(n.clone(), None);
+            self.types.remove(n);
         }
         let Some(init) = &l.init else { return };
         let e = &*init.expr;
         if let syn::Pat::Ident(p) = pat {
             let name = p.ident.to_string();
+            self.learn_type(&name, e);
             const LEARNED: [ValueKind; 9] = [
                 ValueKind::Path,
                 ValueKind::File,
@@ -268,6 +331,20 @@ fn is_file_open(resolver: &Resolver, path: &syn::Path) -> bool {
 }
 
 /// The kind a declared type gives (`&Path`, `PathBuf`, `Arc<Condvar>`, `Option<File>` is not).
+/// `Foo`, `&Foo`, `&mut Foo`, `Self`: a named type with no generic arguments (a wrapper such
+/// as `Arc<Foo>` names no type whose methods we know).
+fn named_type(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Reference(r) => named_type(&r.elem),
+        syn::Type::Paren(p) => named_type(&p.elem),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            last.arguments.is_none().then(|| last.ident.to_string())
+        }
+        _ => None,
+    }
+}
+
 pub fn declared_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
     let p = match ty {
         syn::Type::Path(p) => &p.path,
