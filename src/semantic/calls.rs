@@ -121,6 +121,11 @@ fn thread_builder(cx: &Cx, receiver: &syn::Expr) -> Option<String> {
 /// (`thread::Builder::new().name(..)`)? (For the per-fn pass, which has a resolver but no
 /// `Cx`.)
 pub fn is_thread_builder(resolver: &super::Resolver, e: &syn::Expr) -> bool {
+    chain_starts_at(resolver, e, THREAD_BUILDERS)
+}
+
+/// Is `e` a method chain whose root is a call of one of `ctors` (resolved)?
+fn chain_starts_at(resolver: &super::Resolver, e: &syn::Expr, ctors: &[&str]) -> bool {
     let (root, _) = super::dataflow::method_chain(e);
     let syn::Expr::Call(c) = peel(root) else {
         return false;
@@ -129,11 +134,13 @@ pub fn is_thread_builder(resolver: &super::Resolver, e: &syn::Expr) -> bool {
         return false;
     };
     // Cheap filter before resolving: the constructor's own name.
-    let last = p.path.segments.last().map(|s| s.ident.to_string());
-    THREAD_BUILDERS
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    ctors
         .iter()
-        .any(|b| Some(crate::semantic::known::last_segment(b)) == last.as_deref())
-        && resolver.is(&p.path, THREAD_BUILDERS) == Tri::Yes
+        .any(|b| last.ident == crate::semantic::known::last_segment(b))
+        && resolver.is(&p.path, ctors) == Tri::Yes
 }
 
 /// Does the body call something that panics outside a runtime (a spawn, `Handle::current()`,
@@ -219,18 +226,7 @@ fn runtime_receiver(cx: &Cx, receiver: &syn::Expr) -> Option<RuntimeReceiver> {
 /// A chain starting at a runtime constructor of the catalog: `Handle::current()`,
 /// `Builder::new_current_thread().enable_all().build().unwrap()`.
 pub fn is_runtime_ctor(resolver: &super::Resolver, e: &syn::Expr) -> bool {
-    let (root, _) = super::dataflow::method_chain(e);
-    let syn::Expr::Call(c) = peel(root) else {
-        return false;
-    };
-    let syn::Expr::Path(p) = &*c.func else {
-        return false;
-    };
-    let last = p.path.segments.last().map(|s| s.ident.to_string());
-    RUNTIME_CONSTRUCTORS
-        .iter()
-        .any(|b| Some(crate::semantic::known::last_segment(b)) == last.as_deref())
-        && resolver.is(&p.path, RUNTIME_CONSTRUCTORS) == Tri::Yes
+    chain_starts_at(resolver, e, RUNTIME_CONSTRUCTORS)
 }
 
 /// Does the expression make a runtime or runtime handle: a constructor chain, or a known
