@@ -14,8 +14,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
-use crate::render::Text;
 use crate::source::SourceFile;
+use crate::source::Text;
 
 /// The `version` written to and accepted from baseline files.
 pub const BASELINE_VERSION: u32 = 1;

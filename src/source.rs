@@ -197,3 +197,105 @@ mod tests {
         assert_eq!(LineIndex::new(only).line_text(only, 1), "");
     }
 }
+
+/// A span made safe for one text: a byte range on char boundaries inside the text, and the
+/// 1-based line / char-column positions of both ends (end exclusive), recomputed from the range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Resolved {
+    pub byte_start: usize,
+    pub byte_end: usize,
+    pub line_start: u32,
+    pub column_start: u32,
+    pub line_end: u32,
+    pub column_end: u32,
+}
+
+impl Resolved {
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.byte_start..self.byte_end
+    }
+}
+
+/// A text with its line index, for resolving spans.
+pub(crate) struct Text<'t> {
+    pub text: &'t str,
+    pub index: LineIndex,
+}
+
+impl<'t> Text<'t> {
+    pub fn new(text: &'t str) -> Text<'t> {
+        Text {
+            text,
+            index: LineIndex::new(text),
+        }
+    }
+
+    /// Resolves a span against this text. Byte offsets win when they are usable and agree
+    /// with the span's start line/column; otherwise line/column are used (clamped to the
+    /// line's content); failing both, the byte offsets are clamped.
+    pub fn resolve(&self, span: &crate::diagnostic::Span) -> Resolved {
+        let text = self.text;
+        let bytes_usable = span.byte_start <= span.byte_end
+            && span.byte_end <= text.len()
+            && text.is_char_boundary(span.byte_start)
+            && text.is_char_boundary(span.byte_end);
+        let lines_usable = span.line_start >= 1
+            && span.column_start >= 1
+            && (span.line_start as usize) <= self.index.line_count()
+            && span.line_end >= span.line_start;
+        let bytes_agree = bytes_usable
+            && self.index.position(text, span.byte_start) == (span.line_start, span.column_start);
+
+        let (start, end) = if bytes_agree || (bytes_usable && !lines_usable) {
+            (span.byte_start, span.byte_end)
+        } else if lines_usable {
+            let start = self.offset(span.line_start, span.column_start);
+            let end = self.offset(span.line_end, span.column_end).max(start);
+            (start, end)
+        } else {
+            let start = self.floor_boundary(span.byte_start.min(text.len()));
+            let end = self
+                .floor_boundary(span.byte_end.min(text.len()))
+                .max(start);
+            (start, end)
+        };
+        let (line_start, column_start) = self.index.position(text, start);
+        let (line_end, column_end) = self.index.position(text, end);
+        Resolved {
+            byte_start: start,
+            byte_end: end,
+            line_start,
+            column_start,
+            line_end,
+            column_end,
+        }
+    }
+
+    /// Byte offset of a 1-based (line, char column), clamped to the text and to the end of the
+    /// line's content (before its `\n` / `\r\n`), so a column past the end never spills over.
+    pub fn offset(&self, line: u32, column: u32) -> usize {
+        let line = line.clamp(1, self.index.line_count().max(1) as u32);
+        let start = self.index.offset(self.text, line, 1);
+        let content = self.index.line_text(self.text, line);
+        let mut remaining = column.max(1) as usize - 1;
+        for (i, _) in content.char_indices() {
+            if remaining == 0 {
+                return start + i;
+            }
+            remaining -= 1;
+        }
+        (start + content.len()).min(self.text.len())
+    }
+
+    /// The text of a 1-based line, without its line break.
+    pub fn line(&self, line: u32) -> &'t str {
+        self.index.line_text(self.text, line)
+    }
+
+    fn floor_boundary(&self, mut i: usize) -> usize {
+        while i > 0 && !self.text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    }
+}
