@@ -279,11 +279,26 @@ impl Resolver {
     pub fn is(&self, path: &syn::Path, targets: &[&str]) -> Tri {
         // Fast path: imports rename only a path's first segment, so a path of two or more
         // segments whose last one matches no target's last segment is none of them.
-        if path.segments.len() > 1 {
-            let last = &path.segments[path.segments.len() - 1].ident;
-            if !targets
+        let Some(last) = path.segments.last().map(|s| &s.ident) else {
+            return Tri::No;
+        };
+        let named = || {
+            targets
                 .iter()
                 .any(|t| last == crate::semantic::known::last_segment(t))
+        };
+        if path.segments.len() > 1 && !named() {
+            return Tri::No;
+        }
+        // A bare name that is no target's name is one of them only through a renaming import
+        // (`use std::thread::sleep as nap;`); with no import of that name and no glob in scope,
+        // it resolves to a local item or to nothing: no.
+        if path.segments.len() == 1 && path.leading_colon.is_none() && !named() {
+            let name = last.to_string();
+            if self
+                .scopes
+                .iter()
+                .all(|s| s.globs.is_empty() && !s.names.contains_key(&name))
             {
                 return Tri::No;
             }
