@@ -91,6 +91,16 @@ pub struct Span {
 }
 
 impl Span {
+    /// The empty span where this one ends: where an insertion after it goes.
+    pub fn end(self) -> Span {
+        Span {
+            line_start: self.line_end,
+            column_start: self.column_end,
+            byte_start: self.byte_end,
+            ..self
+        }
+    }
+
     /// The start of a file (line 1, column 1, empty): where findings about a whole file go.
     pub const FILE_START: Span = Span {
         line_start: 1,

@@ -254,12 +254,7 @@ fn report_stream(cx: &Cx, call: &syn::ExprMethodCall, work: &Work, out: &mut Sin
                     replacement: "map".into(),
                 },
                 Edit {
-                    span: Span {
-                        line_start: end.line_end,
-                        column_start: end.column_end,
-                        byte_start: end.byte_end,
-                        ..end
-                    },
+                    span: end.end(),
                     replacement: format!(".buffered({n})"),
                 },
             ]

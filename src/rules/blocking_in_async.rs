@@ -1,7 +1,7 @@
 //! See rules/blocking_in_async.md.
 
 use super::{Rule, RuleMeta, Sink};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Span, Suggestion};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Suggestion};
 use crate::registry;
 use crate::semantic::dataflow::peel;
 use crate::semantic::exec::Exec;
@@ -366,7 +366,7 @@ fn call_fix(cx: &Cx, call: &syn::ExprCall, kind: Kind, name: &str) -> Option<Sug
                 replacement: path,
             },
             Edit {
-                span: empty_at_end(cx.span_of(call)),
+                span: cx.span_of(call).end(),
                 replacement: ".await".into(),
             },
         ],
@@ -384,7 +384,7 @@ fn method_fix(cx: &Cx, m: &syn::ExprMethodCall, name: &str) -> Suggestion {
                 replacement: name.trim_start_matches("blocking_").to_string(),
             },
             Edit {
-                span: empty_at_end(cx.span_of(m)),
+                span: cx.span_of(m).end(),
                 replacement: ".await".into(),
             },
         ],
@@ -398,15 +398,6 @@ fn async_fs_fn(name: &str) -> Option<&'static str> {
         .iter()
         .copied()
         .find(|n| *n == name)
-}
-
-fn empty_at_end(s: Span) -> Span {
-    Span {
-        line_start: s.line_end,
-        column_start: s.column_end,
-        byte_start: s.byte_end,
-        ..s
-    }
 }
 
 /// The call as the message names it: the callee with `(..)` when the arguments are long.

@@ -350,12 +350,7 @@ fn connect_diagnostic(cx: &Cx, call: &syn::Expr, a: &syn::ExprAwait) -> Diagnost
                     ),
                 },
                 Edit {
-                    span: Span {
-                        line_start: end.line_end,
-                        column_start: end.column_end,
-                        byte_start: end.byte_end,
-                        ..end
-                    },
+                    span: end.end(),
                     replacement: "?".into(),
                 },
             ],
