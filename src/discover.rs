@@ -72,11 +72,15 @@ pub fn cargo_workspace(sel: &Selection) -> Result<Workspace, String> {
         }
         None => manifest::find_manifest(&fs, &cwd)?,
     };
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
-    let loaded = manifest::load_workspace(&fs, &manifest, cargo_home.as_deref())?;
+    let loaded = manifest::load_workspace(&fs, &manifest, cargo_home().as_deref())?;
     select(&loaded, sel)
+}
+
+/// Cargo's home (`$CARGO_HOME`, else `~/.cargo`): the walk up to a workspace root stops there.
+pub fn cargo_home() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
 }
 
 /// The pure half of [`cargo_workspace`]: cargo's package selection (`-p`, `--workspace`,

@@ -332,27 +332,6 @@ pub struct Options {
     pub unbounded_join: UnboundedJoinOptions,
 }
 
-impl Options {
-    /// Check `table` against `id`'s options type (unknown keys, types) and store it.
-    /// On failure: the message (serde's, naming an unknown key or a wrong type).
-    pub fn set(&mut self, id: &str, table: &toml::Table) -> Result<(), String> {
-        fn parse<T: serde::de::DeserializeOwned>(t: &toml::Table) -> Result<T, String> {
-            T::deserialize(toml::Value::Table(t.clone())).map_err(|e| e.to_string())
-        }
-        match id {
-            "await_in_loop" => self.await_in_loop = parse(table)?,
-            "blocking_in_async" => self.blocking_in_async = parse(table)?,
-            "detached_spawn" => self.detached_spawn = parse(table)?,
-            "lock_across_await" => self.lock_across_await = parse(table)?,
-            "missing_timeout" => self.missing_timeout = parse(table)?,
-            "unbounded_channel" => self.unbounded_channel = parse(table)?,
-            "unbounded_join" => self.unbounded_join = parse(table)?,
-            _ => parse::<NoOptions>(table).map(|_| ())?,
-        }
-        Ok(())
-    }
-}
-
 /// Check `table` against `id`'s options type without keeping it: serde's message on failure.
 pub fn validate_options(id: &str, table: &toml::Table) -> Result<(), String> {
     Options::default().set(id, table)
@@ -386,6 +365,8 @@ pub trait RuleOptions {
     fn of(options: &Options) -> &Self;
 }
 
+/// One list of (options type, `Options` field named by the rule id) gives both the typed
+/// lookup and the parse by id.
 macro_rules! rule_options {
     ($($ty:ty => $field:ident),* $(,)?) => {
         $(impl RuleOptions for $ty {
@@ -393,6 +374,21 @@ macro_rules! rule_options {
                 &options.$field
             }
         })*
+
+        impl Options {
+            /// Check `table` against `id`'s options type (unknown keys, types) and store it.
+            /// On failure: the message (serde's, naming an unknown key or a wrong type).
+            pub fn set(&mut self, id: &str, table: &toml::Table) -> Result<(), String> {
+                fn parse<T: serde::de::DeserializeOwned>(t: &toml::Table) -> Result<T, String> {
+                    T::deserialize(toml::Value::Table(t.clone())).map_err(|e| e.to_string())
+                }
+                match id {
+                    $(stringify!($field) => self.$field = parse(table)?,)*
+                    _ => parse::<NoOptions>(table).map(|_| ())?,
+                }
+                Ok(())
+            }
+        }
     };
 }
 

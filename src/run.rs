@@ -1360,9 +1360,7 @@ fn path_context(
     if let Some(i) = seen.get(&manifest) {
         return Ok(*i);
     }
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let cargo_home = discover::cargo_home();
     let index = match crate::manifest::load_workspace(&fs, &manifest, cargo_home.as_deref()) {
         Ok(ws) => match ws.members.iter().find(|p| {
             crate::manifest::normalize(&p.manifest_path) == crate::manifest::normalize(&manifest)

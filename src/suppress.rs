@@ -782,23 +782,8 @@ pub fn apply(
     let mut out = Applied::default();
     for mut diag in diags {
         let line = diag.span.line_start;
-        if forbidden(diag.rule).is_some() {
-            for (si, s) in suppressions.iter().enumerate() {
-                if line < s.first_line || line > s.last_line {
-                    continue;
-                }
-                for (ri, t) in targets[si].iter().enumerate() {
-                    if matches!(t, Target::All) || *t == Target::Rule(diag.rule) {
-                        used[si][ri] = true;
-                        if !overridden[si].contains(&diag.rule) {
-                            overridden[si].push(diag.rule);
-                        }
-                    }
-                }
-            }
-            out.kept.push(diag);
-            continue;
-        }
+        // A forbidden rule's findings are kept; the directives that cover them are overruled.
+        let is_forbidden = forbidden(diag.rule).is_some();
         // The narrowest covering suppression gives the reason; every covering entry is used.
         let mut best: Option<(u32, usize)> = None;
         for (si, s) in suppressions.iter().enumerate() {
@@ -812,13 +797,16 @@ pub fn apply(
                     hit = true;
                 }
             }
+            if hit && is_forbidden && !overridden[si].contains(&diag.rule) {
+                overridden[si].push(diag.rule);
+            }
             let width = s.last_line.saturating_sub(s.first_line);
             if hit && best.is_none_or(|(w, _)| width < w) {
                 best = Some((width, si));
             }
         }
         match best {
-            Some((_, si)) => {
+            Some((_, si)) if !is_forbidden => {
                 diag.suppressed = Some(
                     suppressions[si]
                         .directive
@@ -828,7 +816,7 @@ pub fn apply(
                 );
                 out.suppressed.push(diag);
             }
-            None => out.kept.push(diag),
+            _ => out.kept.push(diag),
         }
     }
 

@@ -392,14 +392,7 @@ help: collect the futures into a stream
         let files = [file("src/broken.rs", "")];
         let d = error(Diagnostic::new(
             "parse_error",
-            Span {
-                line_start: 1,
-                column_start: 1,
-                line_end: 1,
-                column_end: 1,
-                byte_start: 0,
-                byte_end: 0,
-            },
+            Span::FILE_START,
             "could not read file",
         ));
         let got = plain(&d, &files);

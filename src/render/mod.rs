@@ -265,14 +265,7 @@ pub(crate) mod test_support {
         let len = text.len();
         let mut spans = vec![
             Span::default(),
-            Span {
-                line_start: 1,
-                column_start: 1,
-                line_end: 1,
-                column_end: 1,
-                byte_start: 0,
-                byte_end: 0,
-            },
+            Span::FILE_START,
             Span {
                 line_start: 999,
                 column_start: 999,
