@@ -357,7 +357,10 @@ fn walk(
         .copied()
         .filter(|r| config.enabled(r.meta().id))
         .collect();
+    let macro_bodies = typed_arena::Arena::new();
     let mut w = Walker {
+        macro_bodies: &macro_bodies,
+        fn_bound: Vec::new(),
         cx: Cx {
             file: &info,
             krate,
@@ -406,6 +409,11 @@ fn walk(
 
 struct Walker<'a> {
     cx: Cx<'a>,
+    /// Per enclosing fn, the names its patterns bound so far (parameters, lets, closure
+    /// parameters, arms): a bare path with one of these names is a local, not an item.
+    fn_bound: Vec<std::collections::HashSet<String>>,
+    /// The parsed macro bodies of the file, alive as long as its tree.
+    macro_bodies: &'a typed_arena::Arena<MacroBody>,
     rules: Vec<&'a dyn Rule>,
     sink: Sink,
     facts: FileFacts,
@@ -464,7 +472,7 @@ fn block_items(block: &syn::Block) -> Vec<&syn::Item> {
         .collect()
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
     /// Walks an item's contents with it recorded as the enclosing item (items inside macro
     /// bodies are not recorded: they are not items of the file as written).
     fn with_item(
@@ -482,7 +490,7 @@ impl Walker<'_> {
         self.items.exit();
     }
 
-    fn walk_item_mod(&mut self, m: &syn::ItemMod) {
+    fn walk_item_mod(&mut self, m: &'a syn::ItemMod) {
         let name = m.ident.to_string();
         let Some((_, items)) = &m.content else {
             let path = path_attr(&m.attrs);
@@ -533,7 +541,7 @@ impl Walker<'_> {
         self.module_path.pop();
     }
 
-    fn with_frame(&mut self, frame: Frame, f: impl FnOnce(&mut Self)) {
+    fn with_frame(&mut self, frame: Frame<'a>, f: impl FnOnce(&mut Self)) {
         self.cx.frames.push(frame);
         f(self);
         self.cx.frames.pop();
@@ -553,8 +561,8 @@ impl Walker<'_> {
         &mut self,
         attrs: &[syn::Attribute],
         vis: Option<&syn::Visibility>,
-        sig: &syn::Signature,
-        body: &syn::Block,
+        sig: &'a syn::Signature,
+        body: &'a syn::Block,
         kind: FnKind,
     ) {
         let self_ty = self.cx.frames.iter().rev().find_map(|f| match f {
@@ -607,16 +615,16 @@ impl Walker<'_> {
             is_async,
             kind,
             is_test: attrs.iter().any(semantic::is_test_attr),
-            mutable: std::rc::Rc::new(semantic::MutableBindings::of_fn(
-                sig,
-                body,
-                &self.cx.resolver,
-            )),
+            sig,
+            body,
+            mutable: Default::default(),
         };
+        self.fn_bound.push(Default::default());
         self.with_frame(frame, |w| {
             w.visit_signature(sig);
             w.visit_block(body);
         });
+        self.fn_bound.pop();
         self.cx.exec.exit_fn();
     }
 
@@ -717,8 +725,10 @@ impl Walker<'_> {
             self.facts.value_uses.extend(idents);
             return;
         }
+        // Kept until the file is done: frames hold on to the fns inside.
+        let body: &'a MacroBody = self.macro_bodies.alloc(body);
         self.macro_depth += 1;
-        self.with_frame(Frame::Macro { name }, |w| match &body {
+        self.with_frame(Frame::Macro { name }, |w| match body {
             MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| w.visit_expr(e)),
             MacroBody::Stmts(stmts) => stmts.iter().for_each(|s| w.visit_stmt(s)),
             MacroBody::Items(items) => {
@@ -836,9 +846,9 @@ impl Walker<'_> {
         semantic::facts::use_key(path, &self.cx.resolver, &self.module_path, self_ty)
     }
 
-    fn visit_call_args<'e>(
+    fn visit_call_args(
         &mut self,
-        args: impl Iterator<Item = &'e syn::Expr>,
+        args: impl Iterator<Item = &'a syn::Expr>,
         callee: &Callee,
         closure_exec: Exec,
     ) {
@@ -854,8 +864,8 @@ impl Walker<'_> {
     }
 }
 
-impl<'ast> Visit<'ast> for Walker<'_> {
-    fn visit_file(&mut self, file: &'ast syn::File) {
+impl<'a> Visit<'a> for Walker<'a> {
+    fn visit_file(&mut self, file: &'a syn::File) {
         self.cx
             .resolver
             .push(Scope::for_items(file.items.iter(), &self.module_path));
@@ -869,7 +879,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.cx.resolver.pop();
     }
 
-    fn visit_item(&mut self, item: &'ast syn::Item) {
+    fn visit_item(&mut self, item: &'a syn::Item) {
         let cfg = match item {
             syn::Item::Fn(f) => has_cfg(&f.attrs),
             syn::Item::Impl(i) => has_cfg(&i.attrs),
@@ -881,7 +891,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.cfg_depth -= usize::from(cfg);
     }
 
-    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+    fn visit_item_mod(&mut self, m: &'a syn::ItemMod) {
         let first = items::first_token(&m.attrs, Some(&m.vis), m.mod_token.span);
         let last = match (&m.content, &m.semi) {
             (Some((brace, _)), _) => brace.span.close(),
@@ -896,7 +906,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         );
     }
 
-    fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+    fn visit_item_struct(&mut self, s: &'a syn::ItemStruct) {
         for field in &s.fields {
             if let Some(name) = &field.ident {
                 let kind = values::declared_kind(&self.cx.resolver, &field.ty);
@@ -918,7 +928,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         visit::visit_item_struct(self, s);
     }
 
-    fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+    fn visit_item_static(&mut self, s: &'a syn::ItemStatic) {
         if let Some(kind) = semantic::locks::lock_decl(&self.cx.resolver, &s.ty) {
             self.facts.lock_decls.push((s.ident.to_string(), kind));
         }
@@ -931,7 +941,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         );
     }
 
-    fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
+    fn visit_item_const(&mut self, c: &'a syn::ItemConst) {
         let first = items::first_token(&c.attrs, Some(&c.vis), c.const_token.span);
         self.with_item(
             first,
@@ -941,7 +951,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         );
     }
 
-    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+    fn visit_item_fn(&mut self, f: &'a syn::ItemFn) {
         let kind = if self.in_fn() {
             FnKind::Nested
         } else {
@@ -956,7 +966,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         );
     }
 
-    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+    fn visit_item_impl(&mut self, i: &'a syn::ItemImpl) {
         let frame = Frame::Impl {
             trait_name: i.trait_.as_ref().map(|(_, p, _)| {
                 p.segments
@@ -1000,7 +1010,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         );
     }
 
-    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+    fn visit_impl_item_fn(&mut self, f: &'a syn::ImplItemFn) {
         let is_trait_impl = self.cx.frames.iter().rev().find_map(|fr| match fr {
             Frame::Impl { trait_name, .. } => Some(trait_name.is_some()),
             _ => None,
@@ -1026,7 +1036,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.cfg_depth -= usize::from(cfg);
     }
 
-    fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
+    fn visit_item_trait(&mut self, t: &'a syn::ItemTrait) {
         let start = match (&t.unsafety, &t.auto_token) {
             (Some(u), _) => u.span,
             (None, Some(a)) => a.span,
@@ -1041,7 +1051,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         );
     }
 
-    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+    fn visit_trait_item_fn(&mut self, f: &'a syn::TraitItemFn) {
         let first = items::first_token(&f.attrs, None, items::sig_start(&f.sig));
         let last = match (&f.default, &f.semi_token) {
             (Some(body), _) => body.brace_token.span.close(),
@@ -1059,7 +1069,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         );
     }
 
-    fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
+    fn visit_item_macro(&mut self, m: &'a syn::ItemMacro) {
         // `macro_rules!` definitions are templates, not code; remember those that await.
         if m.mac.path.is_ident("macro_rules") {
             if let Some(name) = &m.ident {
@@ -1074,12 +1084,12 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.visit_macro_body(macros::macro_name(&m.mac), body, &m.mac.tokens);
     }
 
-    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+    fn visit_macro(&mut self, mac: &'a syn::Macro) {
         let body = self.macro_body(|| macros::parse_expr_macro(mac));
         self.visit_macro_body(macros::macro_name(mac), body, &mac.tokens);
     }
 
-    fn visit_block(&mut self, b: &'ast syn::Block) {
+    fn visit_block(&mut self, b: &'a syn::Block) {
         for rule in &self.rules {
             rule.check_block(&self.cx, b, &mut self.sink);
         }
@@ -1094,14 +1104,14 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.cx.resolver.pop();
     }
 
-    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+    fn visit_expr(&mut self, e: &'a syn::Expr) {
         for rule in &self.rules {
             rule.check_expr(&self.cx, e, &mut self.sink);
         }
         visit::visit_expr(self, e);
     }
 
-    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+    fn visit_expr_closure(&mut self, c: &'a syn::ExprClosure) {
         let callee = self.pending_callee.take();
         let pending = self.pending_exec.take();
         let run = if c.asyncness.is_some() {
@@ -1118,13 +1128,13 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.cx.exec.exit();
     }
 
-    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+    fn visit_expr_async(&mut self, a: &'a syn::ExprAsync) {
         self.cx.exec.enter(Exec::Executor);
         self.with_frame(Frame::AsyncBlock, |w| visit::visit_expr_async(w, a));
         self.cx.exec.exit();
     }
 
-    fn visit_local(&mut self, l: &'ast syn::Local) {
+    fn visit_local(&mut self, l: &'a syn::Local) {
         visit::visit_local(self, l);
         if let syn::Pat::Type(t) = &l.pat {
             let kind = values::declared_kind(&self.cx.resolver, &t.ty);
@@ -1138,7 +1148,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         }
     }
 
-    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+    fn visit_expr_for_loop(&mut self, l: &'a syn::ExprForLoop) {
         // The iterator is evaluated once, before the loop.
         self.visit_expr(&l.expr);
         let frame = Frame::Loop {
@@ -1154,7 +1164,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         });
     }
 
-    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+    fn visit_expr_while(&mut self, l: &'a syn::ExprWhile) {
         let kind = if matches!(*l.cond, syn::Expr::Let(_)) {
             LoopKind::WhileLet
         } else {
@@ -1168,7 +1178,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.with_frame(frame, |w| visit::visit_expr_while(w, l));
     }
 
-    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+    fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
         let frame = Frame::Loop {
             kind: LoopKind::Loop,
             pat_vars: Vec::new(),
@@ -1177,7 +1187,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.with_frame(frame, |w| visit::visit_expr_loop(w, l));
     }
 
-    fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+    fn visit_expr_await(&mut self, a: &'a syn::ExprAwait) {
         self.cx.exec.set_awaited(&a.base);
         // Through adapters that only wrap the future (`f().instrument(span).await`).
         let mut base = semantic::dataflow::peel(&a.base);
@@ -1195,7 +1205,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         visit::visit_expr_await(self, a);
     }
 
-    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+    fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
         if let syn::Expr::Path(p) = &*c.func {
             self.note_future_use(c as *const syn::ExprCall as usize, &p.path);
         }
@@ -1237,7 +1247,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         }
     }
 
-    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+    fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
         let name = m.method.to_string();
         let awaited = self.cx.exec.is_awaited_method(m);
         if awaited || self.cx.exec.under_deadline() {
@@ -1269,14 +1279,22 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         }
     }
 
-    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+    fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+        if let Some(bound) = self.fn_bound.last_mut() {
+            bound.insert(p.ident.to_string());
+        }
+        visit::visit_pat_ident(self, p);
+    }
+
+    fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
         if let Some(last) = p.path.segments.last() {
+            let name = last.ident.to_string();
+            // A fn is named in snake case: `None`, `MAX`, `Kind::A` name no fn. A bare name
+            // bound by a pattern earlier in the fn is a local.
+            let fn_like = !name.starts_with(|c: char| c.is_ascii_uppercase());
             let local = p.path.segments.len() == 1
-                && self
-                    .cx
-                    .fn_mutables()
-                    .is_some_and(|m| m.locals.contains(&last.ident.to_string()));
-            if !local {
+                && self.fn_bound.last().is_some_and(|b| b.contains(&name));
+            if fn_like && !local {
                 let key = self.use_key(&p.path);
                 self.facts.value_uses.insert(key);
             }

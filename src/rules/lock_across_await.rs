@@ -115,7 +115,7 @@ impl Rule for LockAcrossAwait {
                 }
             }
         }
-        check_body(cx, known, Body::Block(f.body), out);
+        check_body(cx, known, Body::Block(f.body), false, out);
     }
 
     fn check_expr(&self, cx: &Cx, e: &syn::Expr, out: &mut Sink) {
@@ -129,11 +129,7 @@ impl Rule for LockAcrossAwait {
         }
         // An `async` block sees the locks of the fn it is written in: its parameters
         // (`fn f(x: &Mutex<u8>) -> impl Future { async move { x.lock() .. } }`) and locals.
-        let locals = cx
-            .fn_mutables()
-            .map(|m| m.locks.clone())
-            .unwrap_or_default();
-        check_body(cx, locals, body, out);
+        check_body(cx, KnownLocks::default(), body, true, out);
     }
 }
 
@@ -142,8 +138,8 @@ fn skip_tests(cx: &Cx, is_test_fn: bool) -> bool {
     (is_test_fn && !check_tests) || cx.skips_test_code(check_tests)
 }
 
-fn check_body(cx: &Cx, known: KnownLocks, body: Body, out: &mut Sink) {
-    for g in guards_across_awaits(cx, known, body) {
+fn check_body(cx: &Cx, known: KnownLocks, body: Body, in_fn_body: bool, out: &mut Sink) {
+    for g in guards_across_awaits(cx, known, body, in_fn_body) {
         if g.awaits.is_empty() {
             continue;
         }

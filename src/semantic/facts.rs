@@ -160,7 +160,7 @@ impl FnRef {
 /// The innermost fn of `frames` in the file of module `file_module`, as crate-wide facts name
 /// it: a method by its `impl`'s type, through a trait when the impl is of one or the fn is a
 /// trait's own; a free fn by its module (inline `mod`s included).
-pub fn enclosing_fn(frames: &[super::Frame], file_module: &[String]) -> Option<FnRef> {
+pub fn enclosing_fn(frames: &[super::Frame<'_>], file_module: &[String]) -> Option<FnRef> {
     let i = frames
         .iter()
         .rposition(|f| matches!(f, super::Frame::Fn { .. }))?;

@@ -31,10 +31,19 @@ pub enum Body<'a> {
 /// `known` are the names known to be locks or cells (or copies of fields) before the body
 /// starts (the fn's parameters, the enclosing fn's locals); the body's own `let`s are added as
 /// they are met.
-pub fn guards_across_awaits(cx: &Cx, known: KnownLocks, body: Body) -> Vec<Guard> {
+///
+/// With `in_fn_body` (an `async` block or closure), the enclosing fn's locals
+/// ([`super::MutableBindings::locks`]) are seen too, looked up only when a receiver needs them.
+pub fn guards_across_awaits(
+    cx: &Cx,
+    known: KnownLocks,
+    body: Body,
+    in_fn_body: bool,
+) -> Vec<Guard> {
     let mut w = Walk {
         cx,
         known,
+        in_fn_body,
         guards: Vec::new(),
         live: Vec::new(),
         edition_2024: cx.krate.edition >= Edition::E2024,
@@ -76,6 +85,8 @@ pub struct Guard {
 struct Walk<'c, 'a> {
     cx: &'c Cx<'a>,
     known: KnownLocks,
+    /// Names not in `known` are looked up in the enclosing fn's locals.
+    in_fn_body: bool,
     guards: Vec<Guard>,
     /// Indices into `guards` of the guards alive now, oldest first.
     live: Vec<usize>,
@@ -198,11 +209,17 @@ impl Walk<'_, '_> {
             p => (p, None),
         };
         if let syn::Pat::Ident(p) = pat {
-            self.known.bind(
-                &self.cx.resolver,
+            let (cx, in_fn_body) = (self.cx, self.in_fn_body);
+            self.known.bind_within(
+                &cx.resolver,
                 &p.ident.to_string(),
                 ty,
                 Some(&init.expr),
+                || {
+                    in_fn_body
+                        .then(|| cx.fn_mutables().map(|m| &m.locks))
+                        .flatten()
+                },
             );
         }
         self.expr(&init.expr, Follow::None);
@@ -550,10 +567,25 @@ impl Walk<'_, '_> {
                     return Receiver::Unknown;
                 };
                 let name = id.to_string();
-                if let Some(kind) = self.known.locals.get(&name) {
+                let outer = || {
+                    self.in_fn_body
+                        .then(|| self.cx.fn_mutables().map(|m| &m.locks))
+                        .flatten()
+                };
+                if let Some(kind) = self
+                    .known
+                    .locals
+                    .get(&name)
+                    .or_else(|| outer()?.locals.get(&name))
+                {
                     return Receiver::Local(*kind);
                 }
-                if let Some(field) = self.known.fields.get(&name) {
+                if let Some(field) = self
+                    .known
+                    .fields
+                    .get(&name)
+                    .or_else(|| outer()?.fields.get(&name))
+                {
                     return Receiver::Declared(field.clone());
                 }
                 // A static (`static CACHE: Mutex<..>`), by its SCREAMING_CASE name.

@@ -40,6 +40,19 @@ impl KnownLocks {
         ty: Option<&syn::Type>,
         init: Option<&syn::Expr>,
     ) {
+        self.bind_within(resolver, name, ty, init, || None);
+    }
+
+    /// [`Self::bind`] in a body that also sees `outer`'s names (an `async` block sees its
+    /// fn's locals), asked for only when a copy needs them.
+    pub fn bind_within<'o>(
+        &mut self,
+        resolver: &Resolver,
+        name: &str,
+        ty: Option<&syn::Type>,
+        init: Option<&syn::Expr>,
+        outer: impl Fn() -> Option<&'o KnownLocks>,
+    ) {
         let kind = ty
             .and_then(|t| lock_decl(resolver, t))
             .or_else(|| init.and_then(|i| lock_ctor(resolver, i)));
@@ -52,9 +65,12 @@ impl KnownLocks {
                 self.fields.insert(name.to_string(), f);
             }
             Some(Alias::Local(src)) => {
-                if let Some(kind) = self.locals.get(&src).copied() {
+                let outer = outer();
+                let kind = self.locals.get(&src).or_else(|| outer?.locals.get(&src));
+                let field = self.fields.get(&src).or_else(|| outer?.fields.get(&src));
+                if let Some(kind) = kind.copied() {
                     self.locals.insert(name.to_string(), kind);
-                } else if let Some(f) = self.fields.get(&src).cloned() {
+                } else if let Some(f) = field.cloned() {
                     self.fields.insert(name.to_string(), f);
                 }
             }

@@ -155,16 +155,18 @@ pub enum FnKind {
 
 /// One level of the context stack.
 #[derive(Debug, Clone)]
-pub enum Frame {
+pub enum Frame<'a> {
     Fn {
         name: String,
         is_async: bool,
         kind: FnKind,
         /// `#[test]`, `#[tokio::test]` and friends.
         is_test: bool,
-        /// Names bound mutably in the fn (`mut x` params and lets, `x: &mut T` params) and
-        /// whether the receiver is `&mut self`: handles that cannot be used concurrently.
-        mutable: std::rc::Rc<MutableBindings>,
+        sig: &'a syn::Signature,
+        body: &'a syn::Block,
+        /// Per-fn facts of the whole body ([`MutableBindings`]), computed on the first query
+        /// ([`Cx::fn_mutables`]): most fns hold nothing a rule asks about.
+        mutable: std::rc::Rc<std::cell::OnceCell<MutableBindings>>,
     },
     Closure {
         is_async: bool,
@@ -205,9 +207,6 @@ pub struct MutableBindings {
     pub self_mut: bool,
     /// The error type of a `Result<_, E>` return type, as written (for suggestions).
     pub error_type: Option<String>,
-    /// Every name bound by a pattern in the fn (params, lets, closure params, arms): a
-    /// single-segment path with one of these names is most likely a local, not an item.
-    pub locals: std::collections::HashSet<String>,
     /// Collections of spawned tasks' handles: `v.push(tokio::spawn(..))`, or
     /// `let v = xs.map(|x| tokio::spawn(..)).collect()`.
     pub handle_vecs: std::collections::HashSet<String>,
@@ -247,7 +246,6 @@ impl MutableBindings {
         struct Scan<'r> {
             resolver: &'r Resolver,
             names: HashSet<String>,
-            locals: HashSet<String>,
             handle_vecs: HashSet<String>,
             sets: HashMap<String, &'static str>,
             data: HashSet<String>,
@@ -262,7 +260,6 @@ impl MutableBindings {
                 if p.mutability.is_some() {
                     self.names.insert(p.ident.to_string());
                 }
-                self.locals.insert(p.ident.to_string());
                 syn::visit::visit_pat_ident(self, p);
             }
             fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
@@ -401,7 +398,6 @@ impl MutableBindings {
         let mut scan = Scan {
             resolver,
             names: HashSet::new(),
-            locals: HashSet::new(),
             handle_vecs: HashSet::new(),
             sets: HashMap::new(),
             data: HashSet::new(),
@@ -470,7 +466,6 @@ impl MutableBindings {
             names: scan.names,
             self_mut,
             error_type,
-            locals: scan.locals,
             handle_vecs: scan.handle_vecs,
             sets: scan.sets,
             data: scan.data,
@@ -691,7 +686,7 @@ pub struct Cx<'a> {
     pub krate: &'a CrateInfo,
     pub config: &'a crate::config::Config,
     pub resolver: Resolver,
-    pub frames: Vec<Frame>,
+    pub frames: Vec<Frame<'a>>,
     /// Who runs the current code, the deadlines around it, what is awaited, what locals hold.
     pub exec: exec::ExecState,
 }
@@ -755,7 +750,7 @@ impl<'a> Cx<'a> {
 
     /// The innermost frame that decides what executes a piece of code: a fn, a closure or an
     /// async block.
-    pub fn innermost_body(&self) -> Option<&Frame> {
+    pub fn innermost_body(&self) -> Option<&Frame<'a>> {
         self.frames.iter().rev().find(|f| {
             matches!(
                 f,
@@ -776,7 +771,9 @@ impl<'a> Cx<'a> {
     /// The mutable handles of the innermost fn.
     pub fn fn_mutables(&self) -> Option<&MutableBindings> {
         self.frames.iter().rev().find_map(|f| match f {
-            Frame::Fn { mutable, .. } => Some(&**mutable),
+            Frame::Fn {
+                mutable, sig, body, ..
+            } => Some(mutable.get_or_init(|| MutableBindings::of_fn(sig, body, &self.resolver))),
             _ => None,
         })
     }
