@@ -91,59 +91,23 @@ pub fn parse_expr_macro(mac: &syn::Macro) -> MacroBody {
     MacroBody::Opaque
 }
 
-/// Does a macro body mention anything a rule looks at: an `.await`, an `async` block, a
-/// closure, or a name of the calls rules report (spawns, blocking calls, connects, channels,
-/// locks)? Bodies that do not (formatting and logging arguments, assertions over plain
-/// values) are not parsed; their identifiers still count as uses.
+/// Does a macro body mention anything a rule looks at: an `.await`, an `async` block, or a
+/// name the catalog knows ([`super::known::vocabulary`]: the spawns, blocking calls, connects,
+/// channels, locks, .. rules report)? Bodies that do not (formatting and logging arguments,
+/// assertions over plain values, `json!` literals) are not parsed; their identifiers still
+/// count as uses.
 fn worth_parsing(tokens: &TokenStream) -> bool {
-    const NAMES: &[&str] = &[
-        "await",
-        "async",
-        "spawn",
-        "spawn_blocking",
-        "spawn_local",
-        "block_on",
-        "blocking_recv",
-        "blocking_send",
-        "sleep",
-        "connect",
-        "connect_async",
-        "lookup_host",
-        "join_all",
-        "try_join_all",
-        "unbounded_channel",
-        "unbounded",
-        "lock",
-        "borrow_mut",
-        "enter",
-        "Client",
-        "fs",
-        "File",
-        "Command",
-        "thread",
-        "read_to_string",
-        "read_dir",
-        "buffer_unordered",
-        "buffered",
-        "for_each_concurrent",
-        "FuturesUnordered",
-    ];
+    let vocabulary = super::known::vocabulary();
     let mut stack = vec![tokens.clone().into_iter()];
     while let Some(it) = stack.last_mut() {
         match it.next() {
             None => {
                 stack.pop();
             }
-            Some(TokenTree::Group(g)) => {
-                if g.delimiter() == Delimiter::Brace {
-                    return true; // a block or closure body
-                }
-                stack.push(g.stream().into_iter());
-            }
-            Some(TokenTree::Punct(p)) if p.as_char() == '|' => return true,
+            Some(TokenTree::Group(g)) => stack.push(g.stream().into_iter()),
             Some(TokenTree::Ident(i)) => {
                 let s = i.to_string();
-                if NAMES.contains(&s.as_str()) {
+                if s == "await" || s == "async" || vocabulary.contains(s.as_str()) {
                     return true;
                 }
             }

@@ -55,6 +55,21 @@ pub struct List {
     pub entries: &'static [&'static str],
 }
 
+/// The last segment of every API path and module of the catalog: the names of the calls rules
+/// look for (a macro body naming none of them is not worth parsing). Method names are left
+/// out: they are trusted only on a receiver recognized by such a call.
+pub fn vocabulary() -> &'static std::collections::HashSet<&'static str> {
+    static WORDS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| {
+            LISTS
+                .iter()
+                .filter(|l| matches!(l.kind, Kind::Paths | Kind::Modules))
+                .flat_map(|l| l.entries.iter().map(|e| last_segment(e)))
+                .collect()
+        });
+    &WORDS
+}
+
 /// Every list of the catalog, for the coverage test.
 pub static LISTS: &[List] = &[
     List {
