@@ -718,10 +718,14 @@ impl<'a> Walker<'a> {
         name: String,
         body: MacroBody,
         tokens: &proc_macro2::TokenStream,
+        text: Option<&str>,
     ) {
         if matches!(body, MacroBody::Opaque) {
             let mut idents = Vec::new();
-            macros::value_idents(tokens, &mut idents);
+            match text {
+                Some(text) => macros::value_idents_in_text(text, &mut idents),
+                None => macros::value_idents(tokens, &mut idents),
+            }
             self.facts.value_uses.extend(idents);
             return;
         }
@@ -762,6 +766,20 @@ impl<'a> Walker<'a> {
             MacroBody::Opaque => {}
         });
         self.macro_depth -= 1;
+    }
+
+    /// The source text of a macro's body, between its delimiters (`None` if the span does not
+    /// point at them).
+    fn macro_text(&self, mac: &syn::Macro) -> Option<&'a str> {
+        let group = self.cx.snippet(self.cx.span(mac.delimiter.span().join()));
+        let (open, close) = match &mac.delimiter {
+            syn::MacroDelimiter::Paren(_) => (b'(', b')'),
+            syn::MacroDelimiter::Brace(_) => (b'{', b'}'),
+            syn::MacroDelimiter::Bracket(_) => (b'[', b']'),
+        };
+        let b = group.as_bytes();
+        (b.len() >= 2 && b[0] == open && b[b.len() - 1] == close)
+            .then(|| &group[1..group.len() - 1])
     }
 
     /// A macro body's parse, or `Opaque` beyond [`macros::MAX_MACRO_DEPTH`] nested bodies: each
@@ -1080,13 +1098,15 @@ impl<'a> Visit<'a> for Walker<'a> {
             }
             return;
         }
-        let body = self.macro_body(|| macros::parse_item_macro(&m.mac));
-        self.visit_macro_body(macros::macro_name(&m.mac), body, &m.mac.tokens);
+        let text = self.macro_text(&m.mac);
+        let body = self.macro_body(|| macros::parse_item_macro_in(&m.mac, text));
+        self.visit_macro_body(macros::macro_name(&m.mac), body, &m.mac.tokens, text);
     }
 
     fn visit_macro(&mut self, mac: &'a syn::Macro) {
-        let body = self.macro_body(|| macros::parse_expr_macro(mac));
-        self.visit_macro_body(macros::macro_name(mac), body, &mac.tokens);
+        let text = self.macro_text(mac);
+        let body = self.macro_body(|| macros::parse_expr_macro_in(mac, text));
+        self.visit_macro_body(macros::macro_name(mac), body, &mac.tokens, text);
     }
 
     fn visit_block(&mut self, b: &'a syn::Block) {

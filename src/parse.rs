@@ -754,6 +754,80 @@ pub fn complexity(text: &str) -> Result<Complexity, TooComplex> {
     })
 }
 
+/// Calls `f(name, called)` for each identifier of Rust source `text` outside comments and
+/// string, byte-string and char literals, in order, with whether it is called or invoked
+/// (`name(..)`, `name!`); stops when `f` returns `true`. A lexer over bytes: no tokens are
+/// built, so it costs far less than walking a token stream (which copies it).
+pub fn for_each_ident(text: &str, mut f: impl FnMut(&str, bool) -> bool) {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    while i < n {
+        let c = b[i];
+        let next = b.get(i + 1).copied().unwrap_or(0);
+        match c {
+            b'/' if next == b'/' => {
+                i = b[i..].iter().position(|&c| c == b'\n').map_or(n, |p| i + p);
+            }
+            b'/' if next == b'*' => {
+                let mut nest = 1;
+                i += 2;
+                while i < n && nest > 0 {
+                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                        nest += 1;
+                        i += 2;
+                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                        nest -= 1;
+                        i += 2;
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            b'"' => i = skip_string(b, i + 1),
+            b'\'' => i = skip_quote(b, i),
+            c if is_word_byte(c) => {
+                let start = i;
+                while i < n && is_word_byte(b[i]) {
+                    i += 1;
+                }
+                let word = &b[start..i];
+                let at = b.get(i).copied().unwrap_or(0);
+                if matches!(word, b"r" | b"br" | b"cr") && (at == b'"' || at == b'#') {
+                    let hashes = b[i..].iter().take_while(|&&c| c == b'#').count();
+                    if b.get(i + hashes) == Some(&b'"') {
+                        i = skip_raw_string(b, i + hashes + 1, hashes);
+                        continue;
+                    }
+                    if word == b"r" && hashes == 1 {
+                        i += 1; // `r#ident`: the identifier follows
+                        continue;
+                    }
+                } else if matches!(word, b"b" | b"c") && at == b'"' {
+                    i = skip_string(b, i + 1);
+                    continue;
+                } else if word == b"b" && at == b'\'' {
+                    i = skip_quote(b, i);
+                    continue;
+                }
+                if word[0].is_ascii_digit() {
+                    continue;
+                }
+                let mut j = i;
+                while j < n && CLASS[b[j] as usize] == SPACE {
+                    j += 1;
+                }
+                let called = matches!(b.get(j), Some(b'(' | b'!'));
+                // Word bytes are ASCII or whole UTF-8 sequences: `start..i` is on char boundaries.
+                if f(&text[start..i], called) {
+                    return;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+}
+
 /// Past the closing quote of a `"..."` string whose body starts at `i`.
 fn skip_string(b: &[u8], mut i: usize) -> usize {
     while i < b.len() {
@@ -814,6 +888,27 @@ fn skip_quote(b: &[u8], i: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn identifiers_outside_literals_and_comments() {
+        let text = r##"a.b(c) // d
+            "e f" r#"g"# b"h" 'i' 'j x /* k /* l */ m */ n! { 1u8 r#o p (q) } c"s" ü"##;
+        let mut seen = Vec::new();
+        super::for_each_ident(text, |w, called| {
+            seen.push(format!("{w}{}", if called { "()" } else { "" }));
+            false
+        });
+        assert_eq!(
+            seen,
+            ["a", "b()", "c", "j", "x", "n()", "o", "p()", "q", "ü"]
+        );
+        let mut first = None;
+        super::for_each_ident("x y z", |w, _| {
+            first = Some(w.to_string());
+            true
+        });
+        assert_eq!(first.as_deref(), Some("x"));
+    }
+
     use super::*;
 
     /// Every recursive shape of syn's grammar the guard bounds: (name, text with `n` levels).

@@ -52,6 +52,12 @@ pub fn macro_name(mac: &syn::Macro) -> String {
 
 /// Parse a macro in expression or statement position.
 pub fn parse_expr_macro(mac: &syn::Macro) -> MacroBody {
+    parse_expr_macro_in(mac, None)
+}
+
+/// [`parse_expr_macro`], given the body's source text when it is known (between the
+/// delimiters): whether it is worth parsing is read from the text, without copying tokens.
+pub fn parse_expr_macro_in(mac: &syn::Macro, text: Option<&str>) -> MacroBody {
     let name = macro_name(mac);
     let tokens = mac.tokens.clone();
     if tokens.is_empty() {
@@ -59,10 +65,14 @@ pub fn parse_expr_macro(mac: &syn::Macro) -> MacroBody {
     }
     // Most macro calls are `format!`/`assert_eq!`/`debug!` over literals, names and pure
     // calls: only bodies that can hold what rules look for are parsed.
+    let worth = || match text {
+        Some(text) => text_worth_parsing(text),
+        None => worth_parsing(&tokens),
+    };
     if !matches!(
         name.as_str(),
         "select" | "select_biased" | "join" | "try_join" | "pin"
-    ) && !worth_parsing(&tokens)
+    ) && !worth()
     {
         return MacroBody::Opaque;
     }
@@ -117,13 +127,29 @@ fn worth_parsing(tokens: &TokenStream) -> bool {
     false
 }
 
+/// [`worth_parsing`] over the body's source text.
+fn text_worth_parsing(text: &str) -> bool {
+    let vocabulary = super::known::vocabulary();
+    let mut found = false;
+    crate::parse::for_each_ident(text, |word, _| {
+        found = word == "await" || word == "async" || vocabulary.contains(word);
+        found
+    });
+    found
+}
+
 /// Parse a macro in item position: a list of items, or (`cfg_if!`-style) items inside braces.
 pub fn parse_item_macro(mac: &syn::Macro) -> MacroBody {
+    parse_item_macro_in(mac, None)
+}
+
+/// [`parse_item_macro`], given the body's source text when it is known.
+pub fn parse_item_macro_in(mac: &syn::Macro, text: Option<&str>) -> MacroBody {
     let mut items = Vec::new();
     if collect_items(mac.tokens.clone(), &mut items, 0) {
         MacroBody::Items(items)
     } else {
-        parse_expr_macro(mac)
+        parse_expr_macro_in(mac, text)
     }
 }
 
@@ -310,6 +336,16 @@ pub fn tokens_contain_await(tokens: &TokenStream) -> bool {
         }
     }
     false
+}
+
+/// [`value_idents`] of a macro body's source text.
+pub fn value_idents_in_text(text: &str, out: &mut Vec<String>) {
+    crate::parse::for_each_ident(text, |word, called| {
+        if !called {
+            out.push(word.to_string());
+        }
+        false
+    });
 }
 
 /// Identifiers in a token stream that are not immediately called or invoked as macros:

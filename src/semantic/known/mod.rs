@@ -24,7 +24,8 @@ pub mod timeout;
 /// The item name of a catalog path (`tokio::task::spawn` → `spawn`), without the setup cost
 /// of a substring search: rules compare it with an identifier before resolving anything.
 pub fn last_segment(path: &str) -> &str {
-    match path.rfind(':') {
+    // A plain loop: catalog paths are short, and `rfind` sets up a vectorized search per call.
+    match path.bytes().rposition(|b| b == b':') {
         Some(i) => &path[i + 1..],
         None => path,
     }
