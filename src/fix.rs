@@ -330,6 +330,15 @@ pub fn pick<'t>(
                 continue 'fixes;
             }
         }
+        // A fix whose own edits conflict cannot be applied whole.
+        let own = &f.edits;
+        if own.iter().enumerate().any(|(a, x)| {
+            own[a + 1..].iter().any(|y| {
+                x.file == y.file && x != y && conflicts((x.start, x.end), (y.start, y.end))
+            })
+        }) {
+            continue;
+        }
         taken.extend(&f.edits);
         picked.push(i);
     }
@@ -473,6 +482,78 @@ fn parses(text: &str) -> bool {
     let ok = crate::parse::parse_file(text).is_ok();
     proc_macro2::extra::invalidate_current_thread_spans();
     ok
+}
+
+// ---- helpers for the suggestions of rules ---------------------------------------------------
+
+/// What a suggestion that calls trait methods needs to import.
+#[derive(Debug)]
+pub enum Import {
+    /// The file's `use` items name every trait already.
+    Present,
+    /// This insertion imports the missing ones.
+    Add(crate::diagnostic::Edit),
+    /// The code is inside an inline module, which a file-level import does not reach.
+    Unreachable,
+}
+
+/// The edit that imports the traits `names` of crate `krate` for their methods
+/// (`use futures::{StreamExt as _, TryStreamExt as _};`), after the file's last top-level `use`
+/// (or before its first item).
+pub fn trait_imports(cx: &crate::semantic::Cx, krate: &str, names: &[&str]) -> Import {
+    use quote::ToTokens;
+    let text = cx.file.text;
+    let items = &cx.file.ast.items;
+    let imports: Vec<String> = items
+        .iter()
+        .filter(|i| matches!(i, syn::Item::Use(_)))
+        .map(|u| u.to_token_stream().to_string())
+        .collect();
+    let missing: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !imports.iter().any(|u| names_word(u, n)))
+        .collect();
+    if missing.is_empty() {
+        return Import::Present;
+    }
+    let modules = cx
+        .frames
+        .iter()
+        .filter(|f| matches!(f, crate::semantic::Frame::Mod { .. }))
+        .count();
+    if modules > 1 {
+        return Import::Unreachable;
+    }
+    let line = match missing.as_slice() {
+        [one] => format!("use {krate}::{one} as _;"),
+        many => format!(
+            "use {krate}::{{{}}};",
+            many.iter()
+                .map(|n| format!("{n} as _"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let last_use = items.iter().rfind(|i| matches!(i, syn::Item::Use(_)));
+    let (at, replacement) = match (last_use, items.first()) {
+        (Some(u), _) => (cx.span_of(u).byte_end, format!("\n{line}")),
+        (None, Some(first)) => (cx.span_of(first).byte_start, format!("{line}\n\n")),
+        (None, None) => return Import::Unreachable,
+    };
+    Import::Add(crate::diagnostic::Edit {
+        span: cx.file.lines.span(text, at, at),
+        replacement,
+    })
+}
+
+/// Does `word` occur in `text` as a whole identifier?
+fn names_word(text: &str, word: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(i, _)| {
+        !text[..i].chars().next_back().is_some_and(ident)
+            && !text[i + word.len()..].chars().next().is_some_and(ident)
+    })
 }
 
 #[cfg(test)]
