@@ -220,6 +220,8 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
         let summary = render::summary(warnings, errors, outcome.linted, millis);
         if let Some(fixed) = &fixed {
             eprintln!("{}", fix_summary(cli, fixed, &outcome.diags));
+        } else if let Some(hint) = fixable_hint(&outcome.diags) {
+            eprintln!("{hint}");
         }
         if stdout_format == Format::Human && !cli.diff {
             let _ = writeln!(stdout, "{summary}");
@@ -349,6 +351,27 @@ fn finish_fix(
         return Err(EXIT_FAILURE);
     }
     Ok(None)
+}
+
+/// ruff's hint: `async-lint: 2 fixable with --fix (1 more with --unsafe-fixes)`.
+fn fixable_hint(diags: &[Diagnostic]) -> Option<String> {
+    use crate::diagnostic::Applicability;
+    let count = |a: Applicability| {
+        diags
+            .iter()
+            .filter(|d| d.suggestion.as_ref().is_some_and(|s| s.applicability == a))
+            .count()
+    };
+    let safe = count(Applicability::MachineApplicable);
+    let unsafe_ = count(Applicability::MaybeIncorrect);
+    match (safe, unsafe_) {
+        (0, 0) => None,
+        (0, u) => Some(format!("async-lint: {u} fixable with --fix --unsafe-fixes")),
+        (s, 0) => Some(format!("async-lint: {s} fixable with --fix")),
+        (s, u) => Some(format!(
+            "async-lint: {s} fixable with --fix ({u} more with --unsafe-fixes)"
+        )),
+    }
 }
 
 /// `async-lint: fixed 3 findings in 2 files (2 blocking_in_async, 1 lock_across_await); ..`

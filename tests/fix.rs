@@ -81,6 +81,18 @@ fn lib(dir: &TempDir) -> String {
 }
 
 #[test]
+fn a_run_without_fix_says_what_fix_would_fix() {
+    let dir = project();
+    let r = run(dir.path(), &["--message-format", "short"]);
+    assert!(
+        r.stderr
+            .contains("async-lint: 1 fixable with --fix (1 more with --unsafe-fixes)"),
+        "{r:#?}"
+    );
+    assert_eq!(lib(&dir), LIB);
+}
+
+#[test]
 fn fix_applies_the_safe_fixes_only_and_reports_what_remains() {
     let dir = project();
     let r = run(

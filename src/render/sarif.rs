@@ -191,7 +191,12 @@ fn result_json(
             .collect();
         obj.insert("relatedLocations".into(), Value::Array(related));
     }
-    if let Some(s) = &diag.suggestion {
+    // A display-only suggestion is code to adapt, not an edit a tool may apply: no `fixes`.
+    if let Some(s) = diag
+        .suggestion
+        .as_ref()
+        .filter(|s| s.applicability != crate::diagnostic::Applicability::DisplayOnly)
+    {
         let replacements: Vec<Value> = s
             .edits
             .iter()

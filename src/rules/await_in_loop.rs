@@ -119,9 +119,13 @@ fn check_for(cx: &Cx, l: &syn::ExprForLoop, out: &mut Sink) {
         .with_note(NOTE_WHEN_SEQUENTIAL)
         .with_note(NOTE_IMPORTS);
     let error_type = cx.fn_mutables().and_then(|m| m.error_type.as_deref());
-    if let Some(mut edits) = fix::rewrite_loop(cx, l, &summary, n, error_type) {
+    if let Some((mut edits, display_only)) = fix::rewrite_loop(cx, l, &summary, n, error_type) {
         // The rewrite calls `StreamExt` (and `TryStreamExt`) methods: import what is missing.
-        let mut applicability = Applicability::MaybeIncorrect;
+        let mut applicability = if display_only {
+            Applicability::DisplayOnly
+        } else {
+            Applicability::MaybeIncorrect
+        };
         let traits: &[&str] = if summary.has_try {
             &["StreamExt", "TryStreamExt"]
         } else {

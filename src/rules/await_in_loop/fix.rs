@@ -8,14 +8,17 @@ use crate::semantic::dataflow::peel;
 use crate::semantic::loops::{LoopSummary, Work};
 use crate::semantic::Cx;
 
-/// The edits that make the loop concurrent, or `None` when the body is too unusual.
+/// The edits that make the loop concurrent (and whether they are only to be read), or `None`
+/// when the body is too unusual. A body moved whole into an `async move` closure is
+/// display-only: concurrent closures cannot share the `&mut` state a loop body often updates
+/// (`out.push(..)`), nor `continue` from it.
 pub fn rewrite_loop(
     cx: &Cx,
     l: &syn::ExprForLoop,
     summary: &LoopSummary,
     n: usize,
     error_type: Option<&str>,
-) -> Option<Vec<Edit>> {
+) -> Option<(Vec<Edit>, bool)> {
     let pat = cx.snippet(cx.span_of(&*l.pat));
     let iter = cx.snippet(cx.span_of(&*l.expr));
     let stmts = &l.body.stmts;
@@ -119,7 +122,7 @@ pub fn rewrite_loop(
                     "}).await;".to_string(),
                 )
             };
-            vec![
+            let edits = vec![
                 Edit {
                     span: header,
                     replacement: open_code,
@@ -128,10 +131,11 @@ pub fn rewrite_loop(
                     span: close,
                     replacement: close_code,
                 },
-            ]
+            ];
+            return Some((edits, true));
         }
     };
-    Some(edits)
+    Some((edits, false))
 }
 
 /// The first non-whitespace byte at or after `at`.
