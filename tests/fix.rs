@@ -202,6 +202,26 @@ fn exit_status_is_computed_on_what_remains() {
 }
 
 #[test]
+fn findings_the_baseline_hides_are_not_fixed() {
+    let dir = project();
+    let r = run(dir.path(), &["--update-baseline", "-q"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    let r = run(
+        dir.path(),
+        &[
+            "--fix",
+            "--unsafe-fixes",
+            "--allow-dirty",
+            "--baseline",
+            "async-lint-baseline.json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert_eq!(lib(&dir), LIB);
+    assert!(r.stderr.contains("fixed 0 findings"), "{r:#?}");
+}
+
+#[test]
 fn fix_flags_that_need_fix_or_diff_are_errors_alone() {
     let dir = project();
     for args in [

@@ -566,6 +566,40 @@ mod tests {
     }
 
     #[test]
+    fn display_only_suggestions_are_not_fixes() {
+        use crate::diagnostic::{Applicability, Edit, Suggestion};
+        let t = "async fn f() {}\n";
+        let files = [file("a.rs", t)];
+        let with = |a: Applicability| {
+            Diagnostic::new("async_without_await", span_of(t, "f", 0), "m").with_suggestion(
+                Suggestion {
+                    message: "remove `async`".into(),
+                    edits: vec![Edit {
+                        span: span_of(t, "async ", 0),
+                        replacement: String::new(),
+                    }],
+                    applicability: a,
+                },
+            )
+        };
+        let v = parse(&sarif(
+            &[
+                with(Applicability::DisplayOnly),
+                with(Applicability::MachineApplicable),
+            ],
+            &files,
+            &[],
+            &RepoBase::default(),
+        ));
+        let rs = results(&v);
+        assert!(rs[0].get("fixes").is_none());
+        assert_eq!(
+            rs[1]["fixes"][0]["properties"]["applicability"],
+            "MachineApplicable"
+        );
+    }
+
+    #[test]
     fn every_rule_index_points_at_its_rule() {
         let t = "fn a() { b(); c(); }\n";
         let files = [file("a.rs", t)];
