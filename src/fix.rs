@@ -77,8 +77,9 @@ pub fn fixes_of<'t>(diags: &[Diagnostic], text: impl Fn(usize) -> Option<&'t str
             })
             .collect();
         let mut applicability = s.applicability;
+        let finding = (d.span.byte_start, d.span.byte_end);
         if applicability == Applicability::MachineApplicable
-            && edits.iter().any(|e| removes_comment(t, e))
+            && edits.iter().any(|e| removes_comment(t, e, finding))
         {
             applicability = Applicability::MaybeIncorrect;
         }
@@ -100,6 +101,7 @@ pub fn downgrade_comment_loss<'t>(
 ) {
     for d in diags {
         let file = d.file;
+        let finding = (d.span.byte_start, d.span.byte_end);
         let Some(s) = &mut d.suggestion else { continue };
         let Some(t) = text(file) else { continue };
         if s.applicability == Applicability::MachineApplicable
@@ -112,6 +114,7 @@ pub fn downgrade_comment_loss<'t>(
                         end: e.span.byte_end,
                         replacement: e.replacement.clone(),
                     },
+                    finding,
                 )
             })
         {
@@ -121,14 +124,19 @@ pub fn downgrade_comment_loss<'t>(
 }
 
 /// Does the edit delete a comment (one that starts inside its range) that its replacement does
-/// not contain word for word?
-pub fn removes_comment(text: &str, e: &FileEdit) -> bool {
+/// not contain word for word? A comment that overlaps `finding` (the finding's own span, e.g.
+/// the unused `// async-lint: allow(..)` directive a fix removes) is what the fix is about.
+pub fn removes_comment(text: &str, e: &FileEdit, finding: (usize, usize)) -> bool {
     let Some(removed) = text.get(e.start..e.end) else {
         return false;
     };
-    comments(removed)
-        .iter()
-        .any(|c| !e.replacement.contains(c.trim_end()))
+    let base = removed.as_ptr() as usize;
+    comments(removed).iter().any(|c| {
+        let start = e.start + (c.as_ptr() as usize - base);
+        let end = start + c.len();
+        let about_it = start < finding.1.max(finding.0.saturating_add(1)) && finding.0 < end;
+        !about_it && !e.replacement.contains(c.trim_end())
+    })
 }
 
 /// The comments of a piece of code (as text), lexing strings, raw strings and chars so that a
@@ -595,6 +603,8 @@ mod tests {
         assert_eq!((applied, skipped), (vec![2], vec![0, 1]));
     }
 
+    const NONE: (usize, usize) = (usize::MAX, usize::MAX);
+
     #[test]
     fn comments_in_the_range_make_an_edit_unsafe() {
         let text = "f(a, // keep\n b); let s = \"// not a comment\"; /* c */ x";
@@ -604,13 +614,26 @@ mod tests {
             end,
             replacement: rep.into(),
         };
-        assert!(removes_comment(text, &edit(0, 18, "g()")));
-        assert!(!removes_comment(text, &edit(0, 18, "g(a, // keep\n b)")));
+        assert!(removes_comment(text, &edit(0, 18, "g()"), NONE));
+        assert!(!removes_comment(
+            text,
+            &edit(0, 18, "g(a, // keep\n b)"),
+            NONE
+        ));
         let lit = text.find("let s").unwrap();
         let lit_end = text.find("; /*").unwrap();
-        assert!(!removes_comment(text, &edit(lit, lit_end, "")));
-        assert!(removes_comment(text, &edit(lit, text.len(), "")));
-        assert!(!removes_comment("r#\"//\"#; '/'; 'a", &edit(0, 16, "")));
+        assert!(!removes_comment(text, &edit(lit, lit_end, ""), NONE));
+        assert!(removes_comment(text, &edit(lit, text.len(), ""), NONE));
+        assert!(!removes_comment(
+            "r#\"//\"#; '/'; 'a",
+            &edit(0, 16, ""),
+            NONE
+        ));
+        // The comment the finding is about (an unused directive) is meant to go.
+        let directive = "let a = 1;\n// async-lint: allow(x)\nlet b = 2;\n";
+        let (ds, de) = (11, 34);
+        assert!(!removes_comment(directive, &edit(ds, de + 1, ""), (ds, de)));
+        assert!(removes_comment(directive, &edit(ds, de + 1, ""), NONE));
     }
 
     fn diag(

@@ -202,6 +202,29 @@ fn exit_status_is_computed_on_what_remains() {
 }
 
 #[test]
+fn fix_removes_an_unused_suppression_a_safe_edit_that_deletes_its_own_comment() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.rs");
+    fs::write(
+        &file,
+        "fn f() {\n    // async-lint: allow(await_in_loop) -- nothing here\n    let x = 1; // kept\n    let _ = x;\n}\n",
+    )
+    .unwrap();
+    let r = run(dir.path(), &["--message-format", "json", "a.rs"]);
+    assert!(
+        r.stdout
+            .contains("\"suggestion_applicability\":\"MachineApplicable\""),
+        "{r:#?}"
+    );
+    let r = run(dir.path(), &["--fix", "a.rs"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert_eq!(
+        fs::read_to_string(&file).unwrap(),
+        "fn f() {\n    let x = 1; // kept\n    let _ = x;\n}\n"
+    );
+}
+
+#[test]
 fn findings_the_baseline_hides_are_not_fixed() {
     let dir = project();
     let r = run(dir.path(), &["--update-baseline", "-q"]);
