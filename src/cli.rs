@@ -61,6 +61,7 @@ pub enum Color {
     bin_name = "cargo async-lint",
     version,
     about,
+    group = clap::ArgGroup::new("fixing").args(["fix", "diff"]).multiple(true),
     after_help = "Rules: `cargo async-lint --list-rules`; one rule's documentation: `cargo async-lint --explain RULE`.\nExit status: 0 no error-level finding, 1 at least one, 2 the run failed."
 )]
 pub struct Cli {
@@ -134,6 +135,20 @@ pub struct Cli {
     /// Report only findings on lines changed since this git revision (and in new files).
     #[arg(long, value_name = "REV", help_heading = "Gating")]
     pub diff_base: Option<String>,
+    /// Apply the safe fixes in place, re-analyzing until nothing more applies; the findings
+    /// left are reported (and decide the exit status). In a git work tree, refuses to write
+    /// over uncommitted changes to the files it edits (it runs `git status` on them).
+    #[arg(long, help_heading = "Fixing", conflicts_with_all = ["update_baseline", "diff_base"])]
+    pub fix: bool,
+    /// Also apply the fixes that may change behaviour (ordering, an API); with --fix or --diff.
+    #[arg(long, help_heading = "Fixing", requires = "fixing")]
+    pub unsafe_fixes: bool,
+    /// Print what --fix would change as a unified diff, and write nothing.
+    #[arg(long, help_heading = "Fixing", conflicts_with_all = ["update_baseline", "diff_base"])]
+    pub diff: bool,
+    /// Let --fix write over uncommitted changes to the files it edits.
+    #[arg(long, help_heading = "Fixing", requires = "fix")]
+    pub allow_dirty: bool,
     /// Coloring: auto, always, never (also CARGO_TERM_COLOR, NO_COLOR).
     #[arg(long, value_enum, value_name = "WHEN", help_heading = "Output")]
     pub color: Option<Color>,

@@ -63,18 +63,35 @@ impl Severity {
     }
 }
 
-/// rustfix's applicability of a suggestion.
+/// How safe a suggestion is to apply: ruff's three kinds, in rustfix's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Applicability {
+    /// `safe`: the program means the same, only better; `--fix` applies it.
     MachineApplicable,
+    /// `unsafe`: it may change behaviour the author relies on (ordering, an API); applied
+    /// with `--unsafe-fixes`.
     MaybeIncorrect,
+    /// `display-only`: code to read and adapt (it has placeholders, or needs a decision);
+    /// never applied. rustc's `Unspecified`, which rustfix never applies either.
+    DisplayOnly,
 }
 
 impl Applicability {
+    /// rustc's name, as JSON and SARIF print it.
     pub fn as_str(self) -> &'static str {
         match self {
             Applicability::MachineApplicable => "MachineApplicable",
             Applicability::MaybeIncorrect => "MaybeIncorrect",
+            Applicability::DisplayOnly => "Unspecified",
+        }
+    }
+
+    /// ruff's name, as the documentation and the `--fix` summary say it.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Applicability::MachineApplicable => "safe",
+            Applicability::MaybeIncorrect => "unsafe",
+            Applicability::DisplayOnly => "display-only",
         }
     }
 }

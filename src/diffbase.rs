@@ -1,7 +1,7 @@
 //! `--diff-base REV`: report only findings on lines changed since a git revision.
 //!
 //! [`parse_unified_diff`] is pure (the text of `git diff --unified=0`); [`changed_lines`] is the
-//! shell half that runs git.
+//! shell half that runs git. [`uncommitted`] is `--fix`'s check for uncommitted changes.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -232,6 +232,65 @@ pub fn changed_lines(dir: &Path, rev: &str) -> Result<(PathBuf, ChangedLines), S
         changed.insert(path_from_bytes(f), None);
     }
     Ok((root, changed))
+}
+
+/// Shell, for `--fix`: which of `files` have uncommitted changes (modified, staged, untracked,
+/// conflicted), by `git status --porcelain -z` in the repository around each. A file in no git
+/// work tree (no `.git` at or above it) is not checked. Runs with the same hardening as
+/// [`changed_lines`] (no fsmonitor, attributes from the empty tree so no clean filter runs, no
+/// pager) and literal pathspecs, so a file name is never a glob.
+pub fn uncommitted(files: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut by_repo: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
+    for f in files {
+        let abs = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
+        let repo = abs
+            .ancestors()
+            .skip(1)
+            .find(|d| std::fs::symlink_metadata(d.join(".git")).is_ok());
+        if let Some(repo) = repo {
+            by_repo.entry(repo.to_path_buf()).or_default().push(abs);
+        }
+    }
+    let mut dirty = Vec::new();
+    for (repo, abs) in by_repo {
+        let empty_tree = run_git(&repo, &["hash-object", "-t", "tree", "--stdin"], None)
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o).trim().to_string())
+            .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()));
+        let mut args: Vec<String> = [
+            "--literal-pathspecs",
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--ignored=no",
+            "--no-renames",
+            "--",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        args.extend(abs.iter().map(|p| p.to_string_lossy().into_owned()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run_git(&repo, &args, empty_tree.as_deref())?;
+        // `XY path\0` entries, paths relative to the repository root.
+        let root = run_git(&repo, &["rev-parse", "--show-toplevel"], None)?;
+        let root = path_from_bytes(root.strip_suffix(b"\n").unwrap_or(&root));
+        for entry in out.split(|b| *b == 0).filter(|e| e.len() > 3) {
+            dirty.push(root.join(path_from_bytes(&entry[3..])));
+        }
+    }
+    // Back to the names the caller gave.
+    Ok(files
+        .iter()
+        .filter(|f| {
+            let abs = std::fs::canonicalize(f).unwrap_or_else(|_| (*f).clone());
+            dirty
+                .iter()
+                .any(|d| *d == abs || std::fs::canonicalize(d).is_ok_and(|d| d == abs))
+        })
+        .cloned()
+        .collect())
 }
 
 fn run_git(dir: &Path, args: &[&str], attr_source: Option<&str>) -> Result<Vec<u8>, String> {

@@ -16,6 +16,7 @@ pub mod config_file;
 pub mod diagnostic;
 pub mod diffbase;
 pub mod discover;
+pub mod fix;
 pub mod fsread;
 pub mod manifest;
 pub mod parse;

@@ -6,6 +6,7 @@ use crate::cli::{self, Color, Format};
 use crate::config::{Config, ConfigError, ConfigSet};
 use crate::diagnostic::{Diagnostic, Severity, Span};
 use crate::discover::{self, Selection};
+use crate::fix;
 use crate::fsread::{self, Jail};
 use crate::parse;
 use crate::render;
@@ -66,6 +67,8 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
         config_file: cli.config.clone(),
         show_config: cli.show_config,
         verbose: cli.verbose > 0,
+        overlay: Arc::default(),
+        keep_text: false,
     };
     let color = use_color(cli.color);
     let jobs = cli
@@ -85,20 +88,31 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
         }
     };
     let start = Instant::now();
-    let result = pool.install(|| {
-        if cli.paths.is_empty() {
-            let sel = Selection {
-                manifest_path: cli.manifest_path.clone(),
-                packages: cli.packages.clone(),
-                workspace: cli.workspace,
-                exclude: cli.exclude.clone(),
-            };
-            lint_cargo(&sel, &settings)
-        } else {
-            let edition = cli.edition.as_deref().and_then(Edition::parse);
-            lint_paths(&cli.paths, edition, &settings)
+    let lint = |settings: &Settings| {
+        pool.install(|| {
+            if cli.paths.is_empty() {
+                let sel = Selection {
+                    manifest_path: cli.manifest_path.clone(),
+                    packages: cli.packages.clone(),
+                    workspace: cli.workspace,
+                    exclude: cli.exclude.clone(),
+                };
+                lint_cargo(&sel, settings)
+            } else {
+                let edition = cli.edition.as_deref().and_then(Edition::parse);
+                lint_paths(&cli.paths, edition, settings)
+            }
+        })
+    };
+    let fixing = (cli.fix || cli.diff) && !cli.show_config;
+    let (result, fixed) = if fixing {
+        match fix_rounds(cli, &settings, &lint) {
+            Ok((outcome, fixed)) => (Ok(Some(outcome)), Some(fixed)),
+            Err(e) => (Err(e), None),
         }
-    });
+    } else {
+        (lint(&settings), None)
+    };
     let mut outcome = match result {
         Ok(Some(o)) => o,
         Ok(None) => return EXIT_OK, // --show-config
@@ -110,6 +124,13 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
             return EXIT_FAILURE;
         }
     };
+    let mut diff_text = None;
+    if let Some(fixed) = &fixed {
+        match finish_fix(cli, &outcome, fixed) {
+            Ok(diff) => diff_text = diff,
+            Err(code) => return code,
+        }
+    }
     if cli.verbose > 0 {
         for f in &outcome.files {
             eprintln!("async-lint: linted {}", render::escape_control(&f.display));
@@ -185,7 +206,11 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
         }
     }
     let stdout_format = cli.stdout_format();
-    let text = render(stdout_format, color);
+    // `--diff` prints the diff on stdout instead of the findings (which `FMT=PATH` still gets).
+    let text = match diff_text {
+        Some(diff) => diff,
+        None => render(stdout_format, color),
+    };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
     if !text.is_empty() && !text.ends_with('\n') {
@@ -193,7 +218,12 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
     }
     if !cli.quiet {
         let summary = render::summary(warnings, errors, outcome.linted, millis);
-        if stdout_format == Format::Human {
+        if let Some(fixed) = &fixed {
+            eprintln!("{}", fix_summary(cli, fixed, &outcome.diags));
+        } else if let Some(hint) = fixable_hint(&outcome.diags) {
+            eprintln!("{hint}");
+        }
+        if stdout_format == Format::Human && !cli.diff {
             let _ = writeln!(stdout, "{summary}");
         } else {
             eprintln!("{summary}");
@@ -205,6 +235,187 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
     } else {
         EXIT_OK
     }
+}
+
+/// `--fix` / `--diff`: the rounds of analyze → apply in memory ([`fix::run_rounds`]), each
+/// analysis a full run with the edited texts in the overlay and the baseline's findings left
+/// alone. Returns the analysis of the final texts (what remains) and what was fixed.
+fn fix_rounds(
+    cli: &cli::Cli,
+    settings: &Settings,
+    lint: &dyn Fn(&Settings) -> Result<Option<Outcome>, String>,
+) -> Result<(Outcome, fix::Fixed<PathBuf>), String> {
+    let baseline = match &cli.baseline {
+        Some(path) => Some(load_baseline(path)?),
+        None => None,
+    };
+    let mode = if cli.unsafe_fixes {
+        fix::Mode::Unsafe
+    } else {
+        fix::Mode::Safe
+    };
+    let mut last = None;
+    let fixed = fix::run_rounds(mode, fix::MAX_ROUNDS, |overlay: &Overlay| {
+        let round = Settings {
+            overlay: Arc::new(overlay.clone()),
+            keep_text: true,
+            ..settings.clone()
+        };
+        let outcome = lint(&round)?.ok_or_else(String::new)?;
+        // Findings the baseline accepts are not fixed.
+        let diags = match &baseline {
+            Some(b) => {
+                let new = b.apply(outcome.diags.clone(), &outcome.files).new;
+                proc_macro2::extra::invalidate_current_thread_spans();
+                new
+            }
+            None => outcome.diags.clone(),
+        };
+        let files = outcome
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.text.clone()))
+            .collect();
+        last = Some(outcome);
+        Ok::<_, String>(fix::Analysis { diags, files })
+    })?;
+    let outcome = last.ok_or_else(String::new)?;
+    Ok((outcome, fixed))
+}
+
+/// After the rounds: `--diff` returns the diff to print; `--fix` checks that no file to write
+/// has uncommitted changes (unless `--allow-dirty`) or changed since it was read, and writes
+/// each atomically. `Err` is the exit status of a run that must stop.
+fn finish_fix(
+    cli: &cli::Cli,
+    outcome: &Outcome,
+    fixed: &fix::Fixed<PathBuf>,
+) -> Result<Option<String>, i32> {
+    let display = |p: &Path| {
+        outcome
+            .files
+            .iter()
+            .find(|f| f.path == p)
+            .map_or_else(|| p.display().to_string(), |f| f.display.clone())
+    };
+    if cli.diff {
+        let mut out = String::new();
+        for (path, (old, new)) in &fixed.changed {
+            out.push_str(&render::unified_diff(&display(path), old, new));
+        }
+        return Ok(Some(out));
+    }
+    let paths: Vec<PathBuf> = fixed.changed.keys().cloned().collect();
+    if !cli.allow_dirty && !paths.is_empty() {
+        match crate::diffbase::uncommitted(&paths) {
+            Ok(dirty) if dirty.is_empty() => {}
+            Ok(dirty) => {
+                let list: Vec<String> = dirty
+                    .iter()
+                    .map(|p| format!("  {}", render::escape_control(&display(p))))
+                    .collect();
+                eprintln!(
+                    "error: --fix would edit files with uncommitted changes:\n{}\ncommit or stash them first, or pass --allow-dirty",
+                    list.join("\n")
+                );
+                return Err(EXIT_FAILURE);
+            }
+            Err(e) => {
+                eprintln!("error: --fix cannot tell whether the files to edit have uncommitted changes ({e}); pass --allow-dirty to write anyway");
+                return Err(EXIT_FAILURE);
+            }
+        }
+    }
+    let mut failed = false;
+    for (path, (old, new)) in &fixed.changed {
+        // Written to where a symlink points, so the link stays a link.
+        let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        let shown = render::escape_control(&display(path)).into_owned();
+        match std::fs::read(&target) {
+            Ok(now) if now == old.as_bytes() => {}
+            _ => {
+                eprintln!("error: `{shown}` changed while it was being fixed; not written");
+                failed = true;
+                continue;
+            }
+        }
+        if let Err(e) = fsread::write_atomic(&target, new.as_bytes()) {
+            eprintln!(
+                "error: cannot write `{shown}`: {} (the file is unchanged)",
+                fsread::io_reason(&e)
+            );
+            failed = true;
+        }
+    }
+    if failed {
+        return Err(EXIT_FAILURE);
+    }
+    Ok(None)
+}
+
+/// ruff's hint: `async-lint: 2 fixable with --fix (1 more with --unsafe-fixes)`.
+fn fixable_hint(diags: &[Diagnostic]) -> Option<String> {
+    use crate::diagnostic::Applicability;
+    let count = |a: Applicability| {
+        diags
+            .iter()
+            .filter(|d| d.suggestion.as_ref().is_some_and(|s| s.applicability == a))
+            .count()
+    };
+    let safe = count(Applicability::MachineApplicable);
+    let unsafe_ = count(Applicability::MaybeIncorrect);
+    match (safe, unsafe_) {
+        (0, 0) => None,
+        (0, u) => Some(format!("async-lint: {u} fixable with --fix --unsafe-fixes")),
+        (s, 0) => Some(format!("async-lint: {s} fixable with --fix")),
+        (s, u) => Some(format!(
+            "async-lint: {s} fixable with --fix ({u} more with --unsafe-fixes)"
+        )),
+    }
+}
+
+/// `async-lint: fixed 3 findings in 2 files (2 blocking_in_async, 1 lock_across_await); ..`
+fn fix_summary(cli: &cli::Cli, fixed: &fix::Fixed<PathBuf>, remaining: &[Diagnostic]) -> String {
+    let total: usize = fixed.applied.values().sum();
+    let verb = if cli.diff { "would fix" } else { "fixed" };
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut out = format!(
+        "async-lint: {verb} {} in {}",
+        plural(total, "finding"),
+        plural(fixed.changed.len(), "file")
+    );
+    if total > 0 {
+        let by_rule: Vec<String> = fixed
+            .applied
+            .iter()
+            .map(|(rule, n)| format!("{n} {rule}"))
+            .collect();
+        out.push_str(&format!(" ({})", by_rule.join(", ")));
+    }
+    let unsafe_left = remaining
+        .iter()
+        .filter(|d| {
+            d.suggestion.as_ref().is_some_and(|s| {
+                s.applicability == crate::diagnostic::Applicability::MaybeIncorrect
+            })
+        })
+        .count();
+    if !cli.unsafe_fixes && unsafe_left > 0 {
+        out.push_str(&format!("; {unsafe_left} more fixable with --unsafe-fixes"));
+    }
+    if fixed.hit_limit {
+        out.push_str(&format!(
+            "; stopped after {} rounds with fixes left: run again",
+            fix::MAX_ROUNDS
+        ));
+    }
+    if fixed.broken > 0 {
+        out.push_str(&format!(
+            "; {} not applied because the file would not parse (please report it)",
+            plural(fixed.broken, "fix")
+        ));
+    }
+    out
 }
 
 /// An error message with the paths under the current directory written relative to it, as
@@ -266,18 +477,10 @@ fn apply_baseline(cli: &cli::Cli, outcome: &mut Outcome) -> Option<i32> {
         return Some(EXIT_OK);
     }
     let path = cli.baseline.as_ref()?;
-    // Any regular file (not a FIFO or a device), of a bounded size.
-    let text = match fsread::read_regular_to_string(path, MAX_BASELINE_SIZE) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: cannot read baseline `{}`: {e}", path.display());
-            return Some(EXIT_FAILURE);
-        }
-    };
-    let baseline = match Baseline::from_json(&text) {
+    let baseline = match load_baseline(path) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
+            eprintln!("error: {e}");
             return Some(EXIT_FAILURE);
         }
     };
@@ -311,6 +514,13 @@ fn apply_baseline(cli: &cli::Cli, outcome: &mut Outcome) -> Option<i32> {
         );
     }
     None
+}
+
+/// Read a baseline file: any regular file (not a FIFO or a device), of a bounded size.
+fn load_baseline(path: &Path) -> Result<crate::baseline::Baseline, String> {
+    let text = fsread::read_regular_to_string(path, MAX_BASELINE_SIZE)
+        .map_err(|e| format!("cannot read baseline `{}`: {e}", path.display()))?;
+    crate::baseline::Baseline::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn use_color(flag: Option<Color>) -> bool {
@@ -370,6 +580,7 @@ pub fn explain(rule: &str) -> Result<String, String> {
 }
 
 /// What the shell needs to build each package's configuration.
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub flags: Vec<crate::config::LevelFlag>,
     /// `--config FILE`: used instead of discovered files.
@@ -377,7 +588,15 @@ pub struct Settings {
     /// `--show-config`: print the resolved configuration and stop.
     pub show_config: bool,
     pub verbose: bool,
+    /// Texts used instead of what a file holds on disk, by the path it is read from (the
+    /// rounds of `--fix` and `--diff` analyze their edits in memory).
+    pub overlay: Arc<Overlay>,
+    /// Keep the text of every file in the outcome (`--fix` edits files without findings).
+    pub keep_text: bool,
 }
+
+/// In-memory texts by file path.
+pub type Overlay = std::collections::BTreeMap<PathBuf, String>;
 
 /// A configuration file's text through `jail`: `Ok(None)` only when it does not exist. Anything
 /// else that keeps it from being read — outside the jail, a FIFO, a directory, unreadable, too
@@ -569,7 +788,7 @@ impl Collector {
         }));
     }
 
-    fn finish(self, base: PathBuf) -> Outcome {
+    fn finish(self, base: PathBuf, keep_text: bool) -> Outcome {
         let mut diags = Vec::new();
         for (findings, facts) in self.findings.into_iter().zip(&self.facts) {
             diags.extend(analyze::finish_crate(findings, facts));
@@ -601,13 +820,15 @@ impl Collector {
         for d in diags.iter_mut().chain(suppressed.iter_mut()) {
             d.file = remap[d.file];
         }
-        let diags = analyze::finalize(diags, &|f| &configs[f]);
+        let mut diags = analyze::finalize(diags, &|f| &configs[f]);
         let suppressed = analyze::finalize(suppressed, &|f| &configs[f]);
+        // Every output says what `--fix` would do: a "safe" edit that deletes a comment is not.
+        crate::fix::downgrade_comment_loss(&mut diags, |f| files.get(f).map(|x| x.text.as_str()));
         // Renderers only need the text of files with findings.
         let with_findings: HashSet<usize> =
             diags.iter().chain(&suppressed).map(|d| d.file).collect();
         for (i, f) in files.iter_mut().enumerate() {
-            if !with_findings.contains(&i) {
+            if !with_findings.contains(&i) && !keep_text {
                 f.text = String::new();
             }
         }
@@ -670,8 +891,28 @@ fn unread_message(e: &fsread::ReadError, root: Option<&Path>) -> String {
 /// Read one file and analyze it; never panics, whatever the file holds. The file is read
 /// through `access`: what it refuses (outside the root, not a regular file, too large) is not
 /// opened, and becomes a `parse_error` without any of its content.
+#[cfg(test)]
 fn process(job: Job, access: &Access, krate: &CrateInfo, config: &Config, display: &str) -> Done {
-    let bytes = match access.read(&job.path) {
+    process_with(job, access, &Overlay::new(), krate, config, display)
+}
+
+/// [`process`], with the text in `overlay` (if any) instead of the file's content. The file is
+/// still checked through `access` first, so an overlay never makes a refused file readable.
+fn process_with(
+    job: Job,
+    access: &Access,
+    overlay: &Overlay,
+    krate: &CrateInfo,
+    config: &Config,
+    display: &str,
+) -> Done {
+    let read = access
+        .read(&job.path)
+        .map(|bytes| match overlay.get(&job.path) {
+            Some(text) => text.clone().into_bytes(),
+            None => bytes,
+        });
+    let bytes = match read {
         Ok(b) => b,
         Err(e) => {
             let diag = analyze::read_error(unread_message(&e, access.root()), Span::FILE_START);
@@ -819,6 +1060,7 @@ pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome
         seen: &seen,
         results: &results,
         verbose,
+        overlay: &settings.overlay,
     };
     rayon::scope(|scope| {
         for job in roots {
@@ -845,7 +1087,7 @@ pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome
             unless: Vec::new(),
         }));
     }
-    Ok(Some(col.finish(ws.root.clone())))
+    Ok(Some(col.finish(ws.root.clone(), settings.keep_text)))
 }
 
 /// A file analyzed in cargo mode, with the reports about its `mod` declarations whose files
@@ -882,6 +1124,7 @@ struct ModuleWalk<'a> {
     seen: &'a std::sync::Mutex<HashSet<PathBuf>>,
     results: &'a std::sync::Mutex<Vec<Analyzed>>,
     verbose: bool,
+    overlay: &'a Overlay,
 }
 
 impl<'a> ModuleWalk<'a> {
@@ -928,7 +1171,7 @@ impl<'a> ModuleWalk<'a> {
         let krate = &ws.packages[job.package].krate;
         let config = set.for_file(&job.path);
         let access = &self.access[job.package];
-        let done = process(job, access, krate, &config, &display);
+        let done = process_with(job, access, self.overlay, krate, &config, &display);
         let mut module_reports = Vec::new();
         // Cargo mode reads through jails, so module files are always looked up in one.
         if let Access::Jail(jail) = access {
@@ -1256,7 +1499,14 @@ pub fn lint_paths(
             let context = &contexts[job.package];
             let config = context.set.for_file(&abs);
             (
-                process(job, &access, &context.krate, &config, &display),
+                process_with(
+                    job,
+                    &access,
+                    &settings.overlay,
+                    &context.krate,
+                    &config,
+                    &display,
+                ),
                 display,
                 config,
             )
@@ -1266,7 +1516,7 @@ pub fn lint_paths(
         let origin = contexts[d.job.package].origin(&d.job.path, &display);
         col.add(d, display, Some(origin), config);
     }
-    Ok(Some(col.finish(cwd)))
+    Ok(Some(col.finish(cwd, settings.keep_text)))
 }
 
 /// What PATH mode lints a file with: its package's crate facts and configuration, or (context

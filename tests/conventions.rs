@@ -55,6 +55,7 @@ const HEADINGS: &[&str] = &[
     "## Why is this bad?",
     "## Example",
     "## Use instead",
+    "## Fixes",
     "## Configuration",
     "## Known limitations",
 ];
@@ -71,6 +72,16 @@ fn docs_follow_the_shared_shape() {
             summary.join(" "),
             meta.summary,
             "rules/{}.md: first paragraph must equal the summary",
+            meta.id
+        );
+        // Which findings carry which kind of fix, in ruff's words.
+        let fixes = doc.split("\n## Fixes\n").nth(1).unwrap_or("");
+        let fixes = fixes.split("\n## ").next().unwrap_or("");
+        assert!(
+            ["**safe", "**unsafe", "**display-only", "**None"]
+                .iter()
+                .any(|k| fixes.contains(k)),
+            "rules/{}.md: `## Fixes` must say which fix kind (safe, unsafe, display-only, none) its findings carry",
             meta.id
         );
         let mut last = 0;

@@ -11,8 +11,11 @@
 //!
 //! Only the fixture's own rule and the rules named in its markers are compared.
 //! A `<case>.stderr` next to a file holds the blessed human rendering; `BLESS=1 cargo test`
-//! rewrites it. Every suggestion is applied once: the result must parse and must not be
-//! reported again by the same rule.
+//! rewrites it. Every applicable suggestion is applied once: the result must parse and must
+//! not be reported again by the same rule. Then every fix of the fixture's rule, safe and
+//! unsafe, is applied as `--fix --unsafe-fixes` does (rounds until nothing applies), and the
+//! result must equal `<case>.fixed` (for a directory case, `<case>/<file>.fixed` for each file
+//! that changes) exactly, as clippy's `.fixed` files; `BLESS=1` writes them.
 
 use async_lint::analyze::{analyze_sources, FileInput};
 use async_lint::semantic::{CrateInfo, Edition};
@@ -246,11 +249,14 @@ fn check_case(rule: &str, case: &Case, failures: &mut Vec<String>) -> usize {
         }
         count += expected.values().sum::<usize>();
 
-        // Every suggestion leaves a file that parses and is not reported again.
-        for d in diags
-            .iter()
-            .filter(|d| d.file == fi && d.rule == rule && d.suggestion.is_some())
-        {
+        // Every applicable suggestion leaves a file that parses and is not reported again.
+        for d in diags.iter().filter(|d| {
+            d.file == fi
+                && d.rule == rule
+                && d.suggestion.as_ref().is_some_and(|s| {
+                    s.applicability != async_lint::diagnostic::Applicability::DisplayOnly
+                })
+        }) {
             let fixed = apply(text, d);
             if let Err(e) = syn::parse_file(&fixed) {
                 problems.push(format!(
@@ -276,6 +282,10 @@ fn check_case(rule: &str, case: &Case, failures: &mut Vec<String>) -> usize {
                 ));
             }
         }
+    }
+
+    if !case.synthetic {
+        check_fixed(rule, case, &mut problems);
     }
 
     // Blessed rendering, for single-file cases on disk that have findings.
@@ -309,6 +319,88 @@ fn check_case(rule: &str, case: &Case, failures: &mut Vec<String>) -> usize {
         failures.push(format!("fixtures/{rule}/{}: {p}", case.name));
     }
     count
+}
+
+/// Where the `.fixed` file of a case's file goes.
+fn fixed_path(rule: &str, case: &Case, file: &str) -> PathBuf {
+    let dir = Path::new("fixtures").join(rule);
+    if case.files.len() == 1 && case.name == file {
+        dir.join(file.replace(".rs", ".fixed"))
+    } else {
+        dir.join(&case.name).join(file.replace(".rs", ".fixed"))
+    }
+}
+
+/// Apply every fix of the rule in rounds (in memory, as `--fix --unsafe-fixes`) and compare
+/// each file's result with its `.fixed` file.
+fn check_fixed(rule: &str, case: &Case, problems: &mut Vec<String>) {
+    use async_lint::fix;
+    let fixed = fix::run_rounds(
+        fix::Mode::Unsafe,
+        fix::MAX_ROUNDS,
+        |overlay: &BTreeMap<usize, String>| {
+            let files: Vec<(String, String)> = case
+                .files
+                .iter()
+                .enumerate()
+                .map(|(i, (p, t))| (p.clone(), overlay.get(&i).unwrap_or(t).clone()))
+                .collect();
+            let diags = analyze(&files)
+                .into_iter()
+                .filter(|d| d.rule == rule)
+                .collect();
+            Ok::<_, ()>(fix::Analysis {
+                diags,
+                files: files
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (_, t))| (i, t))
+                    .collect(),
+            })
+        },
+    )
+    .unwrap();
+    if fixed.hit_limit {
+        problems.push(format!(
+            "fixes still apply after {} rounds",
+            fix::MAX_ROUNDS
+        ));
+    }
+    if fixed.broken > 0 {
+        problems.push(format!(
+            "{} fix(es) leave a file that does not parse",
+            fixed.broken
+        ));
+    }
+    let bless = std::env::var_os("BLESS").is_some();
+    for (i, (name, _)) in case.files.iter().enumerate() {
+        let path = fixed_path(rule, case, name);
+        match fixed.changed.get(&i) {
+            Some((_, new)) if bless => fs::write(&path, new).unwrap(),
+            Some((_, new)) => match fs::read_to_string(&path) {
+                Ok(want) if want == *new => {}
+                Ok(_) => problems.push(format!(
+                    "{}: the fixed file differs (BLESS=1 cargo test to update):\n{}",
+                    path.display(),
+                    async_lint::render::unified_diff(&path.display().to_string(), &want_or_empty(&path), new)
+                )),
+                Err(_) => problems.push(format!(
+                    "{name}: fixes change this file but {} does not exist (BLESS=1 cargo test to write it)",
+                    path.display()
+                )),
+            },
+            None if path.exists() && bless => fs::remove_file(&path).unwrap(),
+            None if path.exists() => problems.push(format!(
+                "{}: no fix changes {name} any more (BLESS=1 cargo test removes it)",
+                path.display()
+            )),
+            None => {}
+        }
+    }
+}
+
+fn want_or_empty(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_default()
 }
 
 #[test]

@@ -10,13 +10,16 @@
 //! * [`json`]: cargo's `--message-format=json` stream (what `cargo_metadata::Message` parses).
 //! * [`sarif`]: SARIF 2.1.0 for GitHub code scanning.
 //! * [`github`]: GitHub Actions workflow commands (annotations).
+//! * [`unified_diff`]: what `--fix` would change, for `--diff`.
 
+mod diff;
 mod github;
 mod human;
 mod json;
 mod sarif;
 mod short;
 
+pub use diff::unified_diff;
 pub use github::github;
 pub(crate) use human::render as human_with;
 pub use human::{human, human_one, summary};

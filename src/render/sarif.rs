@@ -191,7 +191,12 @@ fn result_json(
             .collect();
         obj.insert("relatedLocations".into(), Value::Array(related));
     }
-    if let Some(s) = &diag.suggestion {
+    // A display-only suggestion is code to adapt, not an edit a tool may apply: no `fixes`.
+    if let Some(s) = diag
+        .suggestion
+        .as_ref()
+        .filter(|s| s.applicability != crate::diagnostic::Applicability::DisplayOnly)
+    {
         let replacements: Vec<Value> = s
             .edits
             .iter()
@@ -558,6 +563,40 @@ mod tests {
             .as_str()
             .unwrap()
             .starts_with("let users"));
+    }
+
+    #[test]
+    fn display_only_suggestions_are_not_fixes() {
+        use crate::diagnostic::{Applicability, Edit, Suggestion};
+        let t = "async fn f() {}\n";
+        let files = [file("a.rs", t)];
+        let with = |a: Applicability| {
+            Diagnostic::new("async_without_await", span_of(t, "f", 0), "m").with_suggestion(
+                Suggestion {
+                    message: "remove `async`".into(),
+                    edits: vec![Edit {
+                        span: span_of(t, "async ", 0),
+                        replacement: String::new(),
+                    }],
+                    applicability: a,
+                },
+            )
+        };
+        let v = parse(&sarif(
+            &[
+                with(Applicability::DisplayOnly),
+                with(Applicability::MachineApplicable),
+            ],
+            &files,
+            &[],
+            &RepoBase::default(),
+        ));
+        let rs = results(&v);
+        assert!(rs[0].get("fixes").is_none());
+        assert_eq!(
+            rs[1]["fixes"][0]["properties"]["applicability"],
+            "MachineApplicable"
+        );
     }
 
     #[test]

@@ -112,13 +112,15 @@ impl Rule for AsyncWithoutAwait {
         let mut remove = async_span;
         remove.byte_end += after;
         remove.column_end += after as u32;
+        // Display-only: the callers' `.await`s (in this file and others) must go too, and the
+        // engine does not know every call site, so applying this edit alone would not compile.
         diag = diag.with_suggestion(Suggestion {
             message: SUGGESTION.into(),
             edits: vec![Edit {
                 span: remove,
                 replacement: String::new(),
             }],
-            applicability: Applicability::MaybeIncorrect,
+            applicability: Applicability::DisplayOnly,
         });
 
         let module = enclosing_module(cx);

@@ -119,19 +119,30 @@ fn check_for(cx: &Cx, l: &syn::ExprForLoop, out: &mut Sink) {
         .with_note(NOTE_WHEN_SEQUENTIAL)
         .with_note(NOTE_IMPORTS);
     let error_type = cx.fn_mutables().and_then(|m| m.error_type.as_deref());
-    if let Some(code) = fix::rewrite_loop(cx, l, &summary, n, error_type) {
-        let mut span = cx.span_of(l);
-        if let Some(label) = &l.label {
-            span = cx.span(label.name.apostrophe).to(span);
+    if let Some((mut edits, display_only)) = fix::rewrite_loop(cx, l, &summary, n, error_type) {
+        // The rewrite calls `StreamExt` (and `TryStreamExt`) methods: import what is missing.
+        let mut applicability = if display_only {
+            Applicability::DisplayOnly
+        } else {
+            Applicability::MaybeIncorrect
+        };
+        let traits: &[&str] = if summary.has_try {
+            &["StreamExt", "TryStreamExt"]
+        } else {
+            &["StreamExt"]
+        };
+        match crate::fix::trait_imports(cx, "futures", traits) {
+            crate::fix::Import::Add(e) => edits.push(e),
+            crate::fix::Import::Present => {}
+            crate::fix::Import::Unreachable => applicability = Applicability::DisplayOnly,
         }
-        let indent = fix::indentation(cx, span);
+        if !cx.krate.depends_on("futures") {
+            applicability = Applicability::DisplayOnly;
+        }
         diag = diag.with_suggestion(Suggestion {
             message: SUGGESTION.into(),
-            edits: vec![Edit {
-                span,
-                replacement: fix::reindent(&code, &indent),
-            }],
-            applicability: Applicability::MaybeIncorrect,
+            edits,
+            applicability,
         });
     }
     out.report_if(diag, lock_conditions(&qualifying));

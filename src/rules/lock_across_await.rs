@@ -1,10 +1,11 @@
 //! See rules/lock_across_await.md.
 
 use super::{Rule, RuleMeta, Sink};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Span;
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Suggestion};
 use crate::registry;
-use crate::semantic::dataflow::pat_idents;
-use crate::semantic::guards::{guards_across_awaits, Body, GuardKind};
+use crate::semantic::dataflow::{collect_token_idents, names_used_in_expr, pat_idents};
+use crate::semantic::guards::{guards_across_awaits, Body, Guard, GuardKind};
 use crate::semantic::locks::{lock_decl, KnownLocks};
 use crate::semantic::Cx;
 
@@ -87,7 +88,7 @@ pub struct LockAcrossAwait;
 static META: RuleMeta = RuleMeta {
     entry: &registry::LOCK_ACROSS_AWAIT,
     summary: "A synchronous lock guard (`std::sync`, `parking_lot`), a `RefCell` borrow or an entered `tracing` span alive across an `.await`: other tasks block, deadlock or panic.",
-    has_fix: false,
+    has_fix: true,
     doc: include_str!("../../rules/lock_across_await.md"),
 };
 
@@ -155,11 +156,105 @@ fn check_body(cx: &Cx, known: KnownLocks, body: Body, in_fn_body: bool, out: &mu
         diag = diag
             .with_help(help(g.kind, g.name.as_deref().filter(|n| is_plain(n))))
             .with_note(note_why(g.kind));
+        if let Some(fix) = drop_before_await(cx, &body, &g) {
+            diag = diag.with_suggestion(fix);
+        }
         match g.condition {
             Some(c) => out.report_if(diag, vec![c]),
             None => out.report(diag),
         }
     }
+}
+
+// ---- the fix -------------------------------------------------------------------------------
+
+/// `drop(guard);` before the statement with the first `.await`, for a guard bound by a `let`
+/// of the body's own block and read by no statement from there on (nor is anything bound since
+/// the guard, which may borrow from it). Safe when the guard was used before: its work is done
+/// and only the lock is still held. A guard never read (`let _g = m.lock()`) is held for
+/// exclusion itself, and ending it early may be what the author did not want: unsafe.
+fn drop_before_await(cx: &Cx, body: &Body, g: &Guard) -> Option<Suggestion> {
+    let (Body::Block(block), Some(name)) = (body, g.name.as_deref()) else {
+        return None;
+    };
+    if g.kind == GuardKind::Span || !is_plain(name) {
+        return None;
+    }
+    let first_await = g.awaits.iter().min_by_key(|a| a.byte_start)?;
+    let stmts = &block.stmts;
+    let contains = |st: &syn::Stmt, at: usize| {
+        let sp = cx.span_of(st);
+        sp.byte_start <= at && at < sp.byte_end
+    };
+    let i = stmts.iter().position(|st| {
+        matches!(st, syn::Stmt::Local(l) if matches!(&l.pat, syn::Pat::Ident(p) if p.ident == name && p.subpat.is_none()))
+            && contains(st, g.span.byte_start)
+    })?;
+    let j = i
+        + 1
+        + stmts[i + 1..]
+            .iter()
+            .position(|st| contains(st, first_await.byte_start))?;
+    let mut bound_since: Vec<String> = Vec::new();
+    for st in &stmts[i + 1..j] {
+        if let syn::Stmt::Local(l) = st {
+            bound_since.extend(pat_idents(&l.pat));
+        }
+    }
+    if bound_since.iter().any(|b| b == name) {
+        return None; // shadowed: `drop(name)` would drop another value
+    }
+    let later = names_read(&stmts[j..]);
+    if later.contains(name) || bound_since.iter().any(|b| later.contains(b)) {
+        return None;
+    }
+    let used = names_read(&stmts[i + 1..j]).contains(name) && !name.starts_with('_');
+    let at = cx.span_of(&stmts[j]);
+    let indent: String = cx
+        .file
+        .lines
+        .line_text(cx.file.text, at.line_start)
+        .chars()
+        .take_while(|c| c.is_whitespace())
+        .collect();
+    Some(Suggestion {
+        message: format!("end the guard before the `.await`: `drop({name})`"),
+        edits: vec![Edit {
+            span: Span {
+                byte_end: at.byte_start,
+                line_end: at.line_start,
+                column_end: at.column_start,
+                ..at
+            },
+            replacement: format!("drop({name});\n{indent}"),
+        }],
+        applicability: if used {
+            Applicability::MachineApplicable
+        } else {
+            Applicability::MaybeIncorrect
+        },
+    })
+}
+
+/// Names the statements read (including inside macros and format strings).
+fn names_read(stmts: &[syn::Stmt]) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    for st in stmts {
+        match st {
+            syn::Stmt::Local(l) => {
+                if let Some(init) = &l.init {
+                    out.extend(names_used_in_expr(&init.expr));
+                    if let Some((_, e)) = &init.diverge {
+                        out.extend(names_used_in_expr(e));
+                    }
+                }
+            }
+            syn::Stmt::Expr(e, _) => out.extend(names_used_in_expr(e)),
+            syn::Stmt::Macro(m) => collect_token_idents(&m.mac.tokens, &mut out),
+            syn::Stmt::Item(_) => {}
+        }
+    }
+    out
 }
 
 /// A name a user wrote (not a placeholder for a shadowed binding).

@@ -280,11 +280,19 @@ fn check_built_chain(cx: &Cx, m: &syn::ExprMethodCall, out: &mut Sink) {
         byte_end: dot.byte_start,
         ..dot
     };
+    // A chain written one call per line gets the new call on a line of its own.
+    let line = cx.file.lines.line_text(cx.file.text, dot.line_start);
+    let before: String = line.chars().take(dot.column_start as usize - 1).collect();
+    let replacement = if !before.is_empty() && before.trim().is_empty() {
+        format!(".timeout(std::time::Duration::from_secs(30))\n{before}")
+    } else {
+        ".timeout(std::time::Duration::from_secs(30))".to_string()
+    };
     let suggestion = Suggestion {
         message: SUGGESTION_CLIENT.into(),
         edits: vec![Edit {
             span: insert,
-            replacement: ".timeout(std::time::Duration::from_secs(30))".into(),
+            replacement,
         }],
         applicability: Applicability::MaybeIncorrect,
     };
@@ -354,10 +362,45 @@ fn connect_diagnostic(cx: &Cx, call: &syn::Expr, a: &syn::ExprAwait) -> Diagnost
                     replacement: "?".into(),
                 },
             ],
-            applicability: Applicability::MaybeIncorrect,
+            applicability: if elapsed_converts(cx) {
+                Applicability::MaybeIncorrect
+            } else {
+                Applicability::DisplayOnly
+            },
         });
     }
     diag
+}
+
+/// Does the second `?` of `timeout(..).await??` compile here: is the `?` directly in a fn
+/// (not an async block or closure, whose error type is not written) whose error type, as
+/// written, converts from tokio's `Elapsed` (`io::Error`, `anyhow::Error`, `eyre::Report`, a
+/// boxed error)? A crate's own error type or a `Result<T>` alias may not.
+fn elapsed_converts(cx: &Cx) -> bool {
+    let direct = cx
+        .frames
+        .iter()
+        .rev()
+        .take_while(|f| !matches!(f, crate::semantic::Frame::Fn { .. }))
+        .all(|f| {
+            !matches!(
+                f,
+                crate::semantic::Frame::Closure { .. } | crate::semantic::Frame::AsyncBlock
+            )
+        });
+    let Some(err) = cx.fn_mutables().and_then(|m| m.error_type.as_deref()) else {
+        return false;
+    };
+    let err: String = err.split_whitespace().collect();
+    direct
+        && (matches!(
+            err.as_str(),
+            "io::Error"
+                | "std::io::Error"
+                | "anyhow::Error"
+                | "eyre::Report"
+                | "color_eyre::Report"
+        ) || err.starts_with("Box<dyn"))
 }
 
 /// The call as the message names it: the callee with `(..)` when the arguments are long.

@@ -228,7 +228,10 @@ fn report(
                 span,
                 replacement: format!("{base}({n})"),
             }],
-            applicability: Applicability::MaybeIncorrect,
+            // Display-only: every `send` on the sender must become `send(..).await` and every
+            // declared `UnboundedSender` type must change too, which the constructor alone
+            // does not say; applied alone it would not compile (or silently drop messages).
+            applicability: Applicability::DisplayOnly,
         });
     }
     out.report_if(diag, unless);

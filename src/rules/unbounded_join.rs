@@ -181,11 +181,22 @@ fn check_call(cx: &Cx, c: &syn::ExprCall, n: usize, out: &mut Sink) {
             return;
         }
         let tried = func.starts_with("try_");
-        let replacement = if tried {
-            format!("futures::stream::iter({input_text}).buffered({n}).try_collect::<Vec<_>>()")
-        } else {
-            format!("futures::stream::iter({input_text}).buffered({n}).collect::<Vec<_>>()")
+        // The futures are made up front (as `join_all` does): a stream over a lazy iterator
+        // with a borrowing closure, held across an `.await`, trips rustc's "implementation of
+        // `FnOnce` is not general enough" where the future must be `Send`.
+        let collect = if tried { "try_collect" } else { "collect" };
+        let receiver = match input {
+            syn::Expr::Path(_)
+            | syn::Expr::MethodCall(_)
+            | syn::Expr::Call(_)
+            | syn::Expr::Macro(_)
+            | syn::Expr::Field(_)
+            | syn::Expr::Paren(_) => input_text.clone(),
+            _ => format!("({input_text})"),
         };
+        let replacement = format!(
+            "futures::stream::iter({receiver}.into_iter().collect::<Vec<_>>()).buffered({n}).{collect}::<Vec<_>>()"
+        );
         let diag = Diagnostic::new(
             META.id,
             cx.span_of(c),
@@ -195,14 +206,7 @@ fn check_call(cx: &Cx, c: &syn::ExprCall, n: usize, out: &mut Sink) {
         .with_help(help_join(n))
         .with_note(NOTE_WHY)
         .with_note(note_n(n))
-        .with_suggestion(Suggestion {
-            message: format!("run at most {n} at a time"),
-            edits: vec![Edit {
-                span: cx.span_of(c),
-                replacement,
-            }],
-            applicability: Applicability::MaybeIncorrect,
-        });
+        .with_suggestion(bounded_join(cx, c, replacement, tried, n));
         report(cx, out, diag);
         return;
     }
@@ -337,5 +341,40 @@ fn short(text: &str) -> String {
         format!("{head}..")
     } else {
         one
+    }
+}
+
+/// `join_all(xs)` → `futures::stream::iter(xs).buffered(N).collect::<Vec<_>>()`, importing the
+/// stream traits it calls. Unsafe: at most N futures run at once, which changes timing, and
+/// futures that wait for each other (a barrier) would never finish.
+fn bounded_join(
+    cx: &Cx,
+    c: &syn::ExprCall,
+    replacement: String,
+    tried: bool,
+    n: usize,
+) -> Suggestion {
+    let mut edits = vec![Edit {
+        span: cx.span_of(c),
+        replacement,
+    }];
+    let mut applicability = Applicability::MaybeIncorrect;
+    let traits: &[&str] = if tried {
+        &["StreamExt", "TryStreamExt"]
+    } else {
+        &["StreamExt"]
+    };
+    match crate::fix::trait_imports(cx, "futures", traits) {
+        crate::fix::Import::Add(e) => edits.push(e),
+        crate::fix::Import::Present => {}
+        crate::fix::Import::Unreachable => applicability = Applicability::DisplayOnly,
+    }
+    if !cx.krate.depends_on("futures") {
+        applicability = Applicability::DisplayOnly;
+    }
+    Suggestion {
+        message: format!("run at most {n} at a time"),
+        edits,
+        applicability,
     }
 }

@@ -616,6 +616,28 @@ fn result_error_type(ty: &syn::Type) -> Option<String> {
                 .to_string()
                 .replace(" :: ", "::"),
         ),
+        // The well-known one-parameter aliases: `io::Result<T>`, `anyhow::Result<T>`.
+        [_] => {
+            let segs: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            match segs
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice()
+            {
+                [io @ .., "io", "Result"] if io.is_empty() || io == ["std"] => Some(format!(
+                    "{}io::Error",
+                    if io.is_empty() { "" } else { "std::" }
+                )),
+                ["anyhow", "Result"] => Some("anyhow::Error".into()),
+                _ => None,
+            }
+        }
         _ => None,
     }
 }

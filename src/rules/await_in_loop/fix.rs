@@ -1,18 +1,24 @@
-//! The rewrite of a sequential loop into a bounded concurrent stream (the suggestion).
+//! The rewrite of a sequential loop into a bounded concurrent stream (the suggestion), as
+//! minimal edits: the loop header and its closing brace are replaced, the statement that does
+//! the work is rewritten, and everything else the author wrote (comments, the body of a loop
+//! that is moved into a closure whole) stays as it is.
 
-use crate::diagnostic::Span;
+use crate::diagnostic::{Edit, Span};
 use crate::semantic::dataflow::peel;
 use crate::semantic::loops::{LoopSummary, Work};
 use crate::semantic::Cx;
 
-/// The concurrent version of the loop, formatted, or `None` when the body is too unusual.
+/// The edits that make the loop concurrent (and whether they are only to be read), or `None`
+/// when the body is too unusual. A body moved whole into an `async move` closure is
+/// display-only: concurrent closures cannot share the `&mut` state a loop body often updates
+/// (`out.push(..)`), nor `continue` from it.
 pub fn rewrite_loop(
     cx: &Cx,
     l: &syn::ExprForLoop,
     summary: &LoopSummary,
     n: usize,
     error_type: Option<&str>,
-) -> Option<String> {
+) -> Option<(Vec<Edit>, bool)> {
     let pat = cx.snippet(cx.span_of(&*l.pat));
     let iter = cx.snippet(cx.span_of(&*l.expr));
     let stmts = &l.body.stmts;
@@ -25,80 +31,144 @@ pub fn rewrite_loop(
             format!("|{pat}| {code}")
         }
     };
-    let code = match stmts.as_slice() {
+    let mut whole = cx.span_of(l);
+    if let Some(label) = &l.label {
+        whole = cx.span(label.name.apostrophe).to(whole);
+    }
+    let indent = indentation(cx, whole);
+    let open = cx.span(l.body.brace_token.span.open());
+    let close = cx.span(l.body.brace_token.span.close());
+    let text = cx.file.text;
+    // Between the loop's start and its first statement, and between its last statement and its
+    // end: whitespace goes, comments stay.
+    let bytes = |start: usize, end: usize| cx.file.lines.span(text, start, end);
+    let head = |first: Span| Edit {
+        span: bytes(
+            whole.byte_start,
+            skip_ws(text, open.byte_end).min(first.byte_start),
+        ),
+        replacement: String::new(),
+    };
+    let tail = |last: Span| Edit {
+        span: bytes(
+            back_ws(text, close.byte_start).max(last.byte_end),
+            whole.byte_end,
+        ),
+        replacement: String::new(),
+    };
+    let stmt = |st: &syn::Stmt, code: String| Edit {
+        span: cx.span_of(st),
+        replacement: reindent(&code, &indent),
+    };
+    let edits = match stmts.as_slice() {
         // `out.push(f(x).await?)`
-        [syn::Stmt::Expr(syn::Expr::MethodCall(push), Some(_))]
+        [st @ syn::Stmt::Expr(syn::Expr::MethodCall(push), Some(_))]
             if push.method == "push" && push.args.len() == 1 =>
         {
             let (call, work, tried) = awaited_call(&push.args[0])?;
             let target = cx.snippet(cx.span_of(&*push.receiver));
-            collect_into(target, iter, &closure((call, work)), tried, n)
+            let code = collect_into(target, iter, &closure((call, work)), tried, n);
+            let sp = cx.span_of(st);
+            vec![head(sp), stmt(st, code), tail(sp)]
         }
         // `let v = f(x).await?; out.push(v);`
-        [syn::Stmt::Local(local), syn::Stmt::Expr(syn::Expr::MethodCall(push), Some(_))]
+        [st @ syn::Stmt::Local(local), second @ syn::Stmt::Expr(syn::Expr::MethodCall(push), Some(_))]
             if push.method == "push"
                 && push.args.len() == 1
                 && matches!(&local.pat, syn::Pat::Ident(p) if is_path_to(&push.args[0], &p.ident.to_string())) =>
         {
             let (call, work, tried) = awaited_call(&local.init.as_ref()?.expr)?;
             let target = cx.snippet(cx.span_of(&*push.receiver));
-            collect_into(target, iter, &closure((call, work)), tried, n)
+            let code = collect_into(target, iter, &closure((call, work)), tried, n);
+            let (first, last) = (cx.span_of(st), cx.span_of(second));
+            let gone = Edit {
+                span: bytes(
+                    back_ws(text, last.byte_start).max(first.byte_end),
+                    last.byte_end,
+                ),
+                replacement: String::new(),
+            };
+            vec![head(first), stmt(st, code), gone, tail(last)]
         }
         // `f(x).await?;` / `let _ = f(x).await;`
-        [syn::Stmt::Expr(e, Some(_))] if awaited_call(e).is_some() => {
+        [st @ syn::Stmt::Expr(e, Some(_))] if awaited_call(e).is_some() => {
             let (call, work, tried) = awaited_call(e)?;
-            drain(iter, &closure((call, work)), tried, n)
+            let sp = cx.span_of(st);
+            let code = drain(iter, &closure((call, work)), tried, n);
+            vec![head(sp), stmt(st, code), tail(sp)]
         }
-        [syn::Stmt::Local(local)]
+        [st @ syn::Stmt::Local(local)]
             if matches!(local.pat, syn::Pat::Wild(_)) && local.init.is_some() =>
         {
             let (call, work, tried) = awaited_call(&local.init.as_ref()?.expr)?;
-            drain(iter, &closure((call, work)), tried, n)
+            let sp = cx.span_of(st);
+            let code = drain(iter, &closure((call, work)), tried, n);
+            vec![head(sp), stmt(st, code), tail(sp)]
         }
+        // Any other body moves into an `async move` closure as it is.
         _ => {
-            let body = cx.snippet(cx.span_of(&l.body));
-            let body = body
-                .trim()
-                .trim_start_matches('{')
-                .trim_end_matches('}')
-                .trim();
-            if summary.has_try {
+            let header = whole.to(open);
+            let (open_code, close_code) = if summary.has_try {
                 let err = error_type.unwrap_or("_");
-                format!(
-                    "futures::stream::iter({iter}).map(|{pat}| async move {{ {body} Ok::<(), {err}>(()) }}).buffer_unordered({n}).try_collect::<Vec<()>>().await?;"
+                (
+                    format!("futures::stream::iter({iter})\n{indent}    .map(|{pat}| async move {{"),
+                    format!(
+                        "    Ok::<(), {err}>(())\n{indent}}})\n{indent}.buffer_unordered({n})\n{indent}.try_collect::<Vec<()>>()\n{indent}.await?;"
+                    ),
                 )
             } else {
-                format!(
-                    "futures::stream::iter({iter}).for_each_concurrent({n}, |{pat}| async move {{ {body} }}).await;"
+                (
+                    format!("futures::stream::iter({iter}).for_each_concurrent({n}, |{pat}| async move {{"),
+                    "}).await;".to_string(),
                 )
-            }
+            };
+            let edits = vec![
+                Edit {
+                    span: header,
+                    replacement: open_code,
+                },
+                Edit {
+                    span: close,
+                    replacement: close_code,
+                },
+            ];
+            return Some((edits, true));
         }
     };
-    format_stmt(&code)
+    Some((edits, false))
+}
+
+/// The first non-whitespace byte at or after `at`.
+fn skip_ws(text: &str, at: usize) -> usize {
+    let rest = text.get(at..).unwrap_or("");
+    at + (rest.len() - rest.trim_start().len())
+}
+
+/// The byte after the last non-whitespace byte before `at`.
+fn back_ws(text: &str, at: usize) -> usize {
+    text.get(..at).unwrap_or("").trim_end().len()
 }
 
 fn collect_into(target: &str, iter: &str, closure: &str, tried: bool, n: usize) -> String {
-    if tried {
-        format!(
-            "{target}.extend(futures::stream::iter({iter}).map({closure}).buffered({n}).try_collect::<Vec<_>>().await?);"
-        )
+    let (collect, end) = if tried {
+        ("try_collect", "?")
     } else {
-        format!(
-            "{target}.extend(futures::stream::iter({iter}).map({closure}).buffered({n}).collect::<Vec<_>>().await);"
-        )
-    }
+        ("collect", "")
+    };
+    format!(
+        "{target}.extend(\n    futures::stream::iter({iter})\n        .map({closure})\n        .buffered({n})\n        .{collect}::<Vec<_>>()\n        .await{end},\n);"
+    )
 }
 
 fn drain(iter: &str, closure: &str, tried: bool, n: usize) -> String {
-    if tried {
-        format!(
-            "futures::stream::iter({iter}).map({closure}).buffer_unordered({n}).try_collect::<Vec<_>>().await?;"
-        )
+    let (collect, end) = if tried {
+        ("try_collect", "?")
     } else {
-        format!(
-            "futures::stream::iter({iter}).map({closure}).buffer_unordered({n}).collect::<Vec<_>>().await;"
-        )
-    }
+        ("collect", "")
+    };
+    format!(
+        "futures::stream::iter({iter})\n    .map({closure})\n    .buffer_unordered({n})\n    .{collect}::<Vec<_>>()\n    .await{end};"
+    )
 }
 
 /// `CALL.await` or `CALL.await?` with no await inside CALL → (CALL, its work, whether `?`
@@ -121,23 +191,6 @@ fn awaited_call<'e, 's>(
 
 fn is_path_to(e: &syn::Expr, name: &str) -> bool {
     matches!(peel(e), syn::Expr::Path(p) if p.path.is_ident(name))
-}
-
-/// Format one statement with prettyplease; `None` if it does not parse.
-fn format_stmt(code: &str) -> Option<String> {
-    // Through the guarded parser: the code is assembled from snippets of the file.
-    let file = crate::parse::parse_file(&format!("fn __f() {{ {code} }}")).ok()?;
-    let text = prettyplease::unparse(&file);
-    let lines: Vec<&str> = text.lines().collect();
-    // Drop `fn __f() {` and `}`; remove one level of indentation.
-    let inner = &lines[1..lines.len().saturating_sub(1)];
-    Some(
-        inner
-            .iter()
-            .map(|l| l.strip_prefix("    ").unwrap_or(l))
-            .collect::<Vec<_>>()
-            .join("\n"),
-    )
 }
 
 pub fn indentation(cx: &Cx, span: Span) -> String {

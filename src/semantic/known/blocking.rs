@@ -70,12 +70,13 @@ pub const PATH_DERIVING: &[&str] = &[
     "to_owned",
 ];
 
-/// `std::fs` functions that the async runtimes' fs modules mirror under the same name.
+/// `std::fs` functions that the async runtimes' fs modules mirror under the same name, with the
+/// same result type (so `.await` is the only change). Not `read_dir`: its `ReadDir` is a stream,
+/// not an iterator, and the code that iterates it must change too.
 pub const ASYNC_MIRRORED_FS: &[&str] = &[
     "read",
     "read_to_string",
     "write",
-    "read_dir",
     "metadata",
     "symlink_metadata",
     "create_dir",
