@@ -61,6 +61,15 @@ pub fn use_key(
     module: &[String],
     self_ty: Option<&str>,
 ) -> String {
+    // A bare name (most uses): its scope decides, without building its full path.
+    if path.segments.len() == 1 && path.leading_colon.is_none() {
+        let name = path.segments[0].ident.to_string();
+        match resolver.bare_qualifier(&name) {
+            Ok(None) => return name,
+            Ok(Some(q)) => return qualified(q, self_ty, &name),
+            Err(()) => {}
+        }
+    }
     let segs = super::imports::segments(path);
     let Some(name) = segs.last() else {
         return String::new();
@@ -92,9 +101,13 @@ pub fn use_key(
             }
         }
     };
-    let qualifier = match (qualifier.as_str(), self_ty) {
-        ("Self", Some(t)) => t.to_string(),
-        ("crate", _) => "crate".to_string(),
+    qualified(&qualifier, self_ty, name)
+}
+
+/// `qualifier::name`, with `Self` named by the impl's type.
+fn qualified(qualifier: &str, self_ty: Option<&str>, name: &str) -> String {
+    let qualifier = match (qualifier, self_ty) {
+        ("Self", Some(t)) => t,
         _ => qualifier,
     };
     format!("{qualifier}::{name}")

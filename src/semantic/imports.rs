@@ -267,6 +267,24 @@ impl Resolver {
         full.to_vec()
     }
 
+    /// For a bare name, the last module segment of what it resolves to (`a` for an item of
+    /// `crate::a`), without building the path: `Ok(None)` when it resolves to no known path
+    /// (a glob's or nothing), `Err(())` when only [`Self::resolve`] can tell (an import).
+    pub fn bare_qualifier(&self, name: &str) -> Result<Option<&str>, ()> {
+        if matches!(name, "self" | "super" | "crate") {
+            return Err(());
+        }
+        for scope in self.scopes.iter().rev() {
+            if scope.names.contains_key(name) {
+                return Err(());
+            }
+            if scope.items.contains(name) {
+                return Ok(scope.module.last().map(String::as_str));
+            }
+        }
+        Ok(None)
+    }
+
     pub fn resolve(&self, path: &syn::Path) -> Resolution {
         self.resolve_segments(&segments(path), path.leading_colon.is_some())
     }
