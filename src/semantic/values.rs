@@ -160,10 +160,29 @@ impl Locals {
                 ValueKind::Stdin,
                 ValueKind::HyperClient,
             ];
-            // What the initializer surely is, else a path by the crate's declarations.
+            // What the initializer surely is, else a path by the crate's declarations. The
+            // kind-independent steps (`?`, `.unwrap()`, a method call's chain) are taken once.
+            let mut core = peel(e);
+            loop {
+                match core {
+                    syn::Expr::Try(t) => core = peel(&t.expr),
+                    syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
+                        core = peel(&m.receiver)
+                    }
+                    _ => break,
+                }
+            }
+            let method = match core {
+                syn::Expr::MethodCall(m) => Some(MethodCall::of(m)),
+                _ => None,
+            };
             let mut conditional = None;
             for kind in LEARNED {
-                match self.evidence(resolver, e, kind) {
+                let evidence = match &method {
+                    Some(m) => self.method_call_evidence(resolver, m, kind),
+                    None => self.evidence(resolver, core, kind),
+                };
+                match evidence {
                     Evidence::Yes => {
                         self.kinds.insert(name, Some((kind, None)));
                         return;
@@ -250,7 +269,22 @@ impl Locals {
         m: &syn::ExprMethodCall,
         kind: ValueKind,
     ) -> Evidence {
-        let name = m.method.to_string();
+        self.method_call_evidence(resolver, &MethodCall::of(m), kind)
+    }
+
+    fn method_call_evidence(
+        &self,
+        resolver: &Resolver,
+        call: &MethodCall,
+        kind: ValueKind,
+    ) -> Evidence {
+        let MethodCall {
+            m,
+            name,
+            root,
+            calls,
+        } = call;
+        let (m, root) = (*m, *root);
         let n = name.as_str();
         // `File::open(p).unwrap()`, `.expect(..)`: the same value.
         if matches!(n, "unwrap" | "expect")
@@ -258,7 +292,6 @@ impl Locals {
         {
             return self.evidence(resolver, &m.receiver, kind);
         }
-        let (root, calls) = method_chain(&m.receiver);
         let root_call = |targets: &[&str]| match peel(root) {
             syn::Expr::Call(c) => {
                 matches!(&*c.func, syn::Expr::Path(p) if resolver.is(&p.path, targets) == Tri::Yes)
@@ -302,8 +335,29 @@ impl Locals {
             ValueKind::Stdin if n == "lock" => self.evidence(resolver, root, kind),
             ValueKind::HyperClient if root_call(t::HYPER_CLIENTS) => Evidence::Yes,
             // `self.root()`, `config.cache_dir()`: a method, by its declared return type.
-            _ if m.args.is_empty() && declarable(kind) => Evidence::IfDeclared(name),
+            _ if m.args.is_empty() && declarable(kind) => Evidence::IfDeclared(name.clone()),
             _ => Evidence::No,
+        }
+    }
+}
+
+/// A method call taken apart once, for asking it about several kinds.
+struct MethodCall<'e> {
+    m: &'e syn::ExprMethodCall,
+    name: String,
+    /// The start of the receiver's chain, and the chain's calls.
+    root: &'e syn::Expr,
+    calls: Vec<&'e syn::ExprMethodCall>,
+}
+
+impl<'e> MethodCall<'e> {
+    fn of(m: &'e syn::ExprMethodCall) -> MethodCall<'e> {
+        let (root, calls) = method_chain(&m.receiver);
+        MethodCall {
+            m,
+            name: m.method.to_string(),
+            root,
+            calls,
         }
     }
 }
