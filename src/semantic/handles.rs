@@ -169,6 +169,7 @@ pub fn of_fn(cx: &Cx, sig: &syn::Signature, body: &syn::Block) -> Rc<FnHandles> 
             blocks: Vec::new(),
             seen_awaits: HashSet::new(),
             depth: 0,
+            local: None,
         };
         let (start, end) = {
             let s = cx.span(body.brace_token.span.join());
@@ -224,9 +225,20 @@ struct Walk<'c, 'a> {
     blocks: Vec<usize>,
     seen_awaits: HashSet<usize>,
     depth: usize,
+    /// A copy of the resolver with the `use` items of the blocks around the current point,
+    /// made only when a block of the fn has one (`use tokio::time::timeout;` in a body).
+    local: Option<super::Resolver>,
 }
 
 impl Walk<'_, '_> {
+    /// Does `path` name one of `targets`, with the fn's block-level imports in scope?
+    fn is(&self, path: &syn::Path, targets: &[&str]) -> Tri {
+        match &self.local {
+            Some(r) => r.is(path, targets),
+            None => self.cx.is(path, targets),
+        }
+    }
+
     fn start(&self, node: &impl syn::spanned::Spanned) -> usize {
         self.cx.span_of(node).byte_start
     }
@@ -344,7 +356,7 @@ impl Walk<'_, '_> {
         let syn::Type::Path(p) = ty else { return None };
         let last = p.path.segments.last()?;
         if last.ident == "JoinHandle" {
-            return (self.cx.is(&p.path, k::JOIN_HANDLE_TYPES) == Tri::Yes).then_some(false);
+            return (self.is(&p.path, k::JOIN_HANDLE_TYPES) == Tri::Yes).then_some(false);
         }
         if last.ident != "Vec" && last.ident != "VecDeque" {
             return None;
@@ -379,6 +391,25 @@ impl Walk<'_, '_> {
 
     fn deadline(&mut self, node: Span, written: String, arg: &syn::Expr, timer: Option<Span>) {
         let by_ref = matches!(strip_parens(arg), syn::Expr::Reference(r) if r.mutability.is_some());
+        // `timeout(d, async move { h.await })`: the block owns the handle and drops it with
+        // itself; a block that borrows it (`async { (&mut h).await }`) leaves it to the fn.
+        if let syn::Expr::Async(a) = strip_parens(arg) {
+            let Some(Joined::Local(n)) = self.joined(arg) else {
+                return;
+            };
+            let by_ref = a.capture.is_none();
+            self.out.deadlines.push(Deadline {
+                span: node,
+                written,
+                handle: Some(n),
+                inline: None,
+                by_ref,
+                at: node.byte_end,
+                loop_start: self.loops.last().copied(),
+                timer,
+            });
+            return;
+        }
         let (handle, inline) = if self.task_spawn(arg) == Some(SpawnFlavor::Task) {
             (None, Some(self.cx.span_of(arg)))
         } else {
@@ -422,7 +453,7 @@ impl Walk<'_, '_> {
         let written = format!("{}!", self.cx.snippet(self.cx.span_of(&mac.path)));
         match &body {
             MacroBody::Exprs(args)
-                if name == "try_join" && self.cx.is(&mac.path, k::TRY_JOIN_MACROS) != Tri::No =>
+                if name == "try_join" && self.is(&mac.path, k::TRY_JOIN_MACROS) != Tri::No =>
             {
                 let handles: Vec<Joined> = args.iter().filter_map(|a| self.joined(a)).collect();
                 if args.len() >= 2 && !handles.is_empty() {
@@ -436,7 +467,7 @@ impl Walk<'_, '_> {
                 }
             }
             MacroBody::Select { branches, .. }
-                if self.cx.is(&mac.path, k::SELECT_MACROS) != Tri::No =>
+                if self.is(&mac.path, k::SELECT_MACROS) != Tri::No =>
             {
                 let timer = branches
                     .iter()
@@ -513,9 +544,32 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
 
     fn visit_block(&mut self, b: &'ast syn::Block) {
         let end = self.cx.span(b.brace_token.span.join()).byte_end;
+        let uses: Vec<&syn::Item> = b
+            .stmts
+            .iter()
+            .filter_map(|s| match s {
+                syn::Stmt::Item(i @ syn::Item::Use(_)) => Some(i),
+                _ => None,
+            })
+            .collect();
+        let scoped = !uses.is_empty();
+        if scoped {
+            let mut module: Vec<String> = self.cx.file.module_path.to_vec();
+            module.extend(self.cx.frames.iter().filter_map(|f| match f {
+                super::Frame::Mod { name, .. } => Some(name.clone()),
+                _ => None,
+            }));
+            let r = self.local.get_or_insert_with(|| self.cx.resolver.clone());
+            r.push(super::Scope::for_items(uses, &module));
+        }
         self.blocks.push(end);
         syn::visit::visit_block(self, b);
         self.blocks.pop();
+        if scoped {
+            if let Some(r) = &mut self.local {
+                r.pop();
+            }
+        }
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
@@ -528,6 +582,20 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
         // `let Ok(v) = h.await else { return .. };`
         if init.diverge.is_some() {
             self.early_return(&init.expr, &*init.expr);
+        }
+        // `let (a, b) = (tokio::spawn(x), tokio::spawn(y));`
+        if let (syn::Pat::Tuple(pt), syn::Expr::Tuple(et)) = (pat, peel(&init.expr)) {
+            if pt.elems.len() == et.elems.len() {
+                let at = self.start(l);
+                for (p, e) in pt.elems.iter().zip(&et.elems) {
+                    if let (syn::Pat::Ident(p), Some(flavor)) = (p, self.task_spawn(e)) {
+                        let span = self.cx.span_of(e);
+                        let blocking = flavor == SpawnFlavor::Blocking;
+                        self.bind(p.ident.to_string(), at, Some((span, blocking)));
+                    }
+                }
+            }
+            return;
         }
         let syn::Pat::Ident(p) = pat else { return };
         let name = p.ident.to_string();
@@ -633,6 +701,12 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
                 _ => self.out.aborts_other = true,
             }
         }
+        // `h.abort_handle()`: whoever holds it (an alias, a guard, a registry) can stop the task.
+        if k::ABORT_HANDLES.contains(&method.as_str()) && m.args.is_empty() {
+            if let Some(r) = root_ident(&m.receiver).filter(|r| self.out.tasks.contains_key(r)) {
+                self.out.aborted.insert(r);
+            }
+        }
         if k::CANCELS.contains(&method.as_str()) && m.args.is_empty() {
             if let Some(r) = root_ident(&m.receiver).filter(|r| self.out.tasks.contains_key(r)) {
                 self.out.aborted.insert(r);
@@ -651,16 +725,24 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*c.func {
-            let last = p.path.segments.last().map(|s| s.ident.to_string());
-            let named = |list: &[&str]| {
-                list.iter()
-                    .any(|t| Some(super::known::last_segment(t)) == last.as_deref())
-            };
-            let written = self.cx.snippet(self.cx.span_of(&p.path)).to_string();
-            if named(k::TIMEOUT_FNS) && self.cx.is(&p.path, k::TIMEOUT_FNS) == Tri::Yes {
+            let written = || self.cx.snippet(self.cx.span_of(&p.path)).to_string();
+            if self.is(&p.path, k::TIMEOUT_FNS) == Tri::Yes {
                 if let Some(arg) = c.args.last().filter(|_| c.args.len() == 2) {
                     let span = self.cx.span_of(c);
-                    self.deadline(span, written.clone(), arg, None);
+                    let w = written();
+                    self.deadline(span, w, arg, None);
+                }
+            }
+            if self.is(&p.path, k::TRY_JOIN_FNS) == Tri::Yes {
+                let handles: Vec<Joined> = c.args.iter().filter_map(|a| self.joined(a)).collect();
+                if c.args.len() >= 2 && !handles.is_empty() {
+                    self.out.joins.push(FailFastJoin {
+                        span: self.cx.span_of(c),
+                        written: written(),
+                        handles,
+                        collection: None,
+                        arity: c.args.len(),
+                    });
                 }
             }
             let tried: Vec<&str> = JOIN_ALL
@@ -668,11 +750,11 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
                 .copied()
                 .filter(|t| super::known::last_segment(t).starts_with("try_"))
                 .collect();
-            if named(&tried) && self.cx.is(&p.path, &tried) == Tri::Yes {
+            if self.is(&p.path, &tried) == Tri::Yes {
                 if let Some(collection) = c.args.first().and_then(|a| self.handle_collection(a)) {
                     self.out.joins.push(FailFastJoin {
                         span: self.cx.span_of(c),
-                        written,
+                        written: written(),
                         handles: Vec::new(),
                         collection: Some(collection),
                         arity: 0,

@@ -12,6 +12,13 @@ pub const TRY_JOIN_MACROS: &[&str] = &[
     "futures_util::try_join",
 ];
 
+/// The same as functions: a future of the joined futures' outputs, or the first `Err`.
+pub const TRY_JOIN_FNS: &[&str] = &[
+    "futures::future::try_join",
+    "futures::future::try_join3",
+    "futures_util::future::try_join",
+];
+
 /// Calls that put a deadline on the future passed last (`timeout(d, fut)`): when it elapses the
 /// future, here a handle, is dropped.
 pub const TIMEOUT_FNS: &[&str] = &[
@@ -32,7 +39,8 @@ pub const ABORTS: &[&str] = &["abort"];
 pub const CANCELS: &[&str] = &["cancel"];
 
 /// Methods that take an abort handle from a `JoinHandle` (`let ah = h.abort_handle();`):
-/// aborting it stops the task though the handle itself was moved.
+/// whoever holds it can stop the task though the handle itself was moved, so a fn that takes
+/// one has chosen how the task ends.
 pub const ABORT_HANDLES: &[&str] = &["abort_handle"];
 
 /// `select!` macros: a branch awaiting a handle raced against a timer is a deadline on it.

@@ -524,6 +524,11 @@ pub static LISTS: &[List] = &[
         entries: handles::TRY_JOIN_MACROS,
     },
     List {
+        name: "handles::TRY_JOIN_FNS",
+        kind: Kind::Paths,
+        entries: handles::TRY_JOIN_FNS,
+    },
+    List {
         name: "handles::TIMEOUT_FNS",
         kind: Kind::Paths,
         entries: handles::TIMEOUT_FNS,
