@@ -504,6 +504,10 @@ impl Walk<'_, '_> {
     }
 }
 
+fn is_path(e: &syn::Expr) -> bool {
+    matches!(peel(e), syn::Expr::Path(_))
+}
+
 /// `h.fuse()` → `h` (`futures::select!` wants fused futures).
 fn unfused(e: &syn::Expr) -> &syn::Expr {
     match strip_parens(e) {
@@ -517,6 +521,21 @@ fn strip_parens(e: &syn::Expr) -> &syn::Expr {
         syn::Expr::Paren(p) => strip_parens(&p.expr),
         syn::Expr::Group(g) => strip_parens(&g.expr),
         _ => e,
+    }
+}
+
+/// Does a pattern match the error of an awaited handle (`Err(e)`, `Ok(Err(e))`), or, with
+/// `catch_all`, anything (`_`, a binding)?
+fn catches_error(p: &syn::Pat, catch_all: bool) -> bool {
+    match p {
+        syn::Pat::Wild(_) => catch_all,
+        syn::Pat::Ident(i) if i.subpat.is_none() => catch_all,
+        syn::Pat::Or(o) => o.cases.iter().any(|c| catches_error(c, false)),
+        _ => {
+            let mut names = HashSet::new();
+            super::dataflow::collect_token_idents(&quote::ToTokens::to_token_stream(p), &mut names);
+            names.contains("Err")
+        }
     }
 }
 
@@ -600,9 +619,17 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
         let syn::Pat::Ident(p) = pat else { return };
         let name = p.ident.to_string();
         let at = self.start(l);
-        self.out.tasks.remove(&name);
+        let prev = self.out.tasks.remove(&name);
         self.out.collections.remove(&name);
         self.aliases.remove(&name);
+        // The handle a name held before this `let` (`let h = h.fuse();` rebinds the same name).
+        let lookup = |w: &Self, from: &str| {
+            if from == name {
+                prev.clone()
+            } else {
+                w.out.tasks.get(from).cloned()
+            }
+        };
         if let Some(flavor) = self.task_spawn(&init.expr) {
             let span = self.cx.span_of(&*init.expr);
             self.bind(name, at, Some((span, flavor == SpawnFlavor::Blocking)));
@@ -616,8 +643,8 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
                     self.bind(name, at, Some((span, flavor == SpawnFlavor::Blocking)));
                     return;
                 }
-                if let Some(h) = self.handle_name(&m.receiver) {
-                    if let Some(info) = self.out.tasks.get(&h).cloned() {
+                if let Some(h) = root_ident(&m.receiver).filter(|_| is_path(&m.receiver)) {
+                    if let Some(info) = lookup(self, &h) {
                         let scope_end = self.blocks.last().copied().unwrap_or(usize::MAX);
                         let info = Handle {
                             bound_at: at,
@@ -627,6 +654,21 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
                         self.out.tasks.insert(name, info);
                         return;
                     }
+                }
+            }
+        }
+        // `let mut h = h;`: the same handle under a new binding.
+        if let syn::Expr::Path(p) = strip_parens(&init.expr) {
+            if let Some(from) = p.path.get_ident().map(|i| i.to_string()) {
+                if let Some(info) = lookup(self, &from) {
+                    let scope_end = self.blocks.last().copied().unwrap_or(usize::MAX);
+                    let info = Handle {
+                        bound_at: at,
+                        scope_end,
+                        ..info
+                    };
+                    self.out.tasks.insert(name, info);
+                    return;
                 }
             }
         }
@@ -771,7 +813,12 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
     }
 
     fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
-        if m.arms.iter().any(|a| returns_early(&a.body)) {
+        // An arm on the error (`Err(e) => return ..`, `_ => return ..`); an early return on
+        // success (`Ok(v) => return Ok(v)`, a race for the first result) is another pattern.
+        if m.arms
+            .iter()
+            .any(|a| catches_error(&a.pat, true) && returns_early(&a.body))
+        {
             self.early_return(&m.expr, &*m.expr);
         }
         syn::visit::visit_expr_match(self, m);
@@ -779,10 +826,12 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
 
     fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
         if let syn::Expr::Let(l) = &*i.cond {
-            if i.then_branch.stmts.iter().any(|s| match s {
-                syn::Stmt::Expr(e, _) => returns_early(e),
-                _ => false,
-            }) {
+            let then = syn::Expr::Block(syn::ExprBlock {
+                attrs: Vec::new(),
+                label: None,
+                block: i.then_branch.clone(),
+            });
+            if catches_error(&l.pat, false) && returns_early(&then) {
                 self.early_return(&l.expr, &*l.expr);
             }
         }
