@@ -5,6 +5,8 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Span, Suggestion};
 use crate::registry;
 use crate::semantic::exec::is_main_attr;
 use crate::semantic::handles::{self, FnHandles, Joined};
+use crate::semantic::known::adapters::names_any;
+use crate::semantic::known::handles::COLLECT_ALL_WORDS;
 use crate::semantic::Cx;
 use std::collections::HashSet;
 
@@ -69,12 +71,17 @@ const LABEL_JOIN: &str = "the first `Err` returns from here";
 const LABEL_EARLY: &str = "returns early on an error";
 const LABEL_SPAWNED: &str = "this task is not stopped by the early return";
 
-const HELP: &str =
-    "returning at the first error is fail-fast, so make the failure stop the rest: spawn the \
-tasks on a `tokio::task::JoinSet` (dropping the set aborts what still runs; `join_next` yields \
-results as they finish), or wrap each handle in `tokio_util::task::AbortOnDropHandle`; if every \
-task should finish instead (collect-all), await all of them first (`tokio::join!`, `join_all`) \
-and look at the errors afterwards";
+const HELP_FAIL_FAST: &str = "returning at the first error is fail-fast, so make the failure \
+stop the rest: spawn the tasks on a `tokio::task::JoinSet` (dropping the set aborts what still \
+runs; `join_next` yields results as they finish), or wrap each handle in \
+`tokio_util::task::AbortOnDropHandle`; if every task should finish instead (collect-all), await \
+all of them first (`tokio::join!`, `join_all`) and look at the errors afterwards";
+
+const HELP_COLLECT_ALL: &str = "each of these tasks seems to stand on its own, so collect-all is \
+the likelier policy: await every handle (`join_all`, or push each `h.await` into a `Vec`) and \
+report the failures together, so one failure does not abandon the others; if the first error \
+should stop the rest instead (fail-fast), spawn them on a `tokio::task::JoinSet`, which aborts \
+what still runs when dropped";
 
 const NOTE_WHY: &str = "dropping a `JoinHandle` detaches its task (tokio: \"a JoinHandle detaches \
 the associated task when it is dropped\"): it runs on unowned, its result is lost, and nothing can \
@@ -113,8 +120,20 @@ impl Rule for FailFastLeak {
             return;
         }
         let facts = handles::of_fn(cx, f.sig, f.body);
+        let fan_out = |names: &[&str]| {
+            std::iter::once(f.sig.ident.to_string().as_str())
+                .chain(names.iter().copied())
+                .any(|n| names_any(n, COLLECT_ALL_WORDS))
+        };
+        let help = |names: &[&str]| {
+            if fan_out(names) {
+                HELP_COLLECT_ALL
+            } else {
+                HELP_FAIL_FAST
+            }
+        };
         for join in &facts.joins {
-            check_join(cx, &facts, join, out);
+            check_join(cx, &facts, join, &help, out);
         }
         // One finding per group of handles: `a.await??; b.await??; c.await??;` is reported at
         // `a`, the first await that can return early.
@@ -124,7 +143,7 @@ impl Rule for FailFastLeak {
                 if !facts.aborted(collection) && reported.insert(collection.clone()) {
                     let diag = Diagnostic::new(META.id, early.span, message_loop(collection))
                         .with_label(LABEL_EARLY);
-                    out.report(finish(diag));
+                    out.report(finish(diag, help(&[collection])));
                 }
                 continue;
             }
@@ -153,12 +172,19 @@ impl Rule for FailFastLeak {
             if spawns.len() == live.len() {
                 diag = with_fix(cx, diag, &spawns);
             }
-            out.report(finish(diag));
+            let names: Vec<&str> = live.iter().map(String::as_str).collect();
+            out.report(finish(diag, help(&names)));
         }
     }
 }
 
-fn check_join(cx: &Cx, facts: &FnHandles, join: &handles::FailFastJoin, out: &mut Sink) {
+fn check_join(
+    cx: &Cx,
+    facts: &FnHandles,
+    join: &handles::FailFastJoin,
+    help: &dyn Fn(&[&str]) -> &'static str,
+    out: &mut Sink,
+) {
     if let Some(collection) = &join.collection {
         if facts.aborted(collection) {
             return;
@@ -169,7 +195,7 @@ fn check_join(cx: &Cx, facts: &FnHandles, join: &handles::FailFastJoin, out: &mu
             .then_some(collection.as_str());
         let diag = Diagnostic::new(META.id, join.span, message_join_all(&join.written, name))
             .with_label(LABEL_JOIN);
-        out.report(finish(diag));
+        out.report(finish(diag, help(&[collection])));
         return;
     }
     let mut names = Vec::new();
@@ -199,11 +225,12 @@ fn check_join(cx: &Cx, facts: &FnHandles, join: &handles::FailFastJoin, out: &mu
     if spawns.len() == names.len() + inline {
         diag = with_fix(cx, diag, &spawns);
     }
-    out.report(finish(diag));
+    let named: Vec<&str> = names.iter().map(String::as_str).collect();
+    out.report(finish(diag, help(&named)));
 }
 
-fn finish(diag: Diagnostic) -> Diagnostic {
-    diag.with_help(HELP).with_note(NOTE_WHY)
+fn finish(diag: Diagnostic, help: &str) -> Diagnostic {
+    diag.with_help(help).with_note(NOTE_WHY)
 }
 
 /// Wrap each spawn in `AbortOnDropHandle::new(..)`, when the package has tokio-util: dropping

@@ -50,3 +50,8 @@ pub const SELECT_MACROS: &[&str] = &[
     "futures::select_biased",
     "futures_util::select",
 ];
+
+/// Words of a fn's or collection's name that say each task's result stands on its own
+/// (`notify_subscribers`, `broadcast`): there the author more likely wants collect-all than
+/// fail-fast, and the help says so first.
+pub const COLLECT_ALL_WORDS: &[&str] = &["notify", "broadcast", "subscriber", "webhook", "publish"];

@@ -554,6 +554,11 @@ pub static LISTS: &[List] = &[
         entries: handles::ABORT_HANDLES,
     },
     List {
+        name: "handles::COLLECT_ALL_WORDS",
+        kind: Kind::Words,
+        entries: handles::COLLECT_ALL_WORDS,
+    },
+    List {
         name: "handles::SELECT_MACROS",
         kind: Kind::Paths,
         entries: handles::SELECT_MACROS,
