@@ -144,6 +144,52 @@ impl FnHandles {
     }
 }
 
+/// Struct fields of the file declared as a collection of handles (`tasks: Vec<JoinHandle<()>>`),
+/// by name: found once per file, on first use.
+struct HandleFields(HashSet<String>);
+
+impl HandleFields {
+    fn of(file: &syn::File) -> HandleFields {
+        fn items(list: &[syn::Item], out: &mut HashSet<String>, depth: usize) {
+            for item in list {
+                match item {
+                    syn::Item::Struct(st) => {
+                        for f in &st.fields {
+                            if let (Some(name), true) = (&f.ident, is_handle_vec(&f.ty)) {
+                                out.insert(name.to_string());
+                            }
+                        }
+                    }
+                    syn::Item::Mod(m) if depth < 16 => {
+                        if let Some((_, inner)) = &m.content {
+                            items(inner, out, depth + 1);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut out = HashSet::new();
+        items(&file.items, &mut out, 0);
+        HandleFields(out)
+    }
+}
+
+/// `Vec<JoinHandle<_>>` / `VecDeque<JoinHandle<_>>` by name (an awaited item of such a field
+/// must be a task's handle: a thread's cannot be awaited).
+fn is_handle_vec(ty: &syn::Type) -> bool {
+    let syn::Type::Path(p) = ty else { return false };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    if last.ident != "Vec" && last.ident != "VecDeque" {
+        return false;
+    }
+    matches!(&last.arguments, syn::PathArguments::AngleBracketed(a)
+        if a.args.iter().any(|g| matches!(g, syn::GenericArgument::Type(syn::Type::Path(t))
+            if t.path.segments.last().is_some_and(|s| s.ident == "JoinHandle"))))
+}
+
 #[derive(Default)]
 struct Cache(RefCell<HashMap<usize, Rc<FnHandles>>>);
 
@@ -159,7 +205,14 @@ pub fn of_fn(cx: &Cx, sig: &syn::Signature, body: &syn::Block) -> Rc<FnHandles> 
         syn::FnArg::Typed(t) => names_join_handle(&t.ty),
         syn::FnArg::Receiver(_) => false,
     });
-    let summary = if typed || text.contains("spawn") || text.contains("JoinHandle") {
+    let fields = || {
+        let has_self = matches!(sig.inputs.first(), Some(syn::FnArg::Receiver(_)));
+        has_self && text.contains("self.") && {
+            let declared = cx.file.memo.get(|| HandleFields::of(cx.file.ast));
+            declared.0.iter().any(|f| text.contains(f.as_str()))
+        }
+    };
+    let summary = if typed || text.contains("spawn") || text.contains("JoinHandle") || fields() {
         let mut w = Walk {
             cx,
             out: FnHandles::default(),
@@ -319,13 +372,42 @@ impl Walk<'_, '_> {
     /// A collection of task handles under `e` (`handles`, `handles.into_iter().map(..)`), or
     /// an iterator that spawns per item (`xs.iter().map(|x| tokio::spawn(..))`).
     fn handle_collection(&self, e: &syn::Expr) -> Option<String> {
-        if let Some(root) = root_ident(e) {
-            if self.out.collections.contains(&root) {
-                return Some(root);
-            }
+        if let Some(c) = self.collection_of(e) {
+            return Some(c);
         }
         self.maps_to_task(e)
             .then(|| self.cx.snippet(self.cx.span_of(e)).to_string())
+    }
+
+    /// The collection of handles `e` iterates or drains: a local (`handles`,
+    /// `handles.drain(..)`), or a field of `self` the file declares as `Vec<JoinHandle<_>>`
+    /// (`self.tasks.drain(..)`, named `self.tasks`).
+    fn collection_of(&self, e: &syn::Expr) -> Option<String> {
+        if let Some(root) = root_ident(e).filter(|r| self.out.collections.contains(r)) {
+            return Some(root);
+        }
+        // Handles left in a field (`&mut self.tasks`, `self.tasks.iter_mut()`) stay owned by
+        // `self`; drained or moved out of it, they are the fn's to drop.
+        let mut e = strip_parens(e);
+        loop {
+            e = match e {
+                syn::Expr::MethodCall(m) if m.method == "iter" || m.method == "iter_mut" => {
+                    return None
+                }
+                syn::Expr::MethodCall(m) => strip_parens(&m.receiver),
+                syn::Expr::Field(f) => {
+                    let syn::Member::Named(field) = &f.member else {
+                        return None;
+                    };
+                    let on_self =
+                        matches!(peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self"));
+                    let declared = self.cx.file.memo.get(|| HandleFields::of(self.cx.file.ast));
+                    return (on_self && declared.0.contains(&field.to_string()))
+                        .then(|| format!("self.{field}"));
+                }
+                _ => return None,
+            }
+        }
     }
 
     /// `xs.iter().map(|x| tokio::spawn(..))` (resolved spawns only).
@@ -840,8 +922,8 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
 
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
         self.visit_expr(&l.expr);
-        let vars: Vec<(String, String)> = match root_ident(&l.expr) {
-            Some(c) if self.out.collections.contains(&c) => pat_idents(&l.pat)
+        let vars: Vec<(String, String)> = match self.collection_of(&l.expr) {
+            Some(c) => pat_idents(&l.pat)
                 .into_iter()
                 .map(|v| (v, c.clone()))
                 .collect(),
@@ -856,8 +938,8 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
         let mut vars = Vec::new();
         if let syn::Expr::Let(lt) = &*l.cond {
             if let syn::Expr::MethodCall(m) = peel(&lt.expr) {
-                if let Some(c) = root_ident(&m.receiver)
-                    .filter(|c| self.out.collections.contains(c))
+                if let Some(c) = self
+                    .collection_of(&m.receiver)
                     .filter(|_| matches!(m.method.to_string().as_str(), "pop" | "pop_front"))
                 {
                     vars = pat_idents(&lt.pat)
