@@ -148,7 +148,7 @@ impl Rule for FailFastLeak {
                 continue;
             }
             let live: Vec<String> = facts
-                .live_at(early.at, &early.awaited)
+                .live_at(early.at, early.body, &early.awaited)
                 .into_iter()
                 .filter(|n| !facts.aborted(n))
                 .map(str::to_string)

@@ -33,6 +33,9 @@ pub struct Handle {
     /// Byte offset of the binding, and the end of the block it is bound in.
     pub bound_at: usize,
     pub scope_end: usize,
+    /// The body (fn, closure or `async` block, by start offset) the binding is in: an early
+    /// return leaves only its own body.
+    pub body: usize,
     /// A `spawn_blocking` handle: `abort` cannot stop its closure.
     pub blocking: bool,
 }
@@ -72,6 +75,8 @@ pub struct EarlyReturn {
     pub loop_over: Option<String>,
     /// Byte offset just after the await expression.
     pub at: usize,
+    /// The body it returns from (see [`Handle::body`]).
+    pub body: usize,
 }
 
 /// A deadline on a handle: `timeout(d, h)`, `h.timeout(d)`, or a `select!` branch awaiting
@@ -126,13 +131,14 @@ impl FnHandles {
 
     /// Task handles (not `spawn_blocking` ones) still running at `at`: bound before it in a
     /// block that encloses it, and used after it (so not consumed before).
-    pub fn live_at(&self, at: usize, except: &str) -> Vec<&str> {
+    pub fn live_at(&self, at: usize, body: usize, except: &str) -> Vec<&str> {
         let mut live: Vec<(&str, usize)> = self
             .tasks
             .iter()
             .filter(|(n, h)| {
                 n.as_str() != except
                     && !h.blocking
+                    && h.body == body
                     && h.bound_at < at
                     && h.scope_end >= at
                     && self.used_after(n, at)
@@ -222,6 +228,7 @@ pub fn of_fn(cx: &Cx, sig: &syn::Signature, body: &syn::Block) -> Rc<FnHandles> 
             blocks: Vec::new(),
             seen_awaits: HashSet::new(),
             depth: 0,
+            bodies: Vec::new(),
             local: None,
         };
         let (start, end) = {
@@ -278,6 +285,8 @@ struct Walk<'c, 'a> {
     blocks: Vec<usize>,
     seen_awaits: HashSet<usize>,
     depth: usize,
+    /// Start offsets of the closures and `async` blocks around the current point (0: the fn).
+    bodies: Vec<usize>,
     /// A copy of the resolver with the `use` items of the blocks around the current point,
     /// made only when a block of the fn has one (`use tokio::time::timeout;` in a body).
     local: Option<super::Resolver>,
@@ -290,6 +299,10 @@ impl Walk<'_, '_> {
             Some(r) => r.is(path, targets),
             None => self.cx.is(path, targets),
         }
+    }
+
+    fn body(&self) -> usize {
+        self.bodies.last().copied().unwrap_or(0)
     }
 
     fn start(&self, node: &impl syn::spanned::Spanned) -> usize {
@@ -341,6 +354,7 @@ impl Walk<'_, '_> {
             loop_over: self.loop_vars.get(&name).cloned(),
             awaited: name,
             at: span.byte_end,
+            body: self.body(),
         });
     }
 
@@ -460,6 +474,7 @@ impl Walk<'_, '_> {
             Some((s, b)) => (Some(s), b),
             None => (None, false),
         };
+        let body = self.body();
         self.out.tasks.insert(
             name,
             Handle {
@@ -467,6 +482,7 @@ impl Walk<'_, '_> {
                 bound_at: at,
                 scope_end,
                 blocking,
+                body,
             },
         );
     }
@@ -643,6 +659,18 @@ fn returns_early(e: &syn::Expr) -> bool {
 impl<'ast> Visit<'ast> for Walk<'_, '_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        self.bodies.push(self.start(c));
+        syn::visit::visit_expr_closure(self, c);
+        self.bodies.pop();
+    }
+
+    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+        self.bodies.push(self.start(a));
+        syn::visit::visit_expr_async(self, a);
+        self.bodies.pop();
+    }
+
     fn visit_block(&mut self, b: &'ast syn::Block) {
         let end = self.cx.span(b.brace_token.span.join()).byte_end;
         let uses: Vec<&syn::Item> = b
@@ -731,6 +759,7 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
                         let info = Handle {
                             bound_at: at,
                             scope_end,
+                            body: self.body(),
                             ..info
                         };
                         self.out.tasks.insert(name, info);
@@ -747,6 +776,7 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
                     let info = Handle {
                         bound_at: at,
                         scope_end,
+                        body: self.body(),
                         ..info
                     };
                     self.out.tasks.insert(name, info);
