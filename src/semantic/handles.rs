@@ -495,7 +495,8 @@ impl Walk<'_, '_> {
             let Some(Joined::Local(n)) = self.joined(arg) else {
                 return;
             };
-            let by_ref = a.capture.is_none();
+            // Without `move`, the block still takes the handle if it awaits it by value.
+            let by_ref = a.capture.is_none() && !awaits_by_value(&a.block, &n);
             self.out.deadlines.push(Deadline {
                 span: node,
                 written,
@@ -635,6 +636,22 @@ fn catches_error(p: &syn::Pat, catch_all: bool) -> bool {
             names.contains("Err")
         }
     }
+}
+
+/// Does the block await the handle `name` itself (`name.await`), which moves it in?
+fn awaits_by_value(b: &syn::Block, name: &str) -> bool {
+    struct V<'n>(&'n str, bool);
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+            if matches!(strip_parens(&a.base), syn::Expr::Path(p) if p.path.is_ident(self.0)) {
+                self.1 = true;
+            }
+            syn::visit::visit_expr_await(self, a);
+        }
+    }
+    let mut v = V(name, false);
+    v.visit_block(b);
+    v.1
 }
 
 /// Does `e` leave the fn early: a `return` or a `?` (outside closures and async blocks)?
