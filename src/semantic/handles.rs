@@ -150,19 +150,26 @@ impl FnHandles {
     }
 }
 
-/// Struct fields of the file declared as a collection of handles (`tasks: Vec<JoinHandle<()>>`),
-/// by name: found once per file, on first use.
-struct HandleFields(HashSet<String>);
+/// Struct fields of the file declared as a collection of handles (`tasks: Vec<JoinHandle<()>>`)
+/// or as an optional handle (`worker: Option<JoinHandle<()>>`, taken at shutdown), by name:
+/// found once per file, on first use.
+struct HandleFields {
+    vecs: HashSet<String>,
+    opts: HashSet<String>,
+}
 
 impl HandleFields {
     fn of(file: &syn::File) -> HandleFields {
-        fn items(list: &[syn::Item], out: &mut HashSet<String>, depth: usize) {
+        fn items(list: &[syn::Item], out: &mut HandleFields, depth: usize) {
             for item in list {
                 match item {
                     syn::Item::Struct(st) => {
                         for f in &st.fields {
-                            if let (Some(name), true) = (&f.ident, is_handle_vec(&f.ty)) {
-                                out.insert(name.to_string());
+                            let Some(name) = &f.ident else { continue };
+                            if wraps_handle(&f.ty, &["Vec", "VecDeque"]) {
+                                out.vecs.insert(name.to_string());
+                            } else if wraps_handle(&f.ty, &["Option"]) {
+                                out.opts.insert(name.to_string());
                             }
                         }
                     }
@@ -175,20 +182,23 @@ impl HandleFields {
                 }
             }
         }
-        let mut out = HashSet::new();
+        let mut out = HandleFields {
+            vecs: HashSet::new(),
+            opts: HashSet::new(),
+        };
         items(&file.items, &mut out, 0);
-        HandleFields(out)
+        out
     }
 }
 
-/// `Vec<JoinHandle<_>>` / `VecDeque<JoinHandle<_>>` by name (an awaited item of such a field
-/// must be a task's handle: a thread's cannot be awaited).
-fn is_handle_vec(ty: &syn::Type) -> bool {
+/// `Vec<JoinHandle<_>>`, `Option<JoinHandle<_>>`: one of `wrappers` around a `JoinHandle`, by
+/// name (awaited or put under a deadline, it must be a task's handle: a thread's is no future).
+fn wraps_handle(ty: &syn::Type, wrappers: &[&str]) -> bool {
     let syn::Type::Path(p) = ty else { return false };
     let Some(last) = p.path.segments.last() else {
         return false;
     };
-    if last.ident != "Vec" && last.ident != "VecDeque" {
+    if !wrappers.iter().any(|w| last.ident == w) {
         return false;
     }
     matches!(&last.arguments, syn::PathArguments::AngleBracketed(a)
@@ -215,7 +225,11 @@ pub fn of_fn(cx: &Cx, sig: &syn::Signature, body: &syn::Block) -> Rc<FnHandles> 
         let has_self = matches!(sig.inputs.first(), Some(syn::FnArg::Receiver(_)));
         has_self && text.contains("self.") && {
             let declared = cx.file.memo.get(|| HandleFields::of(cx.file.ast));
-            declared.0.iter().any(|f| text.contains(f.as_str()))
+            declared
+                .vecs
+                .iter()
+                .chain(&declared.opts)
+                .any(|f| text.contains(f.as_str()))
         }
     };
     let summary = if typed || text.contains("spawn") || text.contains("JoinHandle") || fields() {
@@ -416,11 +430,43 @@ impl Walk<'_, '_> {
                     let on_self =
                         matches!(peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self"));
                     let declared = self.cx.file.memo.get(|| HandleFields::of(self.cx.file.ast));
-                    return (on_self && declared.0.contains(&field.to_string()))
+                    return (on_self && declared.vecs.contains(&field.to_string()))
                         .then(|| format!("self.{field}"));
                 }
                 _ => return None,
             }
+        }
+    }
+
+    /// `self.worker.take()` (also unwrapped) of a field the file declares
+    /// `Option<JoinHandle<_>>`: the handle taken out of `self`, the fn's to drop.
+    fn taken_field(&self, e: &syn::Expr) -> bool {
+        let syn::Expr::MethodCall(m) = strip_result(e) else {
+            return false;
+        };
+        if m.method != "take" || !m.args.is_empty() {
+            return false;
+        }
+        let syn::Expr::Field(f) = strip_parens(&m.receiver) else {
+            return false;
+        };
+        let syn::Member::Named(field) = &f.member else {
+            return false;
+        };
+        matches!(peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self"))
+            && self
+                .cx
+                .file
+                .memo
+                .get(|| HandleFields::of(self.cx.file.ast))
+                .opts
+                .contains(&field.to_string())
+    }
+
+    /// Bind the names of `pat` (`Some(h)`) as handles taken from a field.
+    fn bind_taken(&mut self, pat: &syn::Pat, at: usize) {
+        for n in pat_idents(pat) {
+            self.bind(n, at, None);
         }
     }
 
@@ -729,6 +775,12 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
         if init.diverge.is_some() {
             self.early_return(&init.expr, &*init.expr);
         }
+        // `let h = self.worker.take().unwrap();`, `let Some(h) = self.worker.take() else { .. };`
+        if self.taken_field(&init.expr) && !matches!(pat, syn::Pat::Ident(_)) {
+            let at = self.start(l);
+            self.bind_taken(pat, at);
+            return;
+        }
         // `let (a, b) = (tokio::spawn(x), tokio::spawn(y));`
         if let (syn::Pat::Tuple(pt), syn::Expr::Tuple(et)) = (pat, peel(&init.expr)) {
             if pt.elems.len() == et.elems.len() {
@@ -784,6 +836,12 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
                     }
                 }
             }
+        }
+        if self.taken_field(&init.expr)
+            && !matches!(peel(&init.expr), syn::Expr::MethodCall(m) if m.method == "take")
+        {
+            // unwrapped: `self.worker.take().unwrap()` / `.expect(..)` / `?`
+            return self.bind(name, at, None);
         }
         // `let mut h = h;`: the same handle under a new binding.
         if let syn::Expr::Path(p) = strip_parens(&init.expr) {
@@ -942,6 +1000,13 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
     }
 
     fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        // `match self.worker.take() { Some(h) => .., None => .. }`
+        if self.taken_field(&m.expr) {
+            let at = self.start(m);
+            for a in &m.arms {
+                self.bind_taken(&a.pat, at);
+            }
+        }
         // An arm on the error (`Err(e) => return ..`, `_ => return ..`); an early return on
         // success (`Ok(v) => return Ok(v)`, a race for the first result) is another pattern.
         if m.arms
@@ -955,6 +1020,11 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
 
     fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
         if let syn::Expr::Let(l) = &*i.cond {
+            // `if let Some(h) = self.worker.take() { .. }`
+            if self.taken_field(&l.expr) {
+                let at = self.start(l);
+                self.bind_taken(&l.pat, at);
+            }
             let then = syn::Expr::Block(syn::ExprBlock {
                 attrs: Vec::new(),
                 label: None,
