@@ -702,21 +702,29 @@ fn awaits_by_value(b: &syn::Block, name: &str) -> bool {
 
 /// Does `e` leave the fn early: a `return` or a `?` (outside closures and async blocks)?
 fn returns_early(e: &syn::Expr) -> bool {
-    struct V(bool);
-    impl<'ast> Visit<'ast> for V {
-        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
-            self.0 = true;
-        }
-        fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
-            self.0 = true;
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut v = V(false);
+    let mut v = EarlyExit(false);
     v.visit_expr(e);
     v.0
+}
+
+fn block_returns_early(b: &syn::Block) -> bool {
+    let mut v = EarlyExit(false);
+    v.visit_block(b);
+    v.0
+}
+
+struct EarlyExit(bool);
+
+impl<'ast> Visit<'ast> for EarlyExit {
+    fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+        self.0 = true;
+    }
+    fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
+        self.0 = true;
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 impl<'ast> Visit<'ast> for Walk<'_, '_> {
@@ -1025,12 +1033,7 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
                 let at = self.start(l);
                 self.bind_taken(&l.pat, at);
             }
-            let then = syn::Expr::Block(syn::ExprBlock {
-                attrs: Vec::new(),
-                label: None,
-                block: i.then_branch.clone(),
-            });
-            if catches_error(&l.pat, false) && returns_early(&then) {
+            if catches_error(&l.pat, false) && block_returns_early(&i.then_branch) {
                 self.early_return(&l.expr, &*l.expr);
             }
         }
