@@ -1017,9 +1017,10 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
         }
         // An arm on the error (`Err(e) => return ..`, `_ => return ..`); an early return on
         // success (`Ok(v) => return Ok(v)`, a race for the first result) is another pattern.
-        if m.arms
-            .iter()
-            .any(|a| catches_error(&a.pat, true) && returns_early(&a.body))
+        if self.awaited_handle(&m.expr).is_some()
+            && m.arms
+                .iter()
+                .any(|a| catches_error(&a.pat, true) && returns_early(&a.body))
         {
             self.early_return(&m.expr, &*m.expr);
         }
@@ -1033,7 +1034,10 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
                 let at = self.start(l);
                 self.bind_taken(&l.pat, at);
             }
-            if catches_error(&l.pat, false) && block_returns_early(&i.then_branch) {
+            if self.awaited_handle(&l.expr).is_some()
+                && catches_error(&l.pat, false)
+                && block_returns_early(&i.then_branch)
+            {
                 self.early_return(&l.expr, &*l.expr);
             }
         }
