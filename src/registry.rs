@@ -83,6 +83,12 @@ pub static DETACHED_SPAWN: Entry = Entry {
     options: &[CHECK_TESTS],
 };
 
+pub static FAIL_FAST_LEAK: Entry = Entry {
+    id: "fail_fast_leak",
+    default_level: Level::Warn,
+    options: &[CHECK_TESTS],
+};
+
 pub static LOCK_ACROSS_AWAIT: Entry = Entry {
     id: "lock_across_await",
     default_level: Level::Warn,
@@ -107,6 +113,12 @@ pub static MISSING_TIMEOUT: Entry = Entry {
         },
         CHECK_TESTS,
     ],
+};
+
+pub static TIMEOUT_LEAKS_TASK: Entry = Entry {
+    id: "timeout_leaks_task",
+    default_level: Level::Warn,
+    options: &[CHECK_TESTS],
 };
 
 pub static UNBOUNDED_CHANNEL: Entry = Entry {
@@ -162,8 +174,10 @@ pub static ENTRIES: &[&Entry] = &[
     &AWAIT_IN_LOOP,
     &BLOCKING_IN_ASYNC,
     &DETACHED_SPAWN,
+    &FAIL_FAST_LEAK,
     &LOCK_ACROSS_AWAIT,
     &MISSING_TIMEOUT,
+    &TIMEOUT_LEAKS_TASK,
     &UNBOUNDED_CHANNEL,
     &UNBOUNDED_JOIN,
     &PARSE_ERROR,
@@ -314,6 +328,20 @@ pub struct LockAcrossAwaitOptions {
     pub check_tests: bool,
 }
 
+/// `[rules.fail_fast_leak]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FailFastLeakOptions {
+    pub check_tests: bool,
+}
+
+/// `[rules.timeout_leaks_task]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TimeoutLeaksTaskOptions {
+    pub check_tests: bool,
+}
+
 /// The options type of ids that have none: any key is unknown.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -326,8 +354,10 @@ pub struct Options {
     pub await_in_loop: AwaitInLoopOptions,
     pub blocking_in_async: BlockingInAsyncOptions,
     pub detached_spawn: DetachedSpawnOptions,
+    pub fail_fast_leak: FailFastLeakOptions,
     pub lock_across_await: LockAcrossAwaitOptions,
     pub missing_timeout: MissingTimeoutOptions,
+    pub timeout_leaks_task: TimeoutLeaksTaskOptions,
     pub unbounded_channel: UnboundedChannelOptions,
     pub unbounded_join: UnboundedJoinOptions,
 }
@@ -396,8 +426,10 @@ rule_options!(
     AwaitInLoopOptions => await_in_loop,
     BlockingInAsyncOptions => blocking_in_async,
     DetachedSpawnOptions => detached_spawn,
+    FailFastLeakOptions => fail_fast_leak,
     LockAcrossAwaitOptions => lock_across_await,
     MissingTimeoutOptions => missing_timeout,
+    TimeoutLeaksTaskOptions => timeout_leaks_task,
     UnboundedChannelOptions => unbounded_channel,
     UnboundedJoinOptions => unbounded_join,
 );

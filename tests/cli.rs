@@ -82,7 +82,7 @@ fn demo(args: &[&str]) -> Run {
 /// The files of the demo the rule `async_without_await` must report, one finding each.
 const DEMO_ASYNC_WITHOUT_AWAIT: &[&str] = &["src/client.rs", "src/handlers.rs", "src/pricing.rs"];
 /// Every file reachable from the demo's targets.
-const DEMO_FILES: usize = 7;
+const DEMO_FILES: usize = 8;
 
 /// Write `contents` to `root/rel`, creating directories.
 fn write(root: &Path, rel: &str, contents: impl AsRef<[u8]>) {
@@ -327,6 +327,8 @@ fn demo_suggestions_apply_and_parse() {
         "async_lint::missing_timeout",
         "async_lint::lock_across_await",
         "async_lint::unbounded_channel",
+        "async_lint::fail_fast_leak",
+        "async_lint::timeout_leaks_task",
     ] {
         assert!(
             rules.contains(rule),

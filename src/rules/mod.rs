@@ -13,8 +13,10 @@ pub mod async_without_await;
 pub mod await_in_loop;
 pub mod blocking_in_async;
 pub mod detached_spawn;
+pub mod fail_fast_leak;
 pub mod lock_across_await;
 pub mod missing_timeout;
+pub mod timeout_leaks_task;
 pub mod unbounded_channel;
 pub mod unbounded_join;
 
@@ -107,8 +109,10 @@ pub static RULES: &[&dyn Rule] = &[
     &await_in_loop::AwaitInLoop,
     &blocking_in_async::BlockingInAsync,
     &detached_spawn::DetachedSpawn,
+    &fail_fast_leak::FailFastLeak,
     &lock_across_await::LockAcrossAwait,
     &missing_timeout::MissingTimeout,
+    &timeout_leaks_task::TimeoutLeaksTask,
     &unbounded_channel::UnboundedChannel,
     &unbounded_join::UnboundedJoin,
 ];

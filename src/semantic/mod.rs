@@ -8,6 +8,7 @@ pub mod dataflow;
 pub mod exec;
 pub mod facts;
 pub mod guards;
+pub mod handles;
 pub mod imports;
 pub mod items;
 pub mod known;

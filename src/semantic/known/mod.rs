@@ -14,6 +14,7 @@ pub mod adapters;
 pub mod attrs;
 pub mod blocking;
 pub mod channels;
+pub mod handles;
 pub mod join;
 pub mod locks;
 pub mod sequencing;
@@ -527,5 +528,55 @@ pub static LISTS: &[List] = &[
         name: "join::FAN_OUT_INTENT",
         kind: Kind::Words,
         entries: join::FAN_OUT_INTENT,
+    },
+    List {
+        name: "handles::JOIN_HANDLE_TYPES",
+        kind: Kind::Paths,
+        entries: handles::JOIN_HANDLE_TYPES,
+    },
+    List {
+        name: "handles::TRY_JOIN_MACROS",
+        kind: Kind::Paths,
+        entries: handles::TRY_JOIN_MACROS,
+    },
+    List {
+        name: "handles::TRY_JOIN_FNS",
+        kind: Kind::Paths,
+        entries: handles::TRY_JOIN_FNS,
+    },
+    List {
+        name: "handles::TIMEOUT_FNS",
+        kind: Kind::Paths,
+        entries: handles::TIMEOUT_FNS,
+    },
+    List {
+        name: "handles::TIMEOUT_METHODS",
+        kind: Kind::Methods,
+        entries: handles::TIMEOUT_METHODS,
+    },
+    List {
+        name: "handles::ABORTS",
+        kind: Kind::Methods,
+        entries: handles::ABORTS,
+    },
+    List {
+        name: "handles::CANCELS",
+        kind: Kind::Methods,
+        entries: handles::CANCELS,
+    },
+    List {
+        name: "handles::ABORT_HANDLES",
+        kind: Kind::Methods,
+        entries: handles::ABORT_HANDLES,
+    },
+    List {
+        name: "handles::COLLECT_ALL_WORDS",
+        kind: Kind::Words,
+        entries: handles::COLLECT_ALL_WORDS,
+    },
+    List {
+        name: "handles::SELECT_MACROS",
+        kind: Kind::Paths,
+        entries: handles::SELECT_MACROS,
     },
 ];
