@@ -65,9 +65,9 @@ pub fn use_key(
     if path.segments.len() == 1 && path.leading_colon.is_none() {
         let name = path.segments[0].ident.to_string();
         match resolver.bare_qualifier(&name) {
-            Ok(None) => return name,
-            Ok(Some(q)) => return qualified(q, self_ty, &name),
-            Err(()) => {}
+            super::imports::BareName::Unknown => return name,
+            super::imports::BareName::In(q) => return qualified(q, self_ty, &name),
+            super::imports::BareName::Imported => {}
         }
     }
     let segs = super::imports::segments(path);

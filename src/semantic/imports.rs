@@ -267,22 +267,23 @@ impl Resolver {
         full.to_vec()
     }
 
-    /// For a bare name, the last module segment of what it resolves to (`a` for an item of
-    /// `crate::a`), without building the path: `Ok(None)` when it resolves to no known path
-    /// (a glob's or nothing), `Err(())` when only [`Self::resolve`] can tell (an import).
-    pub fn bare_qualifier(&self, name: &str) -> Result<Option<&str>, ()> {
+    /// Where a bare name resolves, as far as its scopes tell without building its path.
+    pub fn bare_qualifier(&self, name: &str) -> BareName<'_> {
         if matches!(name, "self" | "super" | "crate") {
-            return Err(());
+            return BareName::Imported;
         }
         for scope in self.scopes.iter().rev() {
             if scope.names.contains_key(name) {
-                return Err(());
+                return BareName::Imported;
             }
             if scope.items.contains(name) {
-                return Ok(scope.module.last().map(String::as_str));
+                return scope
+                    .module
+                    .last()
+                    .map_or(BareName::Unknown, |m| BareName::In(m));
             }
         }
-        Ok(None)
+        BareName::Unknown
     }
 
     pub fn resolve(&self, path: &syn::Path) -> Resolution {
@@ -379,6 +380,16 @@ impl Resolver {
             }
         }
     }
+}
+
+/// [`Resolver::bare_qualifier`]'s answer.
+pub enum BareName<'a> {
+    /// An item of the module whose last segment this is (`a` for `crate::a::f`).
+    In(&'a str),
+    /// No known path: a glob's item, a local, or nothing.
+    Unknown,
+    /// Imported (or `self`/`super`/`crate`): only [`Resolver::resolve`] can tell.
+    Imported,
 }
 
 /// The identifiers of a path, without generic arguments.
