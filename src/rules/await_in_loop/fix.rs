@@ -149,6 +149,10 @@ fn back_ws(text: &str, at: usize) -> usize {
     text.get(..at).unwrap_or("").trim_end().len()
 }
 
+// The futures are made first (as the loop would, one per item) and the stream runs a list of
+// them: a stream holding the closure itself makes the caller's future fail rustc's
+// higher-ranked `Send` check when it is spawned ("implementation of `FnOnce` is not general
+// enough").
 fn collect_into(target: &str, iter: &str, closure: &str, tried: bool, n: usize) -> String {
     let (collect, end) = if tried {
         ("try_collect", "?")
@@ -156,7 +160,7 @@ fn collect_into(target: &str, iter: &str, closure: &str, tried: bool, n: usize) 
         ("collect", "")
     };
     format!(
-        "{target}.extend(\n    futures::stream::iter({iter})\n        .map({closure})\n        .buffered({n})\n        .{collect}::<Vec<_>>()\n        .await{end},\n);"
+        "{target}.extend(\n    futures::stream::iter(IntoIterator::into_iter({iter}).map({closure}).collect::<Vec<_>>())\n        .buffered({n})\n        .{collect}::<Vec<_>>()\n        .await{end},\n);"
     )
 }
 
@@ -167,7 +171,7 @@ fn drain(iter: &str, closure: &str, tried: bool, n: usize) -> String {
         ("collect", "")
     };
     format!(
-        "futures::stream::iter({iter})\n    .map({closure})\n    .buffer_unordered({n})\n    .{collect}::<Vec<_>>()\n    .await{end};"
+        "futures::stream::iter(IntoIterator::into_iter({iter}).map({closure}).collect::<Vec<_>>())\n    .buffer_unordered({n})\n    .{collect}::<Vec<_>>()\n    .await{end};"
     )
 }
 
