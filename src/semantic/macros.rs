@@ -145,6 +145,20 @@ pub fn parse_item_macro(mac: &syn::Macro) -> MacroBody {
 
 /// [`parse_item_macro`], given the body's source text when it is known.
 pub fn parse_item_macro_in(mac: &syn::Macro, text: Option<&str>) -> MacroBody {
+    // Items matter to rules as fns, impls (their methods) and declarations naming a type of the
+    // catalog; a body with none of these words (a list of types for a trait-impl generator)
+    // is not parsed.
+    if let Some(text) = text {
+        let vocabulary = super::known::vocabulary();
+        let mut found = false;
+        crate::parse::for_each_ident(text, |word, _| {
+            found = matches!(word, "fn" | "impl" | "async" | "await") || vocabulary.contains(word);
+            found
+        });
+        if !found {
+            return MacroBody::Opaque;
+        }
+    }
     let mut items = Vec::new();
     if collect_items(mac.tokens.clone(), &mut items, 0) {
         MacroBody::Items(items)
