@@ -720,8 +720,7 @@ impl<'a> Walker<'a> {
     /// An awaited call of a path: its `.await` is a site a fix may remove if it is awaited in
     /// place, in the source (not a macro body), of an item of this crate; else a call a fix
     /// cannot follow.
-    fn note_await_site<'p>(&mut self, addr: usize, path: impl FnOnce() -> Option<&'p syn::Path>) {
-        let Some(path) = path() else { return };
+    fn note_await_site(&mut self, addr: usize, path: &syn::Path) {
         let key = self.use_key(path);
         match self.await_site {
             Some((a, span))
@@ -1302,7 +1301,7 @@ impl<'a> Visit<'a> for Walker<'a> {
                     self.note_callee(key, awaited);
                 }
                 if awaited {
-                    self.note_await_site(c as *const syn::ExprCall as usize, || Some(&p.path));
+                    self.note_await_site(c as *const syn::ExprCall as usize, &p.path);
                 }
                 deadline = self.cx.exec.is_deadline_fn(&self.cx.resolver, &p.path);
                 // A called path is not a use as a value; visit only its generic arguments.

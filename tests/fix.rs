@@ -406,6 +406,25 @@ fn async_without_await_fix_drops_the_await_of_every_call_across_files() {
         "{total}"
     );
 
+    // PATH mode reads only the files named: other call sites may exist, so no fix at all.
+    let r = run(
+        dir.path(),
+        &[
+            "-A",
+            "all",
+            "-W",
+            "async_without_await",
+            "--message-format",
+            "json",
+            "src/lib.rs",
+        ],
+    );
+    assert!(
+        r.stdout.contains("`async fn total` never awaits")
+            && !r.stdout.contains("suggested_replacement\":\""),
+        "{r:#?}"
+    );
+
     let r = run(dir.path(), &["--fix", "--allow-dirty", "-q"]);
     assert!(r.code == 0 || r.code == 1, "{r:#?}");
     let read = |f: &str| fs::read_to_string(dir.path().join(f)).unwrap();

@@ -106,4 +106,13 @@ pub fn settle(diag: &mut Diagnostic, t: &FnTarget, facts: &CrateFacts) {
             diag.suggestion_elsewhere.push((file, edit));
         }
     }
+    // Renderers of one file (human, short) show only its edits: the title says there are more.
+    let mut others: Vec<usize> = diag.suggestion_elsewhere.iter().map(|(f, _)| *f).collect();
+    others.sort();
+    others.dedup();
+    match others.len() {
+        0 => {}
+        1 => s.message.push_str(" (also in 1 other file)"),
+        n => s.message.push_str(&format!(" (also in {n} other files)")),
+    }
 }
