@@ -745,10 +745,10 @@ impl<'a> Walker<'a> {
                 let key = self.method_key(m);
                 self.facts.await_sites.push((key, span));
             }
+            // Checked first: most names are met again, and a lookup allocates nothing.
+            _ if self.facts.unawaited_methods.contains(name) => {}
             _ => {
-                self.facts
-                    .unfixable_calls
-                    .insert(semantic::call_sites::unawaited_method_key(name));
+                self.facts.unawaited_methods.insert(name.to_string());
             }
         }
     }

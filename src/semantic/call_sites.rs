@@ -21,17 +21,23 @@ pub struct FnTarget {
     pub message: &'static str,
 }
 
-/// The key under which method calls not awaited in place are recorded: by name alone, since
-/// a receiver's type is rarely known.
-pub fn unawaited_method_key(name: &str) -> String {
-    format!(".{name}")
-}
-
-/// The span of the `.await` of `a`: from the end of the awaited expression to the end of
-/// `await`, so any whitespace or comment between them goes too (`f(x)\n    .await?` →
-/// `f(x)?`).
+/// The span of the `.await` of `a`: from the end of the awaited expression (the whitespace
+/// before the `.`) to the end of `await` (`f(x)\n    .await?` → `f(x)?`). When the line before
+/// ends in a comment, the line break stays (else the comment would swallow what follows).
+/// Found from the `.` token and the text, not from the awaited expression's span, which syn
+/// computes by printing the whole expression.
 pub fn await_suffix(cx: &super::Cx, a: &syn::ExprAwait) -> Span {
-    cx.span_of(&*a.base).end().to(cx.span(a.await_token.span))
+    let text = cx.file.text;
+    let dot = cx.span(a.dot_token.span).byte_start.min(text.len());
+    let end = cx.span(a.await_token.span).byte_end.clamp(dot, text.len());
+    let before = text[..dot].trim_end_matches(char::is_whitespace);
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    let start = if line.contains("//") || before.ends_with("*/") {
+        dot
+    } else {
+        before.len()
+    };
+    cx.file.lines.span(text, start, end)
 }
 
 /// Is the called path certainly an item of this crate (`crate::`, `self::`, `super::`, `Self::`,
@@ -67,8 +73,11 @@ pub fn sites(t: &FnTarget, facts: &CrateFacts) -> Option<Vec<(usize, Span)>> {
     if facts.await_sites.keys().any(other) {
         return None;
     }
-    let blocked = |k: &String| same_name(k) || k == &unawaited_method_key(&t.name);
-    if facts.unfixable_calls.iter().any(blocked)
+    // Method calls not awaited in place are known by name only (a receiver's type rarely is).
+    if t.method && facts.unawaited_methods.contains(&t.name) {
+        return None;
+    }
+    if facts.unfixable_calls.iter().any(same_name)
         || facts.value_uses.iter().any(same_name)
         || facts.future_uses.iter().any(same_name)
     {

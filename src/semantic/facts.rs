@@ -52,9 +52,11 @@ pub struct FileFacts {
     /// The `.await` of each call awaited in place, by callee key, with its span
     /// ([`super::call_sites`]).
     pub await_sites: Vec<(String, crate::diagnostic::Span)>,
-    /// Calls whose `.await` a fix cannot follow, by callee key; method calls not awaited in
-    /// place by [`super::call_sites::unawaited_method_key`].
+    /// Calls whose `.await` a fix cannot follow (awaited through an adapter or in a macro
+    /// body, a path leaving the crate), by callee key.
     pub unfixable_calls: HashSet<String>,
+    /// Names of the methods called somewhere without being awaited in place.
+    pub unawaited_methods: HashSet<String>,
     /// The primary key ([`FnRef`]'s) of every fn with a body.
     pub fn_defs: Vec<String>,
 }
@@ -235,6 +237,7 @@ pub struct CrateFacts {
     /// Callee key → (file index, span) of each `.await` of a call awaited in place.
     pub await_sites: HashMap<String, Vec<(usize, crate::diagnostic::Span)>>,
     pub unfixable_calls: HashSet<String>,
+    pub unawaited_methods: HashSet<String>,
     /// Primary fn key → how many fns with a body have it.
     pub fn_defs: HashMap<String, usize>,
     /// Every file of the crate was walked (none excluded, unreadable or unparsable, module
@@ -262,6 +265,7 @@ impl CrateFacts {
                 .push((usize::MAX, span));
         }
         self.unfixable_calls.extend(file.unfixable_calls);
+        self.unawaited_methods.extend(file.unawaited_methods);
         for key in file.fn_defs {
             *self.fn_defs.entry(key).or_default() += 1;
         }
