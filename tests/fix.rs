@@ -406,6 +406,37 @@ fn async_without_await_fix_drops_the_await_of_every_call_across_files() {
         "{total}"
     );
 
+    // SARIF: one artifact change per file.
+    let r = run(
+        dir.path(),
+        &[
+            "-A",
+            "all",
+            "-W",
+            "async_without_await",
+            "--message-format",
+            "sarif",
+        ],
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["message"]["text"]
+                .as_str()
+                .unwrap_or("")
+                .contains("`async fn total`")
+        })
+        .unwrap_or_else(|| panic!("{sarif}"));
+    let changes = result["fixes"][0]["artifactChanges"].as_array().unwrap();
+    let uris: Vec<&str> = changes
+        .iter()
+        .map(|c| c["artifactLocation"]["uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(uris, ["src/lib.rs", "src/report.rs"], "{result}");
+
     // PATH mode reads only the files named: other call sites may exist, so no fix at all.
     let r = run(
         dir.path(),
