@@ -200,7 +200,15 @@ pub fn finish_crate(findings: Vec<Finding>, facts: &CrateFacts) -> Vec<Diagnosti
     findings
         .into_iter()
         .filter(|f| f.unless.iter().all(|c| facts.holds(c)))
-        .map(|f| f.diag)
+        .map(|f| {
+            let mut diag = f.diag;
+            for c in &f.unless {
+                if let semantic::facts::Condition::FixAtCallSites(t) = c {
+                    semantic::call_sites::settle(&mut diag, t, facts);
+                }
+            }
+            diag
+        })
         .collect()
 }
 
@@ -312,13 +320,17 @@ pub fn analyze_sources(
     let mut suppressions = std::collections::HashMap::new();
     for (i, input) in files.iter().enumerate() {
         let analysis = analyze_file(*input, krate, config);
-        facts.add(analysis.facts);
+        facts.add_in(i, analysis.facts);
         findings.extend(analysis.findings.into_iter().map(|mut f| {
             f.diag.file = i;
             f
         }));
         suppressions.insert(i, analysis.suppressions);
     }
+    // The files are the crate, unless one did not parse.
+    facts.whole_crate = !findings
+        .iter()
+        .any(|f: &Finding| f.diag.rule == rules::PARSE_ERROR.id);
     let (diags, _suppressed) =
         apply_suppressions(finish_crate(findings, &facts), &suppressions, &|_| config);
     finalize(diags, &|_| config)
@@ -383,6 +395,7 @@ fn walk(
         pending_callee: None,
         cfg_depth: 0,
         awaited: None,
+        await_site: None,
         items: ItemTree::default(),
         macro_depth: 0,
         declared_mods: Default::default(),
@@ -426,6 +439,9 @@ struct Walker<'a> {
     cfg_depth: usize,
     /// The address of the expression directly under the innermost `.await` seen.
     awaited: Option<usize>,
+    /// The call directly under the innermost `.await` (no adapter between), by address, with
+    /// the span of its `.await` ([`semantic::call_sites`]).
+    await_site: Option<(usize, Span)>,
     /// The named items seen so far (not those inside macro bodies), for enclosing-item paths.
     items: ItemTree,
     /// How many macro bodies enclose the current node.
@@ -598,6 +614,9 @@ impl<'a> Walker<'a> {
         for rule in &self.rules {
             rule.check_fn(&self.cx, &node, &mut self.sink);
         }
+        let name = sig.ident.to_string();
+        let key = semantic::facts::fn_keys(&self.module_path, node.self_ty.as_deref(), &name);
+        self.facts.fn_defs.extend(key.into_iter().next());
         self.declare_fn(sig, body);
         let run = if !is_async {
             Exec::Sync
@@ -695,6 +714,42 @@ impl<'a> Walker<'a> {
         } else if awaited {
             let caller = self.enclosing_fn();
             self.facts.bare_awaited_callees.insert((key, caller));
+        }
+    }
+
+    /// An awaited call of a path: its `.await` is a site a fix may remove if it is awaited in
+    /// place, in the source (not a macro body), of an item of this crate; else a call a fix
+    /// cannot follow.
+    fn note_await_site(&mut self, addr: usize, path: &syn::Path) {
+        let key = self.use_key(path);
+        match self.await_site {
+            Some((a, span))
+                if a == addr
+                    && self.macro_depth == 0
+                    && semantic::call_sites::is_local_path(path, &self.cx.resolver) =>
+            {
+                self.facts.await_sites.push((key, span));
+            }
+            _ => {
+                self.facts.unfixable_calls.insert(key);
+            }
+        }
+    }
+
+    /// A method call: awaited in place in the source, a site by its key; else a call a fix
+    /// cannot follow, by name.
+    fn note_method_site(&mut self, m: &syn::ExprMethodCall, name: &str) {
+        let addr = m as *const syn::ExprMethodCall as usize;
+        match self.await_site {
+            Some((a, span)) if a == addr && self.macro_depth == 0 => {
+                let key = self.method_key(m);
+                self.facts.await_sites.push((key, span));
+            }
+            // Checked first: most names are met again, and a lookup allocates nothing.
+            _ if self.facts.unawaited_methods.contains(name) => {}
+            _ => {
+                self.facts.unawaited_methods.insert(name.to_string());
+            }
         }
     }
 
@@ -1222,6 +1277,12 @@ impl<'a> Visit<'a> for Walker<'a> {
             syn::Expr::Call(c) => Some(c as *const syn::ExprCall as usize),
             _ => None,
         };
+        self.await_site = match &*a.base {
+            syn::Expr::Call(c) => Some(c as *const syn::ExprCall as usize),
+            syn::Expr::MethodCall(m) => Some(m as *const syn::ExprMethodCall as usize),
+            _ => None,
+        }
+        .map(|addr| (addr, semantic::call_sites::await_suffix(&self.cx, a)));
         visit::visit_expr_await(self, a);
     }
 
@@ -1238,6 +1299,9 @@ impl<'a> Visit<'a> for Walker<'a> {
                 if awaited || self.cx.exec.under_deadline() {
                     let key = self.use_key(&p.path);
                     self.note_callee(key, awaited);
+                }
+                if awaited {
+                    self.note_await_site(c as *const syn::ExprCall as usize, &p.path);
                 }
                 deadline = self.cx.exec.is_deadline_fn(&self.cx.resolver, &p.path);
                 // A called path is not a use as a value; visit only its generic arguments.
@@ -1275,6 +1339,7 @@ impl<'a> Visit<'a> for Walker<'a> {
             self.note_callee(key, awaited);
         }
         self.note_method_facts(m, &name);
+        self.note_method_site(m, &name);
         let deadline = self.cx.exec.is_deadline_method(&name);
         if deadline {
             self.cx.exec.deadline(true);

@@ -179,6 +179,12 @@ pub struct Diagnostic {
     /// `help` lines; the first explains the fix.
     pub help: Vec<String>,
     pub suggestion: Option<Suggestion>,
+    /// Edits of `suggestion` in other files of the crate (file index, edit), part of the same
+    /// fix: applied with it or not at all (`async_without_await` drops the `.await` of its
+    /// callers in other files). Rendered as spans of those files, as rustc's multi-file
+    /// suggestions are.
+    #[serde(skip)]
+    pub suggestion_elsewhere: Vec<(usize, Edit)>,
     /// Reason of a suppression that hid this finding (only for reporting suppressed findings).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
@@ -203,6 +209,7 @@ impl Diagnostic {
             notes: Vec::new(),
             help: Vec::new(),
             suggestion: None,
+            suggestion_elsewhere: Vec::new(),
             suppressed: None,
             item: None,
         }

@@ -171,6 +171,7 @@ pub fn convert_package(p: &PackageInfo) -> Package {
             edition: Edition::parse(&p.edition).unwrap_or_default(),
             dependencies: p.dependencies.clone(),
             has_lib: p.has_lib(),
+            dependency_features: p.dependency_features.clone(),
         },
         targets,
     }

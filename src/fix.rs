@@ -62,24 +62,41 @@ pub fn fixes_of<'t>(diags: &[Diagnostic], text: impl Fn(usize) -> Option<&'t str
     let mut out = Vec::new();
     for d in diags {
         let Some(s) = &d.suggestion else { continue };
-        let Some(t) = text(d.file) else { continue };
+        if text(d.file).is_none() {
+            continue;
+        }
         if s.edits.is_empty() {
             continue;
         }
         let edits: Vec<FileEdit> = s
             .edits
             .iter()
-            .map(|e| FileEdit {
-                file: d.file,
+            .map(|e| (d.file, e))
+            .chain(d.suggestion_elsewhere.iter().map(|(f, e)| (*f, e)))
+            .map(|(file, e)| FileEdit {
+                file,
                 start: e.span.byte_start,
                 end: e.span.byte_end,
                 replacement: e.replacement.clone(),
             })
             .collect();
+        // A fix with an edit in a file we do not have is not applied.
+        if edits.iter().any(|e| text(e.file).is_none()) {
+            continue;
+        }
         let mut applicability = s.applicability;
         let finding = (d.span.byte_start, d.span.byte_end);
+        let about = |e: &FileEdit| {
+            if e.file == d.file {
+                finding
+            } else {
+                (usize::MAX, usize::MAX)
+            }
+        };
         if applicability == Applicability::MachineApplicable
-            && edits.iter().any(|e| removes_comment(t, e, finding))
+            && edits
+                .iter()
+                .any(|e| text(e.file).is_some_and(|t| removes_comment(t, e, about(e))))
         {
             applicability = Applicability::MaybeIncorrect;
         }
@@ -104,19 +121,23 @@ pub fn downgrade_comment_loss<'t>(
         let finding = (d.span.byte_start, d.span.byte_end);
         let Some(s) = &mut d.suggestion else { continue };
         let Some(t) = text(file) else { continue };
+        let removes = |t: &str, file: usize, e: &crate::diagnostic::Edit, about| {
+            removes_comment(
+                t,
+                &FileEdit {
+                    file,
+                    start: e.span.byte_start,
+                    end: e.span.byte_end,
+                    replacement: e.replacement.clone(),
+                },
+                about,
+            )
+        };
         if s.applicability == Applicability::MachineApplicable
-            && s.edits.iter().any(|e| {
-                removes_comment(
-                    t,
-                    &FileEdit {
-                        file,
-                        start: e.span.byte_start,
-                        end: e.span.byte_end,
-                        replacement: e.replacement.clone(),
-                    },
-                    finding,
-                )
-            })
+            && (s.edits.iter().any(|e| removes(t, file, e, finding))
+                || d.suggestion_elsewhere.iter().any(|(f, e)| {
+                    text(*f).is_some_and(|t| removes(t, *f, e, (usize::MAX, usize::MAX)))
+                }))
         {
             s.applicability = Applicability::MaybeIncorrect;
         }

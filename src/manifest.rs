@@ -347,6 +347,11 @@ pub struct PackageInfo {
     pub dir: PathBuf,
     /// Dependency names as the code spells them (`-` → `_`, renames applied), all tables.
     pub dependencies: Vec<String>,
+    /// The features of each dependency of `[dependencies]` that is always built (not optional,
+    /// not per target, not dev or build only), by name as the code spells it: its `features`,
+    /// those of `[workspace.dependencies]` for `workspace = true`, and `default` unless
+    /// `default-features = false`. What a fix may rely on the code being able to call.
+    pub dependency_features: std::collections::HashMap<String, Vec<String>>,
     pub targets: Vec<TargetInfo>,
     /// Directories of path dependencies (for workspace membership).
     path_deps: Vec<PathBuf>,
@@ -973,6 +978,20 @@ fn package(
     }
     dependencies.sort();
     dependencies.dedup();
+    let dependency_features = raw
+        .dependencies
+        .iter()
+        .flatten()
+        .filter_map(|(key, value)| {
+            let inherited = ws
+                .and_then(|w| w.dependencies.as_ref())
+                .and_then(|d| d.get(key));
+            Some((
+                key.replace('-', "_"),
+                dependency_features(value, inherited)?,
+            ))
+        })
+        .collect();
 
     let cx = TargetCx {
         fs,
@@ -991,9 +1010,56 @@ fn package(
         manifest_path: manifest.to_path_buf(),
         dir,
         dependencies,
+        dependency_features,
         targets,
         path_deps,
     })
+}
+
+/// The features a dependency of `[dependencies]` is always built with (`default` included
+/// unless turned off), or `None` if it may be absent (`optional`) or is not read (a
+/// `workspace = true` the root does not declare). `inherited`: its entry in
+/// `[workspace.dependencies]`, whose features add to the member's own (cargo's union).
+fn dependency_features(
+    value: &toml::Value,
+    inherited: Option<&toml::Value>,
+) -> Option<Vec<String>> {
+    let list = |v: &toml::Value| -> Vec<String> {
+        v.get("features")
+            .and_then(toml::Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|f| f.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let no_default = |v: &toml::Value| {
+        v.get("default-features")
+            .or_else(|| v.get("default_features"))
+            .and_then(toml::Value::as_bool)
+            == Some(false)
+    };
+    if value.get("optional").and_then(toml::Value::as_bool) == Some(true) {
+        return None;
+    }
+    let mut features = list(value);
+    let mut default = !no_default(value);
+    if value.get("workspace").and_then(toml::Value::as_bool) == Some(true) {
+        let ws = inherited?;
+        if ws.get("optional").and_then(toml::Value::as_bool) == Some(true) {
+            return None;
+        }
+        features.extend(list(ws));
+        // The member cannot turn off default features the workspace entry turns on.
+        default = !no_default(ws);
+    }
+    if default {
+        features.push("default".into());
+    }
+    features.sort();
+    features.dedup();
+    Some(features)
 }
 
 fn check_edition(edition: &str, at: &dyn Fn() -> String) -> Result<(), String> {
@@ -1608,6 +1674,32 @@ mod tests {
         assert_eq!(p.targets[0].name, "a");
         assert!(!p.targets[0].test);
         assert!(p.targets[1].test);
+    }
+
+    #[test]
+    fn dependency_features_of_normal_deps_with_workspace_inheritance() {
+        let root = "[workspace]\nmembers = [\"a\"]\n\n[workspace.dependencies]\ntokio = { version = \"1\", features = [\"rt\"] }\nbare = { version = \"1\", default-features = false }\n";
+        let a = "[package]\nname = \"a\"\n\n[dependencies]\ntokio = { workspace = true, features = [\"time\", \"fs\"] }\nbare.workspace = true\nasync-std = \"1\"\nmaybe = { version = \"1\", optional = true }\nmissing = { workspace = true }\n\n[dev-dependencies]\ndev-only = { version = \"1\", features = [\"x\"] }\n[target.'cfg(unix)'.dependencies]\nunix-only = \"1\"\n";
+        let fs = MemFs::new(&[
+            ("/w/Cargo.toml", root),
+            ("/w/a/Cargo.toml", a),
+            ("/w/a/src/lib.rs", ""),
+        ]);
+        let p = &load(&fs, "/w/Cargo.toml").members[0];
+        let mut f: Vec<(&str, Vec<&str>)> = p
+            .dependency_features
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.iter().map(String::as_str).collect()))
+            .collect();
+        f.sort();
+        assert_eq!(
+            f,
+            [
+                ("async_std", vec!["default"]),
+                ("bare", vec![]),
+                ("tokio", vec!["default", "fs", "rt", "time"]),
+            ]
+        );
     }
 
     #[test]

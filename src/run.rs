@@ -757,7 +757,7 @@ impl Collector {
             origin,
         });
         let pkg = done.job.package;
-        self.facts[pkg].add(done.analysis.facts);
+        self.facts[pkg].add_in(index, done.analysis.facts);
         if !done.analysis.suppressions.is_empty() {
             self.suppressions.insert(index, done.analysis.suppressions);
         }
@@ -1053,7 +1053,9 @@ pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome
     // spawns their jobs itself. Results are merged in display order afterwards.
     let seen = std::sync::Mutex::new(std::mem::take(&mut col.seen));
     let results = std::sync::Mutex::new(Vec::new());
+    let excluded = std::sync::Mutex::new(HashSet::new());
     let walk = ModuleWalk {
+        excluded: &excluded,
         ws: &ws,
         sets: &sets,
         access: &access,
@@ -1086,6 +1088,15 @@ pub fn lint_cargo(sel: &Selection, settings: &Settings) -> Result<Option<Outcome
             },
             unless: Vec::new(),
         }));
+    }
+    // A package is known whole when each of its files was walked: none excluded, unreadable,
+    // missing or unparsable (each of those is a `parse_error`).
+    let excluded = excluded.into_inner().unwrap_or_else(|e| e.into_inner());
+    for (pi, facts) in col.facts.iter_mut().enumerate() {
+        facts.whole_crate = !excluded.contains(&pi)
+            && !col.findings[pi]
+                .iter()
+                .any(|f| f.diag.rule == crate::rules::PARSE_ERROR.id);
     }
     Ok(Some(col.finish(ws.root.clone(), settings.keep_text)))
 }
@@ -1123,6 +1134,8 @@ struct ModuleWalk<'a> {
     /// Canonical paths of the files queued so far: each file is linted once.
     seen: &'a std::sync::Mutex<HashSet<PathBuf>>,
     results: &'a std::sync::Mutex<Vec<Analyzed>>,
+    /// Packages with a file excluded by configuration (not walked: its calls are unknown).
+    excluded: &'a std::sync::Mutex<HashSet<usize>>,
     verbose: bool,
     overlay: &'a Overlay,
 }
@@ -1159,6 +1172,10 @@ impl<'a> ModuleWalk<'a> {
         let ws = self.ws;
         let set = &self.sets[job.package];
         if set.excluded(&job.path) {
+            self.excluded
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(job.package);
             if self.verbose {
                 eprintln!(
                     "async-lint: excluded by configuration: {}",
@@ -1394,6 +1411,7 @@ pub fn lint_paths(
             edition: edition.unwrap_or_default(),
             dependencies: Vec::new(),
             has_lib: true,
+            dependency_features: Default::default(),
         },
         set,
         package: None,

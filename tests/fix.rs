@@ -39,14 +39,14 @@ version = "0.1.0"
 edition = "2021"
 
 [dependencies]
-tokio = { version = "1", features = ["full"] }
+tokio = { version = "1", features = ["rt", "sync"] }
 futures = "0.3"
 
 [workspace]
 "#;
 
 /// A guard used, then held across an await (a safe fix: `drop(g);`), and a blocking sleep
-/// (an unsafe fix: the runtime's sleep).
+/// (an unsafe fix: the runtime's sleep, with tokio's `time` feature not in the manifest).
 const LIB: &str = r#"use std::sync::Mutex;
 
 pub struct Counter {
@@ -324,6 +324,164 @@ fn outputs_after_fix_describe_the_fixed_files() {
     assert!(r
         .stdout
         .contains("\"suggestion_applicability\":\"MaybeIncorrect\""));
+}
+
+/// With tokio's `time` and `fs` features in the manifest (here inherited from the workspace),
+/// the runtime's twins are known to exist: the sleep and `std::fs` fixes are safe.
+#[test]
+fn blocking_fixes_are_safe_where_the_manifest_has_the_runtime_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("Cargo.toml"),
+        "[workspace]\nmembers = [\"app\"]\n\n[workspace.dependencies]\ntokio = { version = \"1\", features = [\"time\"] }\n",
+    )
+    .unwrap();
+    fs::create_dir_all(dir.path().join("app/src")).unwrap();
+    fs::write(
+        dir.path().join("app/Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = { workspace = true, features = [\"fs\"] }\n",
+    )
+    .unwrap();
+    let src = "pub async fn nap() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n    let _ = std::fs::read_to_string(\"a.txt\");\n}\n";
+    fs::write(dir.path().join("app/src/lib.rs"), src).unwrap();
+    let r = run(dir.path(), &["--fix", "--allow-dirty", "-q"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("app/src/lib.rs")).unwrap(),
+        "pub async fn nap() {\n    tokio::time::sleep(std::time::Duration::from_millis(1)).await;\n    let _ = tokio::fs::read_to_string(\"a.txt\").await;\n}\n"
+    );
+    // Without the `fs` feature, the fs fix is the author's decision again.
+    fs::write(
+        dir.path().join("app/Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = { workspace = true }\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("app/src/lib.rs"), src).unwrap();
+    let r = run(dir.path(), &["--fix", "--allow-dirty", "-q"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    let text = fs::read_to_string(dir.path().join("app/src/lib.rs")).unwrap();
+    assert!(
+        text.contains("tokio::time::sleep(") && text.contains("std::fs::read_to_string("),
+        "{text}"
+    );
+}
+
+/// A private helper awaited in two files: `async_without_await`'s fix removes `async` and the
+/// `.await` of each call, in every file (safe: every call site is known). The JSON shows the
+/// other file's edit as a span of that file; the fixed crate compiles (no dependencies, so
+/// no registry); a second `--fix` changes nothing.
+#[test]
+fn async_without_await_fix_drops_the_await_of_every_call_across_files() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"calls\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    fs::create_dir(dir.path().join("src")).unwrap();
+    let lib = "mod report;\n\npub(crate) async fn total(xs: &[u32]) -> u32 {\n    xs.iter().sum()\n}\n\npub async fn run() -> u32 {\n    total(&[1, 2]).await + report::line().await.len() as u32\n}\n";
+    let report = "pub(crate) async fn line() -> String {\n    let n = crate::total(&[3])\n        .await;\n    format!(\"{n}\")\n}\n";
+    fs::write(dir.path().join("src/lib.rs"), lib).unwrap();
+    fs::write(dir.path().join("src/report.rs"), report).unwrap();
+
+    let r = run(
+        dir.path(),
+        &[
+            "-A",
+            "all",
+            "-W",
+            "async_without_await",
+            "--message-format",
+            "json",
+        ],
+    );
+    let total = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("`async fn total` never awaits"))
+        .unwrap_or_else(|| panic!("{r:#?}"));
+    assert!(
+        total.contains("\"file_name\":\"src/report.rs\"")
+            && total.contains("\"suggestion_applicability\":\"MachineApplicable\""),
+        "{total}"
+    );
+
+    // SARIF: one artifact change per file.
+    let r = run(
+        dir.path(),
+        &[
+            "-A",
+            "all",
+            "-W",
+            "async_without_await",
+            "--message-format",
+            "sarif",
+        ],
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["message"]["text"]
+                .as_str()
+                .unwrap_or("")
+                .contains("`async fn total`")
+        })
+        .unwrap_or_else(|| panic!("{sarif}"));
+    let changes = result["fixes"][0]["artifactChanges"].as_array().unwrap();
+    let uris: Vec<&str> = changes
+        .iter()
+        .map(|c| c["artifactLocation"]["uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(uris, ["src/lib.rs", "src/report.rs"], "{result}");
+
+    // PATH mode reads only the files named: other call sites may exist, so no fix at all.
+    let r = run(
+        dir.path(),
+        &[
+            "-A",
+            "all",
+            "-W",
+            "async_without_await",
+            "--message-format",
+            "json",
+            "src/lib.rs",
+        ],
+    );
+    assert!(
+        r.stdout.contains("`async fn total` never awaits")
+            && !r.stdout.contains("suggested_replacement\":\""),
+        "{r:#?}"
+    );
+
+    let r = run(dir.path(), &["--fix", "--allow-dirty", "-q"]);
+    assert!(r.code == 0 || r.code == 1, "{r:#?}");
+    let read = |f: &str| fs::read_to_string(dir.path().join(f)).unwrap();
+    assert_eq!(
+        read("src/lib.rs"),
+        "mod report;\n\npub(crate) fn total(xs: &[u32]) -> u32 {\n    xs.iter().sum()\n}\n\npub async fn run() -> u32 {\n    total(&[1, 2]) + report::line().len() as u32\n}\n"
+    );
+    assert_eq!(
+        read("src/report.rs"),
+        "pub(crate) fn line() -> String {\n    let n = crate::total(&[3]);\n    format!(\"{n}\")\n}\n"
+    );
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fix-calls-check");
+    let check = Command::new(env!("CARGO"))
+        .args(["check", "--quiet", "--offline"])
+        .current_dir(dir.path())
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .expect("cannot run cargo");
+    assert!(
+        check.status.success(),
+        "the fixed crate does not compile:\n{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let before = (read("src/lib.rs"), read("src/report.rs"));
+    run(dir.path(), &["--fix", "--allow-dirty", "-q"]);
+    assert_eq!((read("src/lib.rs"), read("src/report.rs")), before);
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -151,6 +151,7 @@ fn analyze(files: &[(String, String)]) -> Vec<Diagnostic> {
                 .collect()
         },
         has_lib: !headers.iter().any(|h| h.bin),
+        dependency_features: Default::default(),
     };
     let inputs: Vec<FileInput> = files
         .iter()

@@ -152,7 +152,7 @@ fn message(
     children.extend(diag.help.iter().map(|h| child("help", h, Vec::new())));
     children.extend(diag.notes.iter().map(|n| child("note", n, Vec::new())));
     if let Some(s) = &diag.suggestion {
-        let spans = s
+        let mut spans: Vec<SpanJson> = s
             .edits
             .iter()
             .map(|e| {
@@ -162,6 +162,20 @@ fn message(
                 json
             })
             .collect();
+        // Edits in other files are spans of those files, as rustc's multi-file suggestions.
+        for (f, e) in &diag.suggestion_elsewhere {
+            let Some(other) = files.get(*f) else { continue };
+            let other_text = Text::new(&other.text);
+            let mut json = span_json(
+                other_text.resolve(&e.span),
+                &other_text,
+                &other.display,
+                true,
+            );
+            json.suggested_replacement = Some(e.replacement.clone());
+            json.suggestion_applicability = Some(s.applicability.as_str());
+            spans.push(json);
+        }
         children.push(child("help", &s.message, spans));
     }
 

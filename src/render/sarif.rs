@@ -207,14 +207,43 @@ fn result_json(
                 })
             })
             .collect();
+        let mut changes = vec![json!({
+            "artifactLocation": artifact,
+            "replacements": replacements,
+        })];
+        // Edits in other files: one artifact change per file, in file order.
+        let mut elsewhere: Vec<&(usize, crate::diagnostic::Edit)> =
+            diag.suggestion_elsewhere.iter().collect();
+        elsewhere.sort_by_key(|(f, e)| (*f, e.span.byte_start));
+        for group in elsewhere.chunk_by(|a, b| a.0 == b.0) {
+            let file = group[0].0;
+            if file >= files.len() {
+                continue;
+            }
+            let other = Diagnostic {
+                file,
+                ..diag.clone()
+            };
+            let other_text = crate::render::Text::new(&files[file].text);
+            let replacements: Vec<Value> = group
+                .iter()
+                .map(|(_, e)| {
+                    json!({
+                        "deletedRegion": region(other_text.resolve(&e.span)),
+                        "insertedContent": { "text": e.replacement },
+                    })
+                })
+                .collect();
+            changes.push(json!({
+                "artifactLocation": artifact_location(&other, files, repo),
+                "replacements": replacements,
+            }));
+        }
         obj.insert(
             "fixes".into(),
             json!([{
                 "description": { "text": s.message },
-                "artifactChanges": [{
-                    "artifactLocation": artifact,
-                    "replacements": replacements,
-                }],
+                "artifactChanges": changes,
                 "properties": { "applicability": s.applicability.as_str() },
             }]),
         );

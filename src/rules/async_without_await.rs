@@ -3,6 +3,7 @@
 use super::{FnNode, Rule, RuleMeta, Sink};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Suggestion};
 use crate::registry;
+use crate::semantic::call_sites::FnTarget;
 use crate::semantic::calls::needs_runtime;
 use crate::semantic::facts::{fn_keys, twin_key, Condition};
 use crate::semantic::known::attrs::{INERT_ATTRS, INERT_PATHS, INERT_TOOLS};
@@ -43,6 +44,8 @@ breaking change for users of the crate, so if the signature must stay `async` (i
 an async API), allow the lint here with a reason";
 
 const SUGGESTION: &str = "remove `async`";
+
+const SUGGESTION_WITH_CALLS: &str = "remove `async` and the `.await` of each call";
 
 // ---- metadata ------------------------------------------------------------------------------
 
@@ -112,8 +115,9 @@ impl Rule for AsyncWithoutAwait {
         let mut remove = async_span;
         remove.byte_end += after;
         remove.column_end += after as u32;
-        // Display-only: the callers' `.await`s (in this file and others) must go too, and the
-        // engine does not know every call site, so applying this edit alone would not compile.
+        // The callers' `.await`s (in this file and others) must go too: the crate's facts add
+        // them and make the fix safe when every call site is known (`FixAtCallSites`), or drop
+        // the suggestion (`call_sites::settle`).
         diag = diag.with_suggestion(Suggestion {
             message: SUGGESTION.into(),
             edits: vec![Edit {
@@ -152,8 +156,38 @@ impl Rule for AsyncWithoutAwait {
                 &name,
             )));
         }
+        if !public && fixable_kind(cx, f) {
+            unless.push(Condition::FixAtCallSites(FnTarget {
+                key: keys[0].clone(),
+                name,
+                method: f.self_ty.is_some(),
+                message: SUGGESTION_WITH_CALLS,
+            }));
+        } else {
+            diag.suggestion = None;
+        }
         out.report_if(diag, unless);
     }
+}
+
+/// A fn whose calls the crate's facts can all name: a free fn of a module or an inherent
+/// method, written in the source (not in a macro body), with no `#[cfg]` twin, and not
+/// exported under a symbol name (`#[no_mangle]`, `#[export_name]`: called from outside).
+fn fixable_kind(cx: &Cx, f: &FnNode) -> bool {
+    matches!(f.kind, FnKind::Free | FnKind::Inherent)
+        && !f.cfg_gated
+        && !cx.frames.iter().any(|fr| matches!(fr, Frame::Macro { .. }))
+        && !f.attrs.iter().any(exports_symbol)
+}
+
+/// `#[no_mangle]`, `#[export_name = ".."]`, or either inside `#[unsafe(..)]`.
+fn exports_symbol(attr: &syn::Attribute) -> bool {
+    let named = |p: &syn::Path| p.is_ident("no_mangle") || p.is_ident("export_name");
+    named(attr.path())
+        || (attr.path().is_ident("unsafe")
+            && attr
+                .parse_args::<syn::Meta>()
+                .is_ok_and(|m| named(m.path())))
 }
 
 /// The module the fn is in: the file's module path, then the inline modules around it.

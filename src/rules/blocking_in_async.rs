@@ -370,8 +370,29 @@ fn call_fix(cx: &Cx, call: &syn::ExprCall, kind: Kind, name: &str) -> Option<Sug
                 replacement: ".await".into(),
             },
         ],
-        applicability: Applicability::MaybeIncorrect,
+        applicability: call_fix_applicability(k, kind, rt),
     })
+}
+
+/// Safe when the manifest says the replacement exists: tokio built with `time` (for the sleep)
+/// or `fs` (or `full`), async-std with its default features (`task::sleep`, `async_std::fs`).
+/// Without a manifest (PATH mode), or a feature we cannot see, the author decides.
+fn call_fix_applicability(
+    k: &crate::semantic::CrateInfo,
+    kind: Kind,
+    rt: Runtime,
+) -> Applicability {
+    let known = match (rt, kind) {
+        (Runtime::Tokio, Kind::Sleep) => k.has_feature("tokio", &["time", "full"]),
+        (Runtime::Tokio, Kind::Fs) => k.has_feature("tokio", &["fs", "full"]),
+        (Runtime::AsyncStd, Kind::Sleep | Kind::Fs) => k.has_feature("async_std", &["default"]),
+        _ => false,
+    };
+    if known {
+        Applicability::MachineApplicable
+    } else {
+        Applicability::MaybeIncorrect
+    }
 }
 
 /// `m.blocking_lock()` → `m.lock().await`.

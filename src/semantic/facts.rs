@@ -49,6 +49,16 @@ pub struct FileFacts {
     /// Fields that a channel message is sent on from async code (`self.events.send(..)` in an
     /// `async fn`).
     pub async_send_fields: HashSet<String>,
+    /// The `.await` of each call awaited in place, by callee key, with its span
+    /// ([`super::call_sites`]).
+    pub await_sites: Vec<(String, crate::diagnostic::Span)>,
+    /// Calls whose `.await` a fix cannot follow (awaited through an adapter or in a macro
+    /// body, a path leaving the crate), by callee key.
+    pub unfixable_calls: HashSet<String>,
+    /// Names of the methods called somewhere without being awaited in place.
+    pub unawaited_methods: HashSet<String>,
+    /// The primary key ([`FnRef`]'s) of every fn with a body.
+    pub fn_defs: Vec<String>,
 }
 
 /// The key a path is recorded under: its last two segments as far as resolution knows
@@ -237,10 +247,41 @@ pub struct CrateFacts {
     pub requests_bounded_in: HashSet<String>,
     pub async_send_fields: HashSet<String>,
     pub lock_takers: HashMap<String, HashSet<String>>,
+    /// Callee key → (file index, span) of each `.await` of a call awaited in place.
+    pub await_sites: HashMap<String, Vec<(usize, crate::diagnostic::Span)>>,
+    pub unfixable_calls: HashSet<String>,
+    pub unawaited_methods: HashSet<String>,
+    /// Primary fn key → how many fns with a body have it.
+    pub fn_defs: HashMap<String, usize>,
+    /// Every file of the crate was walked (none excluded, unreadable or unparsable, module
+    /// tree followed): set by whoever merges the files; a fix that edits every call site of
+    /// a fn needs it.
+    pub whole_crate: bool,
 }
 
 impl CrateFacts {
-    pub fn add(&mut self, file: FileFacts) {
+    /// [`CrateFacts::add`] for the file of index `file` (where its call sites are).
+    pub fn add_in(&mut self, file: usize, mut facts: FileFacts) {
+        for (key, span) in std::mem::take(&mut facts.await_sites) {
+            self.await_sites.entry(key).or_default().push((file, span));
+        }
+        self.add(facts);
+    }
+
+    /// Merge a file's facts. Its call sites are placed in no known file (use
+    /// [`CrateFacts::add_in`]): a fix that needs them is not offered.
+    pub fn add(&mut self, mut file: FileFacts) {
+        for (key, span) in std::mem::take(&mut file.await_sites) {
+            self.await_sites
+                .entry(key)
+                .or_default()
+                .push((usize::MAX, span));
+        }
+        self.unfixable_calls.extend(file.unfixable_calls);
+        self.unawaited_methods.extend(file.unawaited_methods);
+        for key in file.fn_defs {
+            *self.fn_defs.entry(key).or_default() += 1;
+        }
         self.value_uses.extend(file.value_uses);
         self.awaiting_async_fns.extend(file.awaiting_async_fns);
         self.awaiting_macros.extend(file.awaiting_macros);
@@ -367,6 +408,7 @@ impl CrateFacts {
                 .is_some_and(|timed| timed.len() == 1 && timed.contains(&false)),
             Condition::RequestsNotAllBounded(path) => !self.requests_bounded_in.contains(path),
             Condition::SentFromAsync(field) => self.async_send_fields.contains(field),
+            Condition::FixAtCallSites(_) => true,
             Condition::TakesNoLock(name) => !self
                 .lock_takers
                 .get(name)
@@ -411,4 +453,7 @@ pub enum Condition {
     /// No fn of this name in the crate takes a lock (std or async `Mutex`/`RwLock`) declared
     /// in the crate: calls of one that does run one at a time whatever their caller does.
     TakesNoLock(String),
+    /// Not a filter (it always holds): the finding's fix removes the `.await` at every call
+    /// of this fn, settled in `analyze::finish_crate` by [`super::call_sites::settle`].
+    FixAtCallSites(super::call_sites::FnTarget),
 }

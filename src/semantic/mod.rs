@@ -2,6 +2,7 @@
 //! mean (imports), and what does the rest of the crate say (crate-wide facts).
 
 pub mod awaits;
+pub mod call_sites;
 pub mod calls;
 pub mod channel_ends;
 pub mod dataflow;
@@ -72,9 +73,19 @@ pub struct CrateInfo {
     pub dependencies: Vec<String>,
     /// Whether the package has a library target (its `pub` items are public API).
     pub has_lib: bool,
+    /// Features of the dependencies the manifest says are always built (see
+    /// [`crate::manifest::PackageInfo::dependency_features`]); empty without a manifest.
+    pub dependency_features: std::collections::HashMap<String, Vec<String>>,
 }
 
 impl CrateInfo {
+    /// Does the manifest say dependency `dep` is always built with one of `features`?
+    pub fn has_feature(&self, dep: &str, features: &[&str]) -> bool {
+        self.dependency_features
+            .get(dep)
+            .is_some_and(|fs| fs.iter().any(|f| features.contains(&f.as_str())))
+    }
+
     pub fn depends_on(&self, name: &str) -> bool {
         self.dependencies.iter().any(|d| d == name)
     }

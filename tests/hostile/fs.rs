@@ -764,23 +764,65 @@ fn file_names_cannot_forge_lines_or_send_escapes() {
 
 #[test]
 fn a_bom_keeps_columns_and_suggestions_right() {
+    // A blocking sleep: its fix (the runtime's sleep, awaited) is offered in PATH mode.
+    const NAP: &str = "use tokio::task;\nasync fn nap() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n";
     let dir = tempfile::tempdir().unwrap();
-    let text = format!("\u{feff}{FLAGGED}");
+    let text = format!("\u{feff}{NAP}");
     write(dir.path(), "bom.rs", &text);
-    let r = quick(dir.path(), &["bom.rs", "--message-format", "short", "-q"]);
-    assert!(r.stdout.starts_with("bom.rs:1:14: warning"), "{r:?}");
-    let r = quick(dir.path(), &["bom.rs", "--message-format", "human", "-q"]);
-    assert!(r.stdout.contains(" --> bom.rs:1:14\n"), "{r:?}");
-    assert!(r.stdout.contains("help: remove `async`"), "{r:?}");
+    let r = quick(
+        dir.path(),
+        &[
+            "bom.rs",
+            "-A",
+            "all",
+            "-W",
+            "blocking_in_async",
+            "--message-format",
+            "short",
+            "-q",
+        ],
+    );
+    assert!(r.stdout.starts_with("bom.rs:3:5: warning"), "{r:?}");
+    let r = quick(
+        dir.path(),
+        &[
+            "bom.rs",
+            "-A",
+            "all",
+            "-W",
+            "blocking_in_async",
+            "--message-format",
+            "human",
+            "-q",
+        ],
+    );
+    assert!(r.stdout.contains(" --> bom.rs:3:5\n"), "{r:?}");
+    assert!(r.stdout.contains("tokio::time::sleep"), "{r:?}");
     // JSON byte offsets are offsets into the real file: applying the suggestion as rustfix
-    // does (bytes) removes exactly `async `.
-    let r = quick(dir.path(), &["bom.rs", "--message-format", "json", "-q"]);
+    // does (bytes) gives exactly the runtime's sleep.
+    let r = quick(
+        dir.path(),
+        &[
+            "bom.rs",
+            "-A",
+            "all",
+            "-W",
+            "blocking_in_async",
+            "--message-format",
+            "json",
+            "-q",
+        ],
+    );
     let line = r.stdout.lines().next().unwrap();
     let v: serde_json::Value = serde_json::from_str(line).unwrap();
     let span = &v["message"]["spans"][0];
-    assert_eq!(span["column_start"], 14, "{v}");
-    assert_eq!(span["byte_start"], 3 + 13, "{v}");
-    let edits: Vec<(usize, usize, String)> = v["message"]["children"]
+    assert_eq!(span["column_start"], 5, "{v}");
+    assert_eq!(
+        span["byte_start"],
+        3 + NAP.find("std::thread").unwrap(),
+        "{v}"
+    );
+    let mut edits: Vec<(usize, usize, String)> = v["message"]["children"]
         .as_array()
         .unwrap()
         .iter()
@@ -793,14 +835,20 @@ fn a_bom_keeps_columns_and_suggestions_right() {
             ))
         })
         .collect();
-    assert_eq!(edits.len(), 1, "{v}");
-    let bytes = std::fs::read(dir.path().join("bom.rs")).unwrap();
-    let (a, b, rep) = &edits[0];
-    let mut fixed = bytes[..*a].to_vec();
-    fixed.extend_from_slice(rep.as_bytes());
-    fixed.extend_from_slice(&bytes[*b..]);
+    assert_eq!(edits.len(), 2, "{v}");
+    edits.sort();
+    let mut fixed = std::fs::read(dir.path().join("bom.rs")).unwrap();
+    for (a, b, rep) in edits.iter().rev() {
+        fixed.splice(*a..*b, rep.bytes());
+    }
     assert_eq!(
         String::from_utf8(fixed).unwrap(),
-        format!("\u{feff}{}", FLAGGED.replacen("async ", "", 1))
+        format!(
+            "\u{feff}{}",
+            NAP.replace(
+                "std::thread::sleep(std::time::Duration::from_millis(1))",
+                "tokio::time::sleep(std::time::Duration::from_millis(1)).await"
+            )
+        )
     );
 }
