@@ -433,6 +433,15 @@ struct Walker<'a> {
     requests: (usize, usize),
 }
 
+/// The keys calls of a fn are recorded under ([`semantic::facts::fn_keys`]).
+fn fn_ref_keys(f: &semantic::facts::FnRef) -> Vec<String> {
+    if f.method {
+        vec![f.key.clone()]
+    } else {
+        vec![f.key.clone(), f.name.clone()]
+    }
+}
+
 fn has_cfg(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| a.path().is_ident("cfg"))
 }
@@ -614,6 +623,7 @@ impl Walker<'_> {
             )),
         };
         self.with_frame(frame, |w| {
+            w.note_fn_asyncness(is_async);
             w.visit_signature(sig);
             w.visit_block(body);
         });
@@ -698,6 +708,13 @@ impl Walker<'_> {
         });
         let locals = self.cx.exec.locals();
         semantic::facts::method_key(&m.receiver, locals, self_ty, &m.method.to_string())
+    }
+
+    /// Whether the fn just entered is `async`, under the keys its calls are recorded by.
+    fn note_fn_asyncness(&mut self, is_async: bool) {
+        for key in self.enclosing_fn().iter().flat_map(fn_ref_keys) {
+            self.facts.fn_asyncness.push((key, is_async));
+        }
     }
 
     /// The innermost fn, as crate-wide facts name it.
@@ -1076,6 +1093,15 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         let body = self.macro_body(|| macros::parse_expr_macro(mac));
+        if let MacroBody::Select {
+            branches,
+            otherwise,
+        } = &body
+        {
+            for rule in &self.rules {
+                rule.check_select(&self.cx, mac, branches, otherwise, &mut self.sink);
+            }
+        }
         self.visit_macro_body(macros::macro_name(mac), body, &mac.tokens);
     }
 
@@ -1179,6 +1205,15 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
         self.cx.exec.set_awaited(&a.base);
+        // An `async fn` awaiting partial I/O or a send in its own body is not cancel safe.
+        if matches!(
+            self.cx.innermost_body(),
+            Some(Frame::Fn { is_async: true, .. })
+        ) && semantic::cancel::awaits_cancel_unsafe(&a.base)
+        {
+            let keys: Vec<String> = self.enclosing_fn().iter().flat_map(fn_ref_keys).collect();
+            self.facts.cancel_unsafe_fns.extend(keys);
+        }
         // Through adapters that only wrap the future (`f().instrument(span).await`).
         let mut base = semantic::dataflow::peel(&a.base);
         while let syn::Expr::MethodCall(m) = base {

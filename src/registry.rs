@@ -77,8 +77,28 @@ pub static BLOCKING_IN_ASYNC: Entry = Entry {
     ],
 };
 
+pub static CANCEL_UNSAFE_SELECT: Entry = Entry {
+    id: "cancel_unsafe_select",
+    default_level: Level::Warn,
+    options: &[
+        OptionDoc {
+            name: "queue-places",
+            default: "true",
+            doc: "also report branches that lose only their place in a fair queue (`Mutex::lock`, `Semaphore::acquire`, `Notify::notified`)",
+            min: None,
+        },
+        CHECK_TESTS,
+    ],
+};
+
 pub static DETACHED_SPAWN: Entry = Entry {
     id: "detached_spawn",
+    default_level: Level::Warn,
+    options: &[CHECK_TESTS],
+};
+
+pub static FRESH_CANCELLATION_TOKEN: Entry = Entry {
+    id: "fresh_cancellation_token",
     default_level: Level::Warn,
     options: &[CHECK_TESTS],
 };
@@ -144,6 +164,12 @@ pub static UNBOUNDED_JOIN: Entry = Entry {
     ],
 };
 
+pub static UNPOLLED_FUTURE: Entry = Entry {
+    id: "unpolled_future",
+    default_level: Level::Warn,
+    options: &[CHECK_TESTS],
+};
+
 pub static PARSE_ERROR: Entry = Entry {
     id: "parse_error",
     default_level: Level::Deny,
@@ -161,11 +187,14 @@ pub static ENTRIES: &[&Entry] = &[
     &ASYNC_WITHOUT_AWAIT,
     &AWAIT_IN_LOOP,
     &BLOCKING_IN_ASYNC,
+    &CANCEL_UNSAFE_SELECT,
     &DETACHED_SPAWN,
+    &FRESH_CANCELLATION_TOKEN,
     &LOCK_ACROSS_AWAIT,
     &MISSING_TIMEOUT,
     &UNBOUNDED_CHANNEL,
     &UNBOUNDED_JOIN,
+    &UNPOLLED_FUTURE,
     &PARSE_ERROR,
     &UNUSED_SUPPRESSION,
 ];
@@ -314,6 +343,37 @@ pub struct LockAcrossAwaitOptions {
     pub check_tests: bool,
 }
 
+/// `[rules.cancel_unsafe_select]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CancelUnsafeSelectOptions {
+    pub queue_places: bool,
+    pub check_tests: bool,
+}
+
+impl Default for CancelUnsafeSelectOptions {
+    fn default() -> Self {
+        CancelUnsafeSelectOptions {
+            queue_places: true,
+            check_tests: false,
+        }
+    }
+}
+
+/// `[rules.fresh_cancellation_token]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FreshCancellationTokenOptions {
+    pub check_tests: bool,
+}
+
+/// `[rules.unpolled_future]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UnpolledFutureOptions {
+    pub check_tests: bool,
+}
+
 /// The options type of ids that have none: any key is unknown.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -325,11 +385,14 @@ pub struct NoOptions {}
 pub struct Options {
     pub await_in_loop: AwaitInLoopOptions,
     pub blocking_in_async: BlockingInAsyncOptions,
+    pub cancel_unsafe_select: CancelUnsafeSelectOptions,
     pub detached_spawn: DetachedSpawnOptions,
+    pub fresh_cancellation_token: FreshCancellationTokenOptions,
     pub lock_across_await: LockAcrossAwaitOptions,
     pub missing_timeout: MissingTimeoutOptions,
     pub unbounded_channel: UnboundedChannelOptions,
     pub unbounded_join: UnboundedJoinOptions,
+    pub unpolled_future: UnpolledFutureOptions,
 }
 
 /// Check `table` against `id`'s options type without keeping it: serde's message on failure.
@@ -395,11 +458,14 @@ macro_rules! rule_options {
 rule_options!(
     AwaitInLoopOptions => await_in_loop,
     BlockingInAsyncOptions => blocking_in_async,
+    CancelUnsafeSelectOptions => cancel_unsafe_select,
     DetachedSpawnOptions => detached_spawn,
+    FreshCancellationTokenOptions => fresh_cancellation_token,
     LockAcrossAwaitOptions => lock_across_await,
     MissingTimeoutOptions => missing_timeout,
     UnboundedChannelOptions => unbounded_channel,
     UnboundedJoinOptions => unbounded_join,
+    UnpolledFutureOptions => unpolled_future,
 );
 
 #[cfg(test)]

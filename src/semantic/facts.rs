@@ -49,6 +49,11 @@ pub struct FileFacts {
     /// Fields that a channel message is sent on from async code (`self.events.send(..)` in an
     /// `async fn`).
     pub async_send_fields: HashSet<String>,
+    /// `async fn`s whose own body awaits an operation that is not cancel safe (partial I/O, a
+    /// send of a value), by [`fn_keys`].
+    pub cancel_unsafe_fns: HashSet<String>,
+    /// Every fn with a body, by [`fn_keys`], and whether it is `async`.
+    pub fn_asyncness: Vec<(String, bool)>,
 }
 
 /// The key a path is recorded under: its last two segments as far as resolution knows
@@ -224,6 +229,8 @@ pub struct CrateFacts {
     pub requests_bounded_in: HashSet<String>,
     pub async_send_fields: HashSet<String>,
     pub lock_takers: HashMap<String, HashSet<String>>,
+    pub cancel_unsafe_fns: HashSet<String>,
+    pub fn_asyncness: HashMap<String, HashSet<bool>>,
 }
 
 impl CrateFacts {
@@ -255,6 +262,10 @@ impl CrateFacts {
         }
         self.requests_bounded_in.extend(file.requests_bounded_in);
         self.async_send_fields.extend(file.async_send_fields);
+        self.cancel_unsafe_fns.extend(file.cancel_unsafe_fns);
+        for (key, is_async) in file.fn_asyncness {
+            self.fn_asyncness.entry(key).or_default().insert(is_async);
+        }
     }
 
     /// Is every call of the fn in the crate bounded by a deadline, at the call or (for a bare
@@ -358,7 +369,33 @@ impl CrateFacts {
                 .lock_takers
                 .get(name)
                 .is_some_and(|receivers| receivers.iter().any(|r| self.lock_decls.contains_key(r))),
+            Condition::AwaitsCancelUnsafe(key) => self.awaits_cancel_unsafe(key),
+            Condition::IsAsyncFn(key) => self
+                .fn_asyncness
+                .get(key)
+                .is_some_and(|a| a.len() == 1 && a.contains(&true)),
         }
+    }
+
+    /// Does the fn of this key await a cancel-unsafe operation? A method on a receiver of
+    /// unknown type (`*::read_frame`) counts if every fn of that name in the crate does.
+    fn awaits_cancel_unsafe(&self, key: &str) -> bool {
+        if self.cancel_unsafe_fns.contains(key) {
+            return true;
+        }
+        let Some(name) = key
+            .strip_prefix(UNKNOWN_RECEIVER)
+            .and_then(|k| k.strip_prefix("::"))
+        else {
+            return false;
+        };
+        let suffix = format!("::{name}");
+        let mut same_name = self
+            .fn_asyncness
+            .keys()
+            .filter(|k| k.ends_with(&suffix))
+            .peekable();
+        same_name.peek().is_some() && same_name.all(|k| self.cancel_unsafe_fns.contains(k))
     }
 }
 
@@ -398,4 +435,9 @@ pub enum Condition {
     /// No fn of this name in the crate takes a lock (std or async `Mutex`/`RwLock`) declared
     /// in the crate: calls of one that does run one at a time whatever their caller does.
     TakesNoLock(String),
+    /// The fn of this key (or, for `*::name`, every fn of that name) is an `async fn` whose
+    /// own body awaits an operation that is not cancel safe.
+    AwaitsCancelUnsafe(String),
+    /// Every fn of this key in the crate is an `async fn`.
+    IsAsyncFn(String),
 }

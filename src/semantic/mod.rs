@@ -3,6 +3,7 @@
 
 pub mod awaits;
 pub mod calls;
+pub mod cancel;
 pub mod channel_ends;
 pub mod dataflow;
 pub mod exec;

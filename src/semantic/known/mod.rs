@@ -13,6 +13,7 @@
 pub mod adapters;
 pub mod attrs;
 pub mod blocking;
+pub mod cancel;
 pub mod channels;
 pub mod join;
 pub mod locks;
@@ -511,5 +512,70 @@ pub static LISTS: &[List] = &[
         name: "join::FAN_OUT_INTENT",
         kind: Kind::Words,
         entries: join::FAN_OUT_INTENT,
+    },
+    List {
+        name: "cancel::PARTIAL_IO",
+        kind: Kind::Methods,
+        entries: cancel::PARTIAL_IO,
+    },
+    List {
+        name: "cancel::VALUE_SENDS",
+        kind: Kind::Methods,
+        entries: cancel::VALUE_SENDS,
+    },
+    List {
+        name: "cancel::QUEUE_WAITS",
+        kind: Kind::Methods,
+        entries: cancel::QUEUE_WAITS,
+    },
+    List {
+        name: "cancel::SEMAPHORE_WAITS",
+        kind: Kind::Methods,
+        entries: cancel::SEMAPHORE_WAITS,
+    },
+    List {
+        name: "cancel::SEMAPHORE_TYPE",
+        kind: Kind::Paths,
+        entries: cancel::SEMAPHORE_TYPE,
+    },
+    List {
+        name: "cancel::RWLOCK_WAITS",
+        kind: Kind::Methods,
+        entries: cancel::RWLOCK_WAITS,
+    },
+    List {
+        name: "cancel::RWLOCK_TYPE",
+        kind: Kind::Paths,
+        entries: cancel::RWLOCK_TYPE,
+    },
+    List {
+        name: "cancel::BRANCH_ADAPTERS",
+        kind: Kind::Methods,
+        entries: cancel::BRANCH_ADAPTERS,
+    },
+    List {
+        name: "cancel::LAZY_ASYNC_FNS",
+        kind: Kind::Paths,
+        entries: cancel::LAZY_ASYNC_FNS,
+    },
+    List {
+        name: "cancel::TOKEN_TYPES",
+        kind: Kind::Paths,
+        entries: cancel::TOKEN_TYPES,
+    },
+    List {
+        name: "cancel::TOKEN_CTORS",
+        kind: Kind::Paths,
+        entries: cancel::TOKEN_CTORS,
+    },
+    List {
+        name: "cancel::TOKEN_WIRING",
+        kind: Kind::Methods,
+        entries: cancel::TOKEN_WIRING,
+    },
+    List {
+        name: "cancel::CANCEL_SAFE",
+        kind: Kind::Methods,
+        entries: cancel::CANCEL_SAFE,
     },
 ];
