@@ -109,14 +109,14 @@ impl Rule for CancelUnsafeSelect {
             let Some(op) = branch_op(cx, &branch.future, options.queue_places) else {
                 continue;
             };
-            report(cx, mac, &op, out);
+            report(cx, mac, &branch.future, &op, out);
         }
     }
 }
 
-fn report(cx: &Cx, mac: &syn::Macro, op: &BranchOp, out: &mut Sink) {
-    let span = cx.span_of(op.call);
-    let written = describe(cx.snippet(span), &op.name);
+fn report(cx: &Cx, mac: &syn::Macro, future: &syn::Expr, op: &BranchOp, out: &mut Sink) {
+    let written = describe(cx.snippet(cx.span_of(op.call)), &op.name);
+    let span = cx.span_of(future);
     let name = macro_name(mac);
     let select_span = cx.span_of(&mac.path).to(cx.span(mac.bang_token.span));
     let diag = Diagnostic::new(META.id, span, message(op, &written))

@@ -71,7 +71,7 @@ impl Rule for FreshCancellationToken {
         let Some(parent) = parents.first() else {
             return;
         };
-        for fresh in fresh_tokens(cx, f.body) {
+        for fresh in fresh_tokens(cx, f.body, &parents) {
             report(cx, f, parent, &fresh, out);
         }
     }

@@ -116,14 +116,15 @@ impl Rule for UnpolledFuture {
                     ) {
                         continue;
                     }
+                    let Some(u) = makes_future(cx, &init.expr) else {
+                        continue;
+                    };
                     if let Drop::Unused(name) = &how {
                         if mentioned_after(cx, stmt, b, name) {
                             continue;
                         }
                     }
-                    if let Some(u) = makes_future(cx, &init.expr) {
-                        report(cx, &u, how, out);
-                    }
+                    report(cx, &u, how, out);
                 }
                 _ => {}
             }

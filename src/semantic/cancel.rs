@@ -89,11 +89,22 @@ pub fn branch_op<'a>(cx: &Cx, future: &'a syn::Expr, queue_places: bool) -> Opti
         syn::Expr::MethodCall(m) => {
             let name = m.method.to_string();
             let n = name.as_str();
-            let typed_queue = (receiver_is(cx, &m.receiver, k::SEMAPHORE_TYPE)
-                && k::SEMAPHORE_WAITS.contains(&n))
-                || ((receiver_is(cx, &m.receiver, k::RWLOCK_TYPE)
-                    || receiver_is_lock(cx, &m.receiver))
-                    && k::RWLOCK_WAITS.contains(&n));
+            // A semaphore or lock field (`self.permits.acquire()`) by the crate's declarations.
+            let mut unless = Vec::new();
+            let typed_queue = if k::SEMAPHORE_WAITS.contains(&n) {
+                receiver_is(cx, &m.receiver, k::SEMAPHORE_TYPE)
+                    || declared(&m.receiver, &mut unless, |f| {
+                        Condition::DeclaredAs(f, super::values::ValueKind::Semaphore)
+                    })
+            } else if k::RWLOCK_WAITS.contains(&n) {
+                receiver_is(cx, &m.receiver, k::RWLOCK_TYPE)
+                    || receiver_is_lock(cx, &m.receiver)
+                    || declared(&m.receiver, &mut unless, |f| {
+                        Condition::DeclaredLock(f, super::locks::LockDecl::Other)
+                    })
+            } else {
+                false
+            };
             let loss = if k::PARTIAL_IO.contains(&n) {
                 Some(Loss::PartialIo)
             } else if k::VALUE_SENDS.contains(&n) && m.args.len() == 1 {
@@ -101,9 +112,7 @@ pub fn branch_op<'a>(cx: &Cx, future: &'a syn::Expr, queue_places: bool) -> Opti
                     return None;
                 }
                 Some(Loss::Value)
-            } else if (k::QUEUE_WAITS.contains(&n) && (n != "lock" || m.args.is_empty()))
-                || typed_queue
-            {
+            } else if (k::QUEUE_WAITS.contains(&n) && m.args.is_empty()) || typed_queue {
                 Some(Loss::QueuePlace)
             } else {
                 None
@@ -116,7 +125,7 @@ pub fn branch_op<'a>(cx: &Cx, future: &'a syn::Expr, queue_places: bool) -> Opti
                     loss,
                     call,
                     name,
-                    unless: Vec::new(),
+                    unless,
                 });
             }
             // A same-crate method that awaits one.
@@ -163,6 +172,28 @@ fn receiver_is(cx: &Cx, receiver: &syn::Expr, types: &[&str]) -> bool {
         return false;
     };
     types.iter().any(|t| super::known::last_segment(t) == ty)
+}
+
+/// A field or parameter receiver (`self.permits`, `shared.table`, `permits: Arc<Semaphore>`):
+/// true, with the condition that the crate's declarations of that name settle.
+fn declared(
+    receiver: &syn::Expr,
+    unless: &mut Vec<Condition>,
+    condition: impl FnOnce(String) -> Condition,
+) -> bool {
+    let name = match peel(receiver) {
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(name) => name.to_string(),
+            syn::Member::Unnamed(_) => return false,
+        },
+        syn::Expr::Path(p) => match p.path.get_ident() {
+            Some(id) => id.to_string(),
+            None => return false,
+        },
+        _ => return false,
+    };
+    unless.push(condition(name));
+    true
 }
 
 /// A parameter or local declared or built as a lock (`table: &RwLock<T>`,
@@ -304,6 +335,14 @@ pub fn makes_future<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Unpolled<'a>> {
         }
         syn::Expr::MethodCall(m) => {
             let name = m.method.to_string();
+            if sends_async_request(cx, m) {
+                return Some(Unpolled {
+                    expr: inner,
+                    what: name,
+                    is_block: false,
+                    unless: Vec::new(),
+                });
+            }
             let key = method_key(&m.receiver, cx.exec.locals(), self_type(cx), &name);
             // A receiver of unknown type could be anyone's.
             if key.starts_with(super::facts::UNKNOWN_RECEIVER) {
@@ -318,6 +357,23 @@ pub fn makes_future<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Unpolled<'a>> {
         }
         _ => None,
     }
+}
+
+/// `client.post(url).json(&body).send()` of reqwest's async client, in async code.
+fn sends_async_request(cx: &Cx, m: &syn::ExprMethodCall) -> bool {
+    if !m.args.is_empty() || !k::REQUEST_SENDS.contains(&m.method.to_string().as_str()) {
+        return false;
+    }
+    let (_, calls) = super::dataflow::method_chain(&m.receiver);
+    let starts_request = calls
+        .iter()
+        .any(|c| super::known::timeout::REQUEST_VERBS.contains(&c.method.to_string().as_str()));
+    starts_request
+        && cx.in_async()
+        && k::ASYNC_HTTP_CRATES.iter().any(|c| cx.krate.depends_on(c))
+        && !k::BLOCKING_HTTP_MODULES
+            .iter()
+            .any(|b| cx.file.text.contains(b))
 }
 
 // ---- fresh cancellation tokens ------------------------------------------------------------
@@ -430,7 +486,11 @@ pub fn parent_tokens(cx: &Cx, sig: &syn::Signature, self_ty: Option<&str>) -> Ve
 /// The fresh tokens a fn body hands to a task or a callee without wiring them to a signal of
 /// its own (`cancel()`, `drop_guard()`) or keeping them (a field, a struct, a collection, the
 /// return value).
-pub fn fresh_tokens(cx: &Cx, body: &syn::Block) -> Vec<FreshToken> {
+///
+/// A new token handed on together with the parent (the same call's arguments also reach
+/// `token`, a clone of it, or `self.shutdown`: a task that selects on both) is combined, not
+/// fresh.
+pub fn fresh_tokens(cx: &Cx, body: &syn::Block, parents: &[ParentToken]) -> Vec<FreshToken> {
     let text = cx.snippet(cx.span(body.brace_token.span.join()));
     let ty = super::known::last_segment(k::TOKEN_TYPES[0]);
     if !text.contains(ty) {
@@ -445,6 +505,16 @@ pub fn fresh_tokens(cx: &Cx, body: &syn::Block) -> Vec<FreshToken> {
         kept: Default::default(),
         handed: Vec::new(),
         direct: Vec::new(),
+        parent_names: parents
+            .iter()
+            .filter(|p| !p.is_field)
+            .map(|p| p.expr.clone())
+            .collect(),
+        parent_fields: parents
+            .iter()
+            .filter(|p| p.is_field)
+            .map(|p| p.expr.clone())
+            .collect(),
     };
     scan.visit_block(body);
     let mut out = Vec::new();
@@ -486,6 +556,9 @@ struct TokenScan<'c, 'a> {
     handed: Vec<(String, String)>,
     /// Constructor calls passed straight to a call: (span, callee, nested).
     direct: Vec<(proc_macro2::Span, String, bool)>,
+    /// The parent tokens as locals (parameters and their clones), and as `self.field`s.
+    parent_names: std::collections::HashSet<String>,
+    parent_fields: Vec<String>,
 }
 
 impl TokenScan<'_, '_> {
@@ -519,14 +592,32 @@ impl TokenScan<'_, '_> {
             .collect()
     }
 
+    /// Does an expression reach a parent token (by a local name or as `self.field`)?
+    fn reaches_parent(&self, e: &syn::Expr) -> bool {
+        let used = names_used_in_expr(e);
+        if used.iter().any(|n| self.parent_names.contains(n)) {
+            return true;
+        }
+        if self.parent_fields.is_empty() || !used.contains("self") {
+            return false;
+        }
+        let text = self.cx.snippet(self.cx.span_of(e));
+        self.parent_fields.iter().any(|f| text.contains(f.as_str()))
+    }
+
     fn visit_args<'e>(&mut self, callee: String, args: impl Iterator<Item = &'e syn::Expr>) {
         let storing = matches!(
             callee.rsplit('.').next(),
             Some("push" | "insert" | "push_back" | "extend" | "set" | "replace")
         );
+        let args: Vec<&syn::Expr> = args.collect();
+        // Handed on together with the parent: the callee sees both.
+        let with_parent = args
+            .iter()
+            .any(|a| !self.is_ctor(a) && self.reaches_parent(a));
         for a in args {
             if self.is_ctor(a) {
-                if !storing {
+                if !storing && !with_parent {
                     self.direct.push((
                         syn::spanned::Spanned::span(a),
                         callee.clone(),
@@ -538,6 +629,8 @@ impl TokenScan<'_, '_> {
             for n in self.mentions(a) {
                 if storing {
                     self.kept.insert(n);
+                } else if with_parent {
+                    self.wired.insert(n);
                 } else {
                     self.handed.push((n, callee.clone()));
                 }
@@ -559,6 +652,10 @@ impl<'ast> Visit<'ast> for TokenScan<'_, '_> {
                     self.depth > 0,
                 ));
                 return;
+            }
+            // `let parent = token.clone();`: the parent under another name.
+            if self.reaches_parent(&init.expr) {
+                self.parent_names.insert(p.ident.to_string());
             }
             // `let t2 = t.clone();`: the same token under another name.
             if let syn::Expr::MethodCall(m) = peel(&init.expr) {

@@ -45,7 +45,8 @@ pub const VALUE_SENDS: &[&str] = &["send"];
 
 /// A place in a fair queue is lost: `Mutex::lock`/`lock_owned`, `Notify::notified`/
 /// `notified_owned`, `mpsc::Sender::reserve`/`reserve_owned` ("makes you lose your place in
-/// the queue"). Names specific enough to trust on any branch future.
+/// the queue"). Names specific enough to trust on any branch future, with no arguments
+/// (`Vec::reserve(n)` takes one).
 pub const QUEUE_WAITS: &[&str] = &[
     "lock",
     "lock_owned",
@@ -114,7 +115,15 @@ pub const LAZY_ASYNC_FNS: &[&str] = &[
     "tokio::fs::create_dir_all",
     "tokio::fs::rename",
     "tokio::fs::copy",
+    "reqwest::get",
 ];
+
+/// `RequestBuilder::send()` of reqwest's async client (`client.post(url).json(&b).send()`): a
+/// future; trusted on a chain that starts a request (`timeout::REQUEST_VERBS`), in async code,
+/// in a package that depends on reqwest and whose file does not use `reqwest::blocking`.
+pub const REQUEST_SENDS: &[&str] = &["send"];
+pub const ASYNC_HTTP_CRATES: &[&str] = &["reqwest"];
+pub const BLOCKING_HTTP_MODULES: &[&str] = &["reqwest::blocking"];
 
 /// The cancellation token type, and its constructors that make a new root token.
 pub const TOKEN_TYPES: &[&str] = &["tokio_util::sync::CancellationToken"];

@@ -578,4 +578,19 @@ pub static LISTS: &[List] = &[
         kind: Kind::Methods,
         entries: cancel::CANCEL_SAFE,
     },
+    List {
+        name: "cancel::REQUEST_SENDS",
+        kind: Kind::Methods,
+        entries: cancel::REQUEST_SENDS,
+    },
+    List {
+        name: "cancel::ASYNC_HTTP_CRATES",
+        kind: Kind::Words,
+        entries: cancel::ASYNC_HTTP_CRATES,
+    },
+    List {
+        name: "cancel::BLOCKING_HTTP_MODULES",
+        kind: Kind::Modules,
+        entries: cancel::BLOCKING_HTTP_MODULES,
+    },
 ];
