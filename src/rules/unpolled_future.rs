@@ -12,8 +12,8 @@ use crate::semantic::Cx;
 enum Drop {
     /// `async { .. };`
     Statement,
-    /// `let _ = f();`
-    Underscore,
+    /// `let _ = f();` or `_ = f();`: as written (`let _`, `_ =`).
+    Underscore(&'static str),
     /// `let fut = f();` and `fut` never used.
     Unused(String),
 }
@@ -26,11 +26,11 @@ fn message(u: &Unpolled, how: &Drop) -> String {
     };
     match how {
         Drop::Statement => format!("this `async` block is never awaited: {work}"),
-        Drop::Underscore if u.is_block => {
-            format!("`let _` drops this `async` block unpolled: {work}")
+        Drop::Underscore(written) if u.is_block => {
+            format!("`{written}` drops this `async` block unpolled: {work}")
         }
-        Drop::Underscore => format!(
-            "`let _` drops the future of `{}(..)` unpolled: {work}",
+        Drop::Underscore(written) => format!(
+            "`{written}` drops the future of `{}(..)` unpolled: {work}",
             u.what
         ),
         Drop::Unused(name) => {
@@ -42,7 +42,7 @@ fn message(u: &Unpolled, how: &Drop) -> String {
 fn label(how: &Drop) -> String {
     match how {
         Drop::Statement => "created and dropped here".into(),
-        Drop::Underscore => "dropped before it is ever polled".into(),
+        Drop::Underscore(_) => "dropped before it is ever polled".into(),
         Drop::Unused(name) => format!("`{name}` is never used"),
     }
 }
@@ -94,6 +94,14 @@ impl Rule for UnpolledFuture {
                         report(cx, &u, Drop::Statement, out);
                     }
                 }
+                // `_ = f();`: the destructuring assignment form of `let _ = f();`.
+                syn::Stmt::Expr(syn::Expr::Assign(a), Some(_))
+                    if matches!(&*a.left, syn::Expr::Infer(_)) =>
+                {
+                    if let Some(u) = makes_future(cx, &a.right) {
+                        report(cx, &u, Drop::Underscore("_ ="), out);
+                    }
+                }
                 syn::Stmt::Local(local) => {
                     let Some(init) = &local.init else { continue };
                     if init.diverge.is_some() {
@@ -104,7 +112,7 @@ impl Rule for UnpolledFuture {
                         p => p,
                     };
                     let how = match pat {
-                        syn::Pat::Wild(_) => Drop::Underscore,
+                        syn::Pat::Wild(_) => Drop::Underscore("let _"),
                         syn::Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
                             Drop::Unused(p.ident.to_string())
                         }

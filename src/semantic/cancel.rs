@@ -210,13 +210,31 @@ fn receiver_is_lock(cx: &Cx, receiver: &syn::Expr) -> bool {
         .is_some_and(|m| m.locks.locals.contains_key(&id.to_string()))
 }
 
-/// `tx.send(msg.clone())`, `tx.send(*n)`: what is sent is a copy; the original is still there
-/// for the next round.
+/// `tx.send(msg.clone())`, `tx.send(Command::Tick)`, `tx.send(Ping(0))`: what is sent is a copy
+/// or a constant made again next round; nothing the loop had is lost.
 fn value_survives(arg: &syn::Expr) -> bool {
     match arg {
-        syn::Expr::MethodCall(m) => m.method == "clone" && m.args.is_empty(),
+        syn::Expr::MethodCall(m) => {
+            m.args.is_empty()
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "clone" | "to_owned" | "to_string" | "to_vec"
+                )
+        }
         syn::Expr::Lit(_) => true,
         syn::Expr::Paren(p) => value_survives(&p.expr),
+        // A unit variant or constant (`Command::Tick`, `PING`).
+        syn::Expr::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident.to_string().starts_with(char::is_uppercase)),
+        // A variant or tuple struct of constants (`Message::Ping(Vec::new())` is not one).
+        syn::Expr::Call(c) => {
+            matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last()
+                .is_some_and(|s| s.ident.to_string().starts_with(char::is_uppercase)))
+                && c.args.iter().all(value_survives)
+        }
         _ => false,
     }
 }
