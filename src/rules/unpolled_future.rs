@@ -124,15 +124,16 @@ impl Rule for UnpolledFuture {
                     ) {
                         continue;
                     }
-                    let Some(u) = makes_future(cx, &init.expr) else {
-                        continue;
-                    };
+                    // Most bindings are used, and usually soon: the text says so cheaply,
+                    // before any name is resolved.
                     if let Drop::Unused(name) = &how {
                         if mentioned_after(cx, stmt, b, name) {
                             continue;
                         }
                     }
-                    report(cx, &u, how, out);
+                    if let Some(u) = makes_future(cx, &init.expr) {
+                        report(cx, &u, how, out);
+                    }
                 }
                 _ => {}
             }
