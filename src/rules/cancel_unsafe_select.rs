@@ -3,7 +3,7 @@
 use super::{Rule, RuleMeta, Sink};
 use crate::diagnostic::Diagnostic;
 use crate::registry;
-use crate::semantic::cancel::{always_exits, branch_op, in_loop, BranchOp, Loss};
+use crate::semantic::cancel::{branch_op, in_loop, leaves_loop, BranchOp, Loss};
 use crate::semantic::macros::{macro_name, SelectBranch};
 use crate::semantic::Cx;
 
@@ -102,7 +102,7 @@ impl Rule for CancelUnsafeSelect {
             let others_continue = branches
                 .iter()
                 .enumerate()
-                .any(|(j, b)| j != i && !always_exits(&b.handler));
+                .any(|(j, b)| j != i && !leaves_loop(&b.handler));
             if !others_continue {
                 continue;
             }

@@ -250,11 +250,47 @@ pub fn awaits_cancel_unsafe(base: &syn::Expr) -> bool {
         || (k::VALUE_SENDS.contains(&name.as_str()) && m.args.len() == 1)
 }
 
-/// Does a branch handler always leave the loop (`break`, `return`, a panic), so that the
-/// loop never goes round again after this branch wins?
-pub fn always_exits(e: &syn::Expr) -> bool {
+/// Does a branch handler leave the loop, so that it never goes round again after this branch
+/// wins: it always exits (`break`, `return`, `Err(..)?`, a panic), or it stops the loop by a flag
+/// the loop tests (`done = true;`, `token.cancel();`)?
+pub fn leaves_loop(e: &syn::Expr) -> bool {
+    always_exits(e) || stops_by_flag(e)
+}
+
+/// A handler that sets a flag (`running = false;`) or cancels a token: a `while !done`-style
+/// loop ends on its next test.
+fn stops_by_flag(e: &syn::Expr) -> bool {
+    let stmts: Vec<&syn::Expr> = match e {
+        syn::Expr::Block(b) => b
+            .block
+            .stmts
+            .iter()
+            .filter_map(|s| match s {
+                syn::Stmt::Expr(e, _) => Some(e),
+                _ => None,
+            })
+            .collect(),
+        e => vec![e],
+    };
+    stmts.iter().any(|e| match e {
+        syn::Expr::Assign(a) => matches!(
+            &*a.right,
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Bool(_),
+                ..
+            })
+        ),
+        syn::Expr::MethodCall(m) => m.method == "cancel" && m.args.is_empty(),
+        _ => false,
+    })
+}
+
+fn always_exits(e: &syn::Expr) -> bool {
     match e {
         syn::Expr::Break(_) | syn::Expr::Return(_) => true,
+        // `Err(e)?`
+        syn::Expr::Try(t) => matches!(&*t.expr, syn::Expr::Call(c)
+            if matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Err"))),
         syn::Expr::Paren(p) => always_exits(&p.expr),
         syn::Expr::Group(g) => always_exits(&g.expr),
         syn::Expr::Block(b) => block_exits(&b.block),
