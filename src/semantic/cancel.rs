@@ -579,11 +579,19 @@ pub fn fresh_tokens(cx: &Cx, body: &syn::Block, parents: &[ParentToken]) -> Vec<
             nested,
         });
     }
+    // A token and its clones share a fate: one of them cancelled or kept settles them all.
+    let settled = |span: &proc_macro2::Span| {
+        scan.bound.iter().any(|(n, s, _)| {
+            s.byte_range() == span.byte_range() && (scan.wired.contains(n) || scan.kept.contains(n))
+        })
+    };
+    let mut reported = Vec::new();
     for (name, span, nested) in &scan.bound {
-        if scan.wired.contains(name) || scan.kept.contains(name) {
+        if settled(span) || reported.contains(&span.byte_range()) {
             continue;
         }
         if let Some((_, to)) = scan.handed.iter().find(|(n, _)| n == name) {
+            reported.push(span.byte_range());
             out.push(FreshToken {
                 ctor: *span,
                 to: to.clone(),
