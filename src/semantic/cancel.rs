@@ -118,7 +118,9 @@ pub fn branch_op<'a>(cx: &Cx, future: &'a syn::Expr, queue_places: bool) -> Opti
                 None
             };
             if let Some(loss) = loss {
-                if loss == Loss::QueuePlace && !queue_places {
+                // The fair queues are tokio's (`futures`' and async-std's mutexes document none).
+                let fair = k::FAIR_QUEUE_CRATES.iter().any(|c| cx.krate.depends_on(c));
+                if loss == Loss::QueuePlace && !(queue_places && fair) {
                     return None;
                 }
                 return Some(BranchOp {

@@ -56,6 +56,10 @@ pub const QUEUE_WAITS: &[&str] = &[
     "reserve_owned",
 ];
 
+/// Crates whose locks, semaphores and `Notify` document a fair queue: queue waits are reported
+/// only in packages that depend on one.
+pub const FAIR_QUEUE_CRATES: &[&str] = &["tokio"];
+
 /// Queue waits whose names other types share (a connection pool's `acquire`, an
 /// `AsyncRead`'s `read`): trusted only on a receiver of the type that owns them (a parameter
 /// or local of that named type).

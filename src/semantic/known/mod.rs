@@ -593,4 +593,9 @@ pub static LISTS: &[List] = &[
         kind: Kind::Modules,
         entries: cancel::BLOCKING_HTTP_MODULES,
     },
+    List {
+        name: "cancel::FAIR_QUEUE_CRATES",
+        kind: Kind::Words,
+        entries: cancel::FAIR_QUEUE_CRATES,
+    },
 ];
