@@ -835,3 +835,71 @@ impl<'ast> Visit<'ast> for TokenScan<'_, '_> {
 
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expr(src: &str) -> syn::Expr {
+        syn::parse_str(src).unwrap()
+    }
+
+    #[test]
+    fn handlers_that_leave_the_loop() {
+        for leaves in [
+            "break",
+            "return Ok(())",
+            "{ log(); break; }",
+            "{ running = false; }",
+            "token.cancel()",
+            "Err(e)?",
+            "if a { break } else { return }",
+            "match x { Some(_) => break, None => panic!() }",
+            "std::process::exit(1)",
+        ] {
+            assert!(leaves_loop(&expr(leaves)), "{leaves}");
+        }
+        for stays in [
+            "{}",
+            "continue",
+            "{ if a { break } }",
+            "{ loop { break; } }",
+            "{ for x in xs { break; } }",
+            "count = count + 1",
+            "handle(x)",
+        ] {
+            assert!(!leaves_loop(&expr(stays)), "{stays}");
+        }
+    }
+
+    #[test]
+    fn copies_and_constants_survive_a_lost_send() {
+        for survives in [
+            "m.clone()",
+            "name.to_string()",
+            "1",
+            "Command::Tick",
+            "Seq(1)",
+            "PING",
+        ] {
+            assert!(value_survives(&expr(survives)), "{survives}");
+        }
+        for lost in [
+            "msg",
+            "Message::Ping(vec![])",
+            "pending.take().unwrap()",
+            "Seq(n)",
+        ] {
+            assert!(!value_survives(&expr(lost)), "{lost}");
+        }
+    }
+
+    #[test]
+    fn branch_adapters_are_seen_through() {
+        let e = expr("Box::pin(tx.send(n).fuse())");
+        assert!(matches!(branch_call(&e), syn::Expr::MethodCall(m) if m.method == "send"));
+        assert!(awaits_cancel_unsafe(&expr("s.read_exact(&mut b)")));
+        assert!(!awaits_cancel_unsafe(&expr("s.read_buf(&mut b)")));
+        assert!(!awaits_cancel_unsafe(&expr("req.send()")));
+    }
+}
