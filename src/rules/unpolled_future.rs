@@ -19,10 +19,10 @@ enum Drop {
 }
 
 fn message(u: &Unpolled, how: &Drop) -> String {
-    let work = if u.is_block {
-        "its code never runs".to_string()
-    } else {
-        format!("`{}` never runs", u.what)
+    let work = match u.lost {
+        Some(lost) => lost.to_string(),
+        None if u.is_block => "its code never runs".to_string(),
+        None => format!("`{}` never runs", u.what),
     };
     match how {
         Drop::Statement => format!("this `async` block is never awaited: {work}"),
@@ -87,10 +87,11 @@ impl Rule for UnpolledFuture {
         if cx.skips_test_code(cx.config.options::<Options>().check_tests) {
             return;
         }
-        for stmt in &b.stmts {
+        for (i, stmt) in b.stmts.iter().enumerate() {
+            let before = &b.stmts[..i];
             match stmt {
                 syn::Stmt::Expr(e @ syn::Expr::Async(_), Some(_)) => {
-                    if let Some(u) = makes_future(cx, e) {
+                    if let Some(u) = makes_future(cx, e, before) {
                         report(cx, &u, Drop::Statement, out);
                     }
                 }
@@ -98,7 +99,7 @@ impl Rule for UnpolledFuture {
                 syn::Stmt::Expr(syn::Expr::Assign(a), Some(_))
                     if matches!(&*a.left, syn::Expr::Infer(_)) =>
                 {
-                    if let Some(u) = makes_future(cx, &a.right) {
+                    if let Some(u) = makes_future(cx, &a.right, before) {
                         report(cx, &u, Drop::Underscore("_ ="), out);
                     }
                 }
@@ -131,7 +132,7 @@ impl Rule for UnpolledFuture {
                             continue;
                         }
                     }
-                    if let Some(u) = makes_future(cx, &init.expr) {
+                    if let Some(u) = makes_future(cx, &init.expr, before) {
                         report(cx, &u, how, out);
                     }
                 }

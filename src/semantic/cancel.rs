@@ -336,6 +336,8 @@ pub struct Unpolled<'a> {
     /// `async { .. }`, or the called fn's name.
     pub what: String,
     pub is_block: bool,
+    /// What never happens, when it is more than "`f` never runs" (`the request is never sent`).
+    pub lost: Option<&'static str>,
     /// The crate must confirm the callee is an `async fn`.
     pub unless: Vec<Condition>,
 }
@@ -343,7 +345,10 @@ pub struct Unpolled<'a> {
 /// The future an initializer or statement expression makes, if it makes one for certain: an
 /// `async` block, a call of an async API of the catalog, or a call of a fn or a method of a
 /// known type that the crate must confirm is an `async fn`.
-pub fn makes_future<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Unpolled<'a>> {
+///
+/// `before` are the statements of the block before this one, where a channel whose sender's
+/// `send(v)` is a future may have been made.
+pub fn makes_future<'a>(cx: &Cx, e: &'a syn::Expr, before: &[syn::Stmt]) -> Option<Unpolled<'a>> {
     let inner = match e {
         syn::Expr::Paren(p) => &*p.expr,
         e => e,
@@ -353,6 +358,7 @@ pub fn makes_future<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Unpolled<'a>> {
             expr: inner,
             what: "async block".into(),
             is_block: true,
+            lost: None,
             unless: Vec::new(),
         }),
         syn::Expr::Call(c) => {
@@ -372,6 +378,7 @@ pub fn makes_future<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Unpolled<'a>> {
                     expr: inner,
                     what: name,
                     is_block: false,
+                    lost: None,
                     unless: Vec::new(),
                 });
             }
@@ -386,6 +393,7 @@ pub fn makes_future<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Unpolled<'a>> {
                 expr: inner,
                 what: name,
                 is_block: false,
+                lost: None,
                 unless: vec![Condition::IsAsyncFn(key)],
             })
         }
@@ -396,7 +404,17 @@ pub fn makes_future<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Unpolled<'a>> {
                     expr: inner,
                     what: name,
                     is_block: false,
+                    lost: Some("the request is never sent"),
                     unless: Vec::new(),
+                });
+            }
+            if k::VALUE_SENDS.contains(&name.as_str()) && m.args.len() == 1 {
+                return async_sender(cx, &m.receiver, before).map(|unless| Unpolled {
+                    expr: inner,
+                    what: name,
+                    is_block: false,
+                    lost: Some("the message is never sent"),
+                    unless,
                 });
             }
             let key = method_key(&m.receiver, cx.exec.locals(), self_type(cx), &name);
@@ -408,11 +426,61 @@ pub fn makes_future<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Unpolled<'a>> {
                 expr: inner,
                 what: name,
                 is_block: false,
+                lost: None,
                 unless: vec![Condition::IsAsyncFn(key)],
             })
         }
         _ => None,
     }
+}
+
+/// Is the receiver a sender whose `send(v)` is a future: a parameter or annotated local of such
+/// a type, the first half of such a channel made earlier in the block, or a field every
+/// declaration of which has such a type (the condition returned)?
+fn async_sender(cx: &Cx, receiver: &syn::Expr, before: &[syn::Stmt]) -> Option<Vec<Condition>> {
+    use super::values::{Evidence, ValueKind};
+    match peel(receiver) {
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => Some(vec![Condition::DeclaredAs(
+                n.to_string(),
+                ValueKind::AsyncSender,
+            )]),
+            syn::Member::Unnamed(_) => None,
+        },
+        syn::Expr::Path(p) => {
+            let name = p.path.get_ident()?.to_string();
+            let declared = cx.exec.locals().is_some_and(|l| {
+                l.evidence(&cx.resolver, receiver, ValueKind::AsyncSender) == Evidence::Yes
+            });
+            (declared || made_by_async_channel(cx, before, &name)).then(Vec::new)
+        }
+        _ => None,
+    }
+}
+
+/// `let (tx, rx) = tokio::sync::mpsc::channel(8);` among `before`, binding `name` first.
+fn made_by_async_channel(cx: &Cx, before: &[syn::Stmt], name: &str) -> bool {
+    before.iter().rev().any(|s| {
+        let syn::Stmt::Local(l) = s else { return false };
+        let (syn::Pat::Tuple(t), Some(init)) = (&l.pat, &l.init) else {
+            return false;
+        };
+        let first = t.elems.first().map(super::dataflow::pat_idents);
+        if first.is_none_or(|names| !names.iter().any(|n| n == name)) {
+            return false;
+        }
+        let syn::Expr::Call(c) = peel(&init.expr) else {
+            return false;
+        };
+        let syn::Expr::Path(p) = &*c.func else {
+            return false;
+        };
+        let last = p.path.segments.last().map(|s| s.ident.to_string());
+        k::ASYNC_CHANNELS
+            .iter()
+            .any(|t| Some(super::known::last_segment(t)) == last.as_deref())
+            && cx.is(&p.path, k::ASYNC_CHANNELS) == Tri::Yes
+    })
 }
 
 /// `client.post(url).json(&body).send()` of reqwest's async client, in async code.

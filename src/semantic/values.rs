@@ -32,6 +32,9 @@ pub enum ValueKind {
     HyperClient,
     /// A `tokio::sync::Semaphore` (its `acquire` waits in a fair queue).
     Semaphore,
+    /// A channel sender whose `send(v)` is a future (tokio's bounded `mpsc::Sender`,
+    /// async-channel's).
+    AsyncSender,
 }
 
 /// What is known about an expression's kind.
@@ -231,7 +234,10 @@ impl Locals {
             ValueKind::Condvar => is(b::CONDVAR_NEW),
             ValueKind::Stdin => is(b::STDIN),
             ValueKind::HyperClient => is(t::HYPER_CLIENTS),
-            ValueKind::Child | ValueKind::StdReceiver | ValueKind::Semaphore => false,
+            ValueKind::Child
+            | ValueKind::StdReceiver
+            | ValueKind::Semaphore
+            | ValueKind::AsyncSender => false,
         };
         if yes {
             return Evidence::Yes;
@@ -376,6 +382,7 @@ pub fn declared_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
         (b::STD_RECEIVER_TYPES, ValueKind::StdReceiver),
         (t::HYPER_CLIENT_TYPES, ValueKind::HyperClient),
         (super::known::cancel::SEMAPHORE_TYPE, ValueKind::Semaphore),
+        (super::known::cancel::ASYNC_SENDERS, ValueKind::AsyncSender),
     ];
     for (targets, kind) in lists {
         // Resolve only when the last segment can match.

@@ -129,6 +129,16 @@ pub const REQUEST_SENDS: &[&str] = &["send"];
 pub const ASYNC_HTTP_CRATES: &[&str] = &["reqwest"];
 pub const BLOCKING_HTTP_MODULES: &[&str] = &["reqwest::blocking"];
 
+/// Senders whose `send(value)` is a future: `let _ = tx.send(v);` never sends. (std's,
+/// tokio's unbounded, broadcast and oneshot senders send at once.)
+pub const ASYNC_SENDERS: &[&str] = &["tokio::sync::mpsc::Sender", "async_channel::Sender"];
+/// Constructors of such channels: `let (tx, rx) = mpsc::channel(n);`.
+pub const ASYNC_CHANNELS: &[&str] = &[
+    "tokio::sync::mpsc::channel",
+    "async_channel::bounded",
+    "async_channel::unbounded",
+];
+
 /// The cancellation token type, and its constructors that make a new root token.
 pub const TOKEN_TYPES: &[&str] = &["tokio_util::sync::CancellationToken"];
 pub const TOKEN_CTORS: &[&str] = &[

@@ -598,4 +598,14 @@ pub static LISTS: &[List] = &[
         kind: Kind::Words,
         entries: cancel::FAIR_QUEUE_CRATES,
     },
+    List {
+        name: "cancel::ASYNC_SENDERS",
+        kind: Kind::Paths,
+        entries: cancel::ASYNC_SENDERS,
+    },
+    List {
+        name: "cancel::ASYNC_CHANNELS",
+        kind: Kind::Paths,
+        entries: cancel::ASYNC_CHANNELS,
+    },
 ];
