@@ -3,7 +3,7 @@
 use super::{FnNode, Rule, RuleMeta, Sink};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Suggestion};
 use crate::registry;
-use crate::semantic::cancel::{fresh_tokens, parent_tokens, FreshToken, ParentToken};
+use crate::semantic::tokens::{fresh_tokens, parent_tokens, FreshToken, ParentToken};
 use crate::semantic::Cx;
 
 // ---- what the user reads -------------------------------------------------------------------

@@ -3,7 +3,7 @@
 use super::{Rule, RuleMeta, Sink};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Suggestion};
 use crate::registry;
-use crate::semantic::cancel::{makes_future, Unpolled};
+use crate::semantic::unpolled::{makes_future, Unpolled};
 use crate::semantic::Cx;
 
 // ---- what the user reads -------------------------------------------------------------------

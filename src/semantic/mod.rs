@@ -16,6 +16,8 @@ pub mod locks;
 pub mod loops;
 pub mod macros;
 pub mod tasks;
+pub mod tokens;
+pub mod unpolled;
 pub mod values;
 
 use crate::diagnostic::Span;
