@@ -115,7 +115,10 @@ impl Rule for CancelUnsafeSelect {
 }
 
 fn report(cx: &Cx, mac: &syn::Macro, future: &syn::Expr, op: &BranchOp, out: &mut Sink) {
-    let written = describe(cx.snippet(cx.span_of(op.call)), &op.name);
+    let written = match op.call {
+        syn::Expr::Async(_) => format!("async {{ .. {}(..).await }}", op.name),
+        call => describe(cx.snippet(cx.span_of(call)), &op.name),
+    };
     let span = cx.span_of(future);
     let name = macro_name(mac);
     let select_span = cx.span_of(&mac.path).to(cx.span(mac.bang_token.span));

@@ -150,8 +150,47 @@ pub fn branch_op<'a>(cx: &Cx, future: &'a syn::Expr, queue_places: bool) -> Opti
                 unless: vec![Condition::AwaitsCancelUnsafe(key)],
             })
         }
+        // `async { s.read_exact(&mut b).await }`: a block made anew each round, by what it
+        // awaits itself.
+        syn::Expr::Async(a) => {
+            let op = awaited_unsafe_op(&a.block)?;
+            let loss = if k::PARTIAL_IO.contains(&op.as_str()) {
+                Loss::PartialIo
+            } else {
+                Loss::Value
+            };
+            Some(BranchOp {
+                loss,
+                call,
+                name: op,
+                unless: Vec::new(),
+            })
+        }
         _ => None,
     }
+}
+
+/// The first partial-I/O or value-losing operation an `async` block awaits in its own body
+/// (not in closures or blocks nested in it).
+fn awaited_unsafe_op(block: &syn::Block) -> Option<String> {
+    use syn::visit::Visit;
+    struct Find(Option<String>);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+            if self.0.is_none() && awaits_cancel_unsafe(&a.base) {
+                if let syn::Expr::MethodCall(m) = branch_call(&a.base) {
+                    self.0 = Some(m.method.to_string());
+                }
+            }
+            syn::visit::visit_expr_await(self, a);
+        }
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Find(None);
+    f.visit_block(block);
+    f.0
 }
 
 fn self_type<'c>(cx: &'c Cx) -> Option<&'c str> {
