@@ -585,6 +585,8 @@ impl Walker<'_> {
                 self.facts.awaiting_async_fns.insert(key);
             }
         }
+        let node_self_ty = self_ty.clone();
+        let kind_of_fn = kind.clone();
         let node = FnNode {
             attrs,
             vis,
@@ -622,8 +624,8 @@ impl Walker<'_> {
                 &self.cx.resolver,
             )),
         };
+        self.note_fn_asyncness(sig, node_self_ty.as_deref(), &kind_of_fn);
         self.with_frame(frame, |w| {
-            w.note_fn_asyncness(is_async);
             w.visit_signature(sig);
             w.visit_block(body);
         });
@@ -710,10 +712,33 @@ impl Walker<'_> {
         semantic::facts::method_key(&m.receiver, locals, self_ty, &m.method.to_string())
     }
 
-    /// Whether the fn just entered is `async`, under the keys its calls are recorded by.
-    fn note_fn_asyncness(&mut self, is_async: bool) {
-        for key in self.enclosing_fn().iter().flat_map(fn_ref_keys) {
-            self.facts.fn_asyncness.push((key, is_async));
+    /// Is this rule enabled for the file (so that facts only it asks for are worth recording)?
+    fn rule_enabled(&self, id: &str) -> bool {
+        self.rules.iter().any(|r| r.meta().id == id)
+    }
+
+    /// Whether a fn is `async`, under the keys its calls are recorded by (those of
+    /// [`semantic::facts::FnRef`]: `Type::name` for a method, `module::name` for a trait's own
+    /// method, `module::name` and `name` for a free fn), built without a `FnRef`: this runs for
+    /// every fn.
+    fn note_fn_asyncness(&mut self, sig: &syn::Signature, self_ty: Option<&str>, kind: &FnKind) {
+        if !self.rule_enabled(crate::registry::UNPOLLED_FUTURE.id) {
+            return;
+        }
+        let is_async = sig.asyncness.is_some();
+        let name = sig.ident.to_string();
+        if let Some(t) = self_ty {
+            self.facts
+                .fn_asyncness
+                .push((format!("{t}::{name}"), is_async));
+            return;
+        }
+        let module = semantic::facts::module_key(&self.module_path);
+        self.facts
+            .fn_asyncness
+            .push((format!("{module}::{name}"), is_async));
+        if *kind != FnKind::TraitDefault {
+            self.facts.fn_asyncness.push((name, is_async));
         }
     }
 
@@ -1209,7 +1234,8 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         if matches!(
             self.cx.innermost_body(),
             Some(Frame::Fn { is_async: true, .. })
-        ) && semantic::cancel::awaits_cancel_unsafe(&a.base)
+        ) && self.rule_enabled(crate::registry::CANCEL_UNSAFE_SELECT.id)
+            && semantic::cancel::awaits_cancel_unsafe(&a.base)
         {
             let keys: Vec<String> = self.enclosing_fn().iter().flat_map(fn_ref_keys).collect();
             self.facts.cancel_unsafe_fns.extend(keys);

@@ -3,7 +3,7 @@
 use super::{Rule, RuleMeta, Sink};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Suggestion};
 use crate::registry;
-use crate::semantic::unpolled::{makes_future, Unpolled};
+use crate::semantic::unpolled::{makes_future, plausible, Unpolled};
 use crate::semantic::Cx;
 
 // ---- what the user reads -------------------------------------------------------------------
@@ -128,7 +128,9 @@ impl Rule for UnpolledFuture {
                     // Most bindings are used, and usually soon: the text says so cheaply,
                     // before any name is resolved.
                     if let Drop::Unused(name) = &how {
-                        if mentioned_after(cx, stmt, b, name) {
+                        if !plausible(cx, &init.expr)
+                            || mentioned_after(cx, &local.semi_token, b, name)
+                        {
                             continue;
                         }
                     }
@@ -142,12 +144,19 @@ impl Rule for UnpolledFuture {
     }
 }
 
-/// Is `name` written anywhere in the block after `stmt` (a cheap textual test: a use in a
-/// macro counts too)?
-fn mentioned_after(cx: &Cx, stmt: &syn::Stmt, b: &syn::Block, name: &str) -> bool {
-    let from = cx.span_of(stmt).byte_end;
-    let to = cx.span(b.brace_token.span.close()).byte_start;
-    let rest = cx.file.text.get(from..to.max(from)).unwrap_or("");
+/// Is `name` written anywhere in the block after the `let` ending at `semi` (a cheap textual
+/// test: a use in a macro counts too)? Spans of the two tokens only: a node's span would
+/// render its whole token stream.
+fn mentioned_after(cx: &Cx, semi: &syn::Token![;], b: &syn::Block, name: &str) -> bool {
+    let text = cx.file.text;
+    let close = b.brace_token.span.close();
+    // syn's byte offsets are the file's unless it stripped a BOM or shebang line.
+    let (from, to) = if text.starts_with('\u{feff}') || text.starts_with("#!") {
+        (cx.span(semi.span).byte_end, cx.span(close).byte_start)
+    } else {
+        (semi.span.byte_range().end, close.byte_range().start)
+    };
+    let rest = text.get(from..to.max(from)).unwrap_or("");
     let ident = |c: char| c.is_alphanumeric() || c == '_';
     rest.match_indices(name).any(|(i, _)| {
         !rest[..i].chars().next_back().is_some_and(ident)

@@ -53,9 +53,7 @@ pub fn branch_call(e: &syn::Expr) -> &syn::Expr {
         match e {
             syn::Expr::Paren(p) => e = &p.expr,
             syn::Expr::Group(g) => e = &g.expr,
-            syn::Expr::MethodCall(m)
-                if k::BRANCH_ADAPTERS.contains(&m.method.to_string().as_str()) =>
-            {
+            syn::Expr::MethodCall(m) if k::BRANCH_ADAPTERS.iter().any(|a| m.method == a) => {
                 e = &m.receiver
             }
             syn::Expr::Call(c) if c.args.len() == 1 && is_box_pin(&c.func) => e = &c.args[0],
@@ -280,9 +278,9 @@ pub fn awaits_cancel_unsafe(base: &syn::Expr) -> bool {
     let syn::Expr::MethodCall(m) = branch_call(base) else {
         return false;
     };
-    let name = m.method.to_string();
-    k::PARTIAL_IO.contains(&name.as_str())
-        || (k::VALUE_SENDS.contains(&name.as_str()) && m.args.len() == 1)
+    // Compared without allocating: this runs at every `.await` of an `async fn`.
+    k::PARTIAL_IO.iter().any(|n| m.method == n)
+        || (m.args.len() == 1 && k::VALUE_SENDS.iter().any(|n| m.method == n))
 }
 
 /// Does a branch handler leave the loop, so that it never goes round again after this branch

@@ -96,8 +96,17 @@ pub fn makes_future<'a>(cx: &Cx, e: &'a syn::Expr, before: &[syn::Stmt]) -> Opti
                     unless,
                 });
             }
+            // A receiver of unknown type could be anyone's (checked before any key is built).
+            let on_self =
+                matches!(peel(&m.receiver), syn::Expr::Path(p) if p.path.is_ident("self"));
+            let typed = cx
+                .exec
+                .locals()
+                .is_some_and(|l| l.type_of(&m.receiver).is_some());
+            if !(typed || (on_self && self_type(cx).is_some())) {
+                return None;
+            }
             let key = method_key(&m.receiver, cx.exec.locals(), self_type(cx), &name);
-            // A receiver of unknown type could be anyone's.
             if key.starts_with(super::facts::UNKNOWN_RECEIVER) {
                 return None;
             }
@@ -160,6 +169,44 @@ fn made_by_async_channel(cx: &Cx, before: &[syn::Stmt], name: &str) -> bool {
             .any(|t| Some(super::known::last_segment(t)) == last.as_deref())
             && cx.is(&p.path, k::ASYNC_CHANNELS) == Tri::Yes
     })
+}
+
+/// Could this initializer make a future at all (before anything is resolved or searched)? An
+/// `async` block, a call of a lowercase path that is not a local, or a method on `self` or on a
+/// local of a known type, or a one-argument `send`.
+pub fn plausible(cx: &Cx, e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Paren(p) => plausible(cx, &p.expr),
+        syn::Expr::Async(_) => true,
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return false;
+            };
+            let Some(last) = p.path.segments.last() else {
+                return false;
+            };
+            let name = last.ident.to_string();
+            let local = p.path.segments.len() == 1
+                && cx.fn_mutables().is_some_and(|m| m.locals.contains(&name));
+            !(name.starts_with(|ch: char| ch.is_uppercase()) || local)
+        }
+        syn::Expr::MethodCall(m) => {
+            if m.args.is_empty() && k::REQUEST_SENDS.iter().any(|n| m.method == n) {
+                return true;
+            }
+            if m.args.len() == 1 && k::VALUE_SENDS.iter().any(|n| m.method == n) {
+                return true;
+            }
+            let on_self =
+                matches!(peel(&m.receiver), syn::Expr::Path(p) if p.path.is_ident("self"));
+            on_self
+                || cx
+                    .exec
+                    .locals()
+                    .is_some_and(|l| l.type_of(&m.receiver).is_some())
+        }
+        _ => false,
+    }
 }
 
 /// `client.post(url).json(&body).send()` of reqwest's async client, in async code.
