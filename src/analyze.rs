@@ -372,13 +372,13 @@ fn walk(
     let macro_bodies = typed_arena::Arena::new();
     let mut w = Walker {
         macro_bodies: &macro_bodies,
-        fn_bound: Vec::new(),
         cx: Cx {
             file: &info,
             krate,
             config,
             resolver: Resolver::default(),
             frames: Vec::new(),
+            bound: Vec::new(),
             exec: ExecState::with_wrappers(
                 config
                     .options::<crate::registry::MissingTimeoutOptions>()
@@ -422,9 +422,6 @@ fn walk(
 
 struct Walker<'a> {
     cx: Cx<'a>,
-    /// Per enclosing fn, the names its patterns bound so far (parameters, lets, closure
-    /// parameters, arms): a bare path with one of these names is a local, not an item.
-    fn_bound: Vec<std::collections::HashSet<String>>,
     /// The parsed macro bodies of the file, alive as long as its tree.
     macro_bodies: &'a typed_arena::Arena<MacroBody>,
     rules: Vec<&'a dyn Rule>,
@@ -455,6 +452,15 @@ struct Walker<'a> {
     offload_wrappers: Vec<String>,
     /// HTTP requests sent in this file (`.get(url)…send()`), and those bounded by a timeout.
     requests: (usize, usize),
+}
+
+/// The keys calls of a fn are recorded under ([`semantic::facts::fn_keys`]).
+fn fn_ref_keys(f: &semantic::facts::FnRef) -> Vec<String> {
+    if f.method {
+        vec![f.key.clone()]
+    } else {
+        vec![f.key.clone(), f.name.clone()]
+    }
 }
 
 fn has_cfg(attrs: &[syn::Attribute]) -> bool {
@@ -600,6 +606,8 @@ impl<'a> Walker<'a> {
                 self.facts.awaiting_async_fns.insert(key);
             }
         }
+        let node_self_ty = self_ty.clone();
+        let kind_of_fn = kind.clone();
         let node = FnNode {
             attrs,
             vis,
@@ -638,12 +646,13 @@ impl<'a> Walker<'a> {
             body,
             mutable: Default::default(),
         };
-        self.fn_bound.push(Default::default());
+        self.note_fn_asyncness(sig, node_self_ty.as_deref(), &kind_of_fn);
+        self.cx.bound.push(Default::default());
         self.with_frame(frame, |w| {
             w.visit_signature(sig);
             w.visit_block(body);
         });
-        self.fn_bound.pop();
+        self.cx.bound.pop();
         self.cx.exec.exit_fn();
     }
 
@@ -761,6 +770,36 @@ impl<'a> Walker<'a> {
         });
         let locals = self.cx.exec.locals();
         semantic::facts::method_key(&m.receiver, locals, self_ty, &m.method.to_string())
+    }
+
+    /// Is this rule enabled for the file (so that facts only it asks for are worth recording)?
+    fn rule_enabled(&self, id: &str) -> bool {
+        self.rules.iter().any(|r| r.meta().id == id)
+    }
+
+    /// Whether a fn is `async`, under the keys its calls are recorded by (those of
+    /// [`semantic::facts::FnRef`]: `Type::name` for a method, `module::name` for a trait's own
+    /// method, `module::name` and `name` for a free fn), built without a `FnRef`: this runs for
+    /// every fn.
+    fn note_fn_asyncness(&mut self, sig: &syn::Signature, self_ty: Option<&str>, kind: &FnKind) {
+        if !self.rule_enabled(crate::registry::UNPOLLED_FUTURE.id) {
+            return;
+        }
+        let is_async = sig.asyncness.is_some();
+        let name = sig.ident.to_string();
+        if let Some(t) = self_ty {
+            self.facts
+                .fn_asyncness
+                .push((format!("{t}::{name}"), is_async));
+            return;
+        }
+        let module = semantic::facts::module_key(&self.module_path);
+        self.facts
+            .fn_asyncness
+            .push((format!("{module}::{name}"), is_async));
+        if *kind != FnKind::TraitDefault {
+            self.facts.fn_asyncness.push((name, is_async));
+        }
     }
 
     /// The innermost fn, as crate-wide facts name it.
@@ -1161,6 +1200,15 @@ impl<'a> Visit<'a> for Walker<'a> {
     fn visit_macro(&mut self, mac: &'a syn::Macro) {
         let text = self.macro_text(mac);
         let body = self.macro_body(|| macros::parse_expr_macro_in(mac, text));
+        if let MacroBody::Select {
+            branches,
+            otherwise,
+        } = &body
+        {
+            for rule in &self.rules {
+                rule.check_select(&self.cx, mac, branches, otherwise, &mut self.sink);
+            }
+        }
         self.visit_macro_body(macros::macro_name(mac), body, &mac.tokens, text);
     }
 
@@ -1264,6 +1312,16 @@ impl<'a> Visit<'a> for Walker<'a> {
 
     fn visit_expr_await(&mut self, a: &'a syn::ExprAwait) {
         self.cx.exec.set_awaited(&a.base);
+        // An `async fn` awaiting partial I/O or a send in its own body is not cancel safe.
+        if matches!(
+            self.cx.innermost_body(),
+            Some(Frame::Fn { is_async: true, .. })
+        ) && self.rule_enabled(crate::registry::CANCEL_UNSAFE_SELECT.id)
+            && semantic::cancel::awaits_cancel_unsafe(&a.base)
+        {
+            let keys: Vec<String> = self.enclosing_fn().iter().flat_map(fn_ref_keys).collect();
+            self.facts.cancel_unsafe_fns.extend(keys);
+        }
         // Through adapters that only wrap the future (`f().instrument(span).await`).
         let mut base = semantic::dataflow::peel(&a.base);
         while let syn::Expr::MethodCall(m) = base {
@@ -1365,7 +1423,7 @@ impl<'a> Visit<'a> for Walker<'a> {
     }
 
     fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
-        if let Some(bound) = self.fn_bound.last_mut() {
+        if let Some(bound) = self.cx.bound.last_mut() {
             bound.insert(p.ident.to_string());
         }
         visit::visit_pat_ident(self, p);
@@ -1377,8 +1435,7 @@ impl<'a> Visit<'a> for Walker<'a> {
             // A fn is named in snake case: `None`, `MAX`, `Kind::A` name no fn. A bare name
             // bound by a pattern earlier in the fn is a local.
             let fn_like = !name.starts_with(|c: char| c.is_ascii_uppercase());
-            let local = p.path.segments.len() == 1
-                && self.fn_bound.last().is_some_and(|b| b.contains(&name));
+            let local = p.path.segments.len() == 1 && self.cx.is_bound_local(&name);
             if fn_like && !local {
                 let key = self.use_key(&p.path);
                 self.facts.value_uses.insert(key);

@@ -77,6 +77,20 @@ pub static BLOCKING_IN_ASYNC: Entry = Entry {
     ],
 };
 
+pub static CANCEL_UNSAFE_SELECT: Entry = Entry {
+    id: "cancel_unsafe_select",
+    default_level: Level::Warn,
+    options: &[
+        OptionDoc {
+            name: "queue-places",
+            default: "true",
+            doc: "also report branches that lose only their place in a fair queue (`Mutex::lock`, `Semaphore::acquire`, `Notify::notified`)",
+            min: None,
+        },
+        CHECK_TESTS,
+    ],
+};
+
 pub static DETACHED_SPAWN: Entry = Entry {
     id: "detached_spawn",
     default_level: Level::Warn,
@@ -85,6 +99,12 @@ pub static DETACHED_SPAWN: Entry = Entry {
 
 pub static FAIL_FAST_LEAK: Entry = Entry {
     id: "fail_fast_leak",
+    default_level: Level::Warn,
+    options: &[CHECK_TESTS],
+};
+
+pub static FRESH_CANCELLATION_TOKEN: Entry = Entry {
+    id: "fresh_cancellation_token",
     default_level: Level::Warn,
     options: &[CHECK_TESTS],
 };
@@ -156,6 +176,12 @@ pub static UNBOUNDED_JOIN: Entry = Entry {
     ],
 };
 
+pub static UNPOLLED_FUTURE: Entry = Entry {
+    id: "unpolled_future",
+    default_level: Level::Warn,
+    options: &[CHECK_TESTS],
+};
+
 pub static PARSE_ERROR: Entry = Entry {
     id: "parse_error",
     default_level: Level::Deny,
@@ -173,13 +199,16 @@ pub static ENTRIES: &[&Entry] = &[
     &ASYNC_WITHOUT_AWAIT,
     &AWAIT_IN_LOOP,
     &BLOCKING_IN_ASYNC,
+    &CANCEL_UNSAFE_SELECT,
     &DETACHED_SPAWN,
     &FAIL_FAST_LEAK,
+    &FRESH_CANCELLATION_TOKEN,
     &LOCK_ACROSS_AWAIT,
     &MISSING_TIMEOUT,
     &TIMEOUT_LEAKS_TASK,
     &UNBOUNDED_CHANNEL,
     &UNBOUNDED_JOIN,
+    &UNPOLLED_FUTURE,
     &PARSE_ERROR,
     &UNUSED_SUPPRESSION,
 ];
@@ -342,6 +371,37 @@ pub struct TimeoutLeaksTaskOptions {
     pub check_tests: bool,
 }
 
+/// `[rules.cancel_unsafe_select]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CancelUnsafeSelectOptions {
+    pub queue_places: bool,
+    pub check_tests: bool,
+}
+
+impl Default for CancelUnsafeSelectOptions {
+    fn default() -> Self {
+        CancelUnsafeSelectOptions {
+            queue_places: true,
+            check_tests: false,
+        }
+    }
+}
+
+/// `[rules.fresh_cancellation_token]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FreshCancellationTokenOptions {
+    pub check_tests: bool,
+}
+
+/// `[rules.unpolled_future]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UnpolledFutureOptions {
+    pub check_tests: bool,
+}
+
 /// The options type of ids that have none: any key is unknown.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -353,13 +413,16 @@ pub struct NoOptions {}
 pub struct Options {
     pub await_in_loop: AwaitInLoopOptions,
     pub blocking_in_async: BlockingInAsyncOptions,
+    pub cancel_unsafe_select: CancelUnsafeSelectOptions,
     pub detached_spawn: DetachedSpawnOptions,
     pub fail_fast_leak: FailFastLeakOptions,
+    pub fresh_cancellation_token: FreshCancellationTokenOptions,
     pub lock_across_await: LockAcrossAwaitOptions,
     pub missing_timeout: MissingTimeoutOptions,
     pub timeout_leaks_task: TimeoutLeaksTaskOptions,
     pub unbounded_channel: UnboundedChannelOptions,
     pub unbounded_join: UnboundedJoinOptions,
+    pub unpolled_future: UnpolledFutureOptions,
 }
 
 /// Check `table` against `id`'s options type without keeping it: serde's message on failure.
@@ -425,13 +488,16 @@ macro_rules! rule_options {
 rule_options!(
     AwaitInLoopOptions => await_in_loop,
     BlockingInAsyncOptions => blocking_in_async,
+    CancelUnsafeSelectOptions => cancel_unsafe_select,
     DetachedSpawnOptions => detached_spawn,
     FailFastLeakOptions => fail_fast_leak,
+    FreshCancellationTokenOptions => fresh_cancellation_token,
     LockAcrossAwaitOptions => lock_across_await,
     MissingTimeoutOptions => missing_timeout,
     TimeoutLeaksTaskOptions => timeout_leaks_task,
     UnboundedChannelOptions => unbounded_channel,
     UnboundedJoinOptions => unbounded_join,
+    UnpolledFutureOptions => unpolled_future,
 );
 
 #[cfg(test)]

@@ -82,7 +82,7 @@ fn demo(args: &[&str]) -> Run {
 /// The files of the demo the rule `async_without_await` must report, one finding each.
 const DEMO_ASYNC_WITHOUT_AWAIT: &[&str] = &["src/client.rs", "src/handlers.rs", "src/pricing.rs"];
 /// Every file reachable from the demo's targets.
-const DEMO_FILES: usize = 8;
+const DEMO_FILES: usize = 9;
 
 /// Write `contents` to `root/rel`, creating directories.
 fn write(root: &Path, rel: &str, contents: impl AsRef<[u8]>) {
@@ -329,6 +329,9 @@ fn demo_suggestions_apply_and_parse() {
         "async_lint::unbounded_channel",
         "async_lint::fail_fast_leak",
         "async_lint::timeout_leaks_task",
+        "async_lint::cancel_unsafe_select",
+        "async_lint::unpolled_future",
+        "async_lint::fresh_cancellation_token",
     ] {
         assert!(
             rules.contains(rule),
@@ -627,8 +630,14 @@ fn list_rules() {
     let fields: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(fields[1], "warn", "{line}");
     assert!(fields.len() > 2, "a summary follows: {line}");
-    assert!(
-        r.stdout.contains("async_without_await  warn"),
+    // Levels line up in one column, after the longest id.
+    let level_at = |id: &str| {
+        let l = r.stdout.lines().find(|l| l.starts_with(id)).unwrap();
+        l.find("  warn").or_else(|| l.find("  deny")).unwrap() + 2
+    };
+    assert_eq!(
+        level_at("async_without_await "),
+        level_at("fresh_cancellation_token "),
         "{}",
         r.stdout
     );

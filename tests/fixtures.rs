@@ -6,7 +6,8 @@
 //! rules separated by commas. Header directives in the first lines of a file:
 //! `//@ edition: 2024`, `//@ test-target` (file of a test target), `//@ bin` (package without
 //! a library), `//@ module: a::b` (module path of the file), `//@ deps: redis, reqwest` (more
-//! dependencies than tokio and futures), `//@ no-deps` (no manifest, as in PATH mode),
+//! dependencies than tokio and futures; `tokio_util[rt]` with the features the manifest
+//! enables), `//@ no-deps` (no manifest, as in PATH mode),
 //! `//@ option: rule.key = <toml value>` (a rule option).
 //!
 //! Only the fixture's own rule and the rules named in its markers are compared.
@@ -38,8 +39,9 @@ struct Header {
     test_target: bool,
     bin: bool,
     module: Vec<String>,
-    /// `//@ deps: redis, reqwest`: more dependencies of the fixture's package.
-    deps: Vec<String>,
+    /// `//@ deps: redis, reqwest`: more dependencies of the fixture's package, each with the
+    /// features its manifest entry enables (`tokio_util[rt full]`).
+    deps: Vec<(String, Vec<String>)>,
     /// `//@ no-deps`: no manifest at all (PATH mode): no dependencies are known.
     no_deps: bool,
     /// `//@ option: missing_timeout.timeout-wrappers = ["crate::net::deadline"]`.
@@ -64,7 +66,20 @@ fn header(text: &str) -> Header {
         } else if let Some(m) = d.strip_prefix("module:") {
             h.module = m.trim().split("::").map(str::to_string).collect();
         } else if let Some(deps) = d.strip_prefix("deps:") {
-            h.deps = deps.split(',').map(|s| s.trim().to_string()).collect();
+            h.deps = deps
+                .split(',')
+                .map(|s| match s.trim().split_once('[') {
+                    Some((name, features)) => (
+                        name.to_string(),
+                        features
+                            .trim_end_matches(']')
+                            .split_whitespace()
+                            .map(str::to_string)
+                            .collect(),
+                    ),
+                    None => (s.trim().to_string(), Vec::new()),
+                })
+                .collect();
         } else if let Some(opt) = d.strip_prefix("option:") {
             let (key, value) = opt.split_once('=').expect("`//@ option: rule.key = value`");
             let (rule, key) = key.trim().split_once('.').expect("`rule.key`");
@@ -147,11 +162,18 @@ fn analyze(files: &[(String, String)]) -> Vec<Diagnostic> {
             ["tokio", "futures"]
                 .iter()
                 .map(|d| d.to_string())
-                .chain(headers.iter().flat_map(|h| h.deps.iter().cloned()))
+                .chain(
+                    headers
+                        .iter()
+                        .flat_map(|h| h.deps.iter().map(|(d, _)| d.clone())),
+                )
                 .collect()
         },
         has_lib: !headers.iter().any(|h| h.bin),
-        dependency_features: Default::default(),
+        dependency_features: headers
+            .iter()
+            .flat_map(|h| h.deps.iter().cloned())
+            .collect(),
     };
     let inputs: Vec<FileInput> = files
         .iter()

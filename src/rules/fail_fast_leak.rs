@@ -233,10 +233,11 @@ fn finish(diag: Diagnostic, help: &str) -> Diagnostic {
     diag.with_help(help).with_note(NOTE_WHY)
 }
 
-/// Wrap each spawn in `AbortOnDropHandle::new(..)`, when the package has tokio-util: dropping
+/// Wrap each spawn in `AbortOnDropHandle::new(..)`, when the package has tokio-util with `rt`
+/// (`tokio_util::task` is behind it; a feature another crate enables is not known): dropping
 /// the handle then aborts the task. (The handle's type changes, hence maybe incorrect.)
 fn with_fix(cx: &Cx, diag: Diagnostic, spawns: &[Span]) -> Diagnostic {
-    if !cx.krate.depends_on("tokio_util") || spawns.is_empty() {
+    if !cx.krate.has_feature("tokio_util", &["rt", "full"]) || spawns.is_empty() {
         return diag;
     }
     let edits = spawns

@@ -12,13 +12,16 @@ use crate::semantic::{Cx, FnKind};
 pub mod async_without_await;
 pub mod await_in_loop;
 pub mod blocking_in_async;
+pub mod cancel_unsafe_select;
 pub mod detached_spawn;
 pub mod fail_fast_leak;
+pub mod fresh_cancellation_token;
 pub mod lock_across_await;
 pub mod missing_timeout;
 pub mod timeout_leaks_task;
 pub mod unbounded_channel;
 pub mod unbounded_join;
+pub mod unpolled_future;
 
 /// What the documentation and `--list-rules` know about a rule, on top of its registry entry
 /// (id, default level, options), which it dereferences to.
@@ -101,6 +104,17 @@ pub trait Rule: Sync {
     /// Called for every block (fn bodies, closures' and control flow's blocks), before its
     /// statements are walked.
     fn check_block(&self, _cx: &Cx, _b: &syn::Block, _out: &mut Sink) {}
+
+    /// Called for every `select!` whose branches parsed, before its body is walked.
+    fn check_select(
+        &self,
+        _cx: &Cx,
+        _mac: &syn::Macro,
+        _branches: &[crate::semantic::macros::SelectBranch],
+        _otherwise: &[syn::Expr],
+        _out: &mut Sink,
+    ) {
+    }
 }
 
 /// Every rule that checks code, in id order.
@@ -108,13 +122,16 @@ pub static RULES: &[&dyn Rule] = &[
     &async_without_await::AsyncWithoutAwait,
     &await_in_loop::AwaitInLoop,
     &blocking_in_async::BlockingInAsync,
+    &cancel_unsafe_select::CancelUnsafeSelect,
     &detached_spawn::DetachedSpawn,
     &fail_fast_leak::FailFastLeak,
+    &fresh_cancellation_token::FreshCancellationToken,
     &lock_across_await::LockAcrossAwait,
     &missing_timeout::MissingTimeout,
     &timeout_leaks_task::TimeoutLeaksTask,
     &unbounded_channel::UnboundedChannel,
     &unbounded_join::UnboundedJoin,
+    &unpolled_future::UnpolledFuture,
 ];
 
 /// The tool's own reports, which have ids and levels but no check.

@@ -131,7 +131,7 @@ fn report(cx: &Cx, facts: &FnHandles, d: &Deadline, out: &mut Sink) {
         Some(h) => facts.tasks[h].spawn,
         None => d.inline,
     };
-    if let (Some(s), true) = (spawn, cx.krate.depends_on("tokio_util")) {
+    if let (Some(s), true) = (spawn, cx.krate.has_feature("tokio_util", &["rt", "full"])) {
         diag = diag.with_suggestion(Suggestion {
             message: FIX.into(),
             edits: vec![Edit {

@@ -59,6 +59,11 @@ pub struct FileFacts {
     pub unawaited_methods: HashSet<String>,
     /// The primary key ([`FnRef`]'s) of every fn with a body.
     pub fn_defs: Vec<String>,
+    /// `async fn`s whose own body awaits an operation that is not cancel safe (partial I/O, a
+    /// send of a value), by [`fn_keys`].
+    pub cancel_unsafe_fns: HashSet<String>,
+    /// Every fn with a body, by [`fn_keys`], and whether it is `async`.
+    pub fn_asyncness: Vec<(String, bool)>,
 }
 
 /// The key a path is recorded under: its last two segments as far as resolution knows
@@ -257,6 +262,8 @@ pub struct CrateFacts {
     /// tree followed): set by whoever merges the files; a fix that edits every call site of
     /// a fn needs it.
     pub whole_crate: bool,
+    pub cancel_unsafe_fns: HashSet<String>,
+    pub fn_asyncness: HashMap<String, HashSet<bool>>,
 }
 
 impl CrateFacts {
@@ -309,6 +316,10 @@ impl CrateFacts {
         }
         self.requests_bounded_in.extend(file.requests_bounded_in);
         self.async_send_fields.extend(file.async_send_fields);
+        self.cancel_unsafe_fns.extend(file.cancel_unsafe_fns);
+        for (key, is_async) in file.fn_asyncness {
+            self.fn_asyncness.entry(key).or_default().insert(is_async);
+        }
     }
 
     /// Is every call of the fn in the crate bounded by a deadline, at the call or (for a bare
@@ -413,7 +424,33 @@ impl CrateFacts {
                 .lock_takers
                 .get(name)
                 .is_some_and(|receivers| receivers.iter().any(|r| self.lock_decls.contains_key(r))),
+            Condition::AwaitsCancelUnsafe(key) => self.awaits_cancel_unsafe(key),
+            Condition::IsAsyncFn(key) => self
+                .fn_asyncness
+                .get(key)
+                .is_some_and(|a| a.len() == 1 && a.contains(&true)),
         }
+    }
+
+    /// Does the fn of this key await a cancel-unsafe operation? A method on a receiver of
+    /// unknown type (`*::read_frame`) counts if every fn of that name in the crate does.
+    fn awaits_cancel_unsafe(&self, key: &str) -> bool {
+        if self.cancel_unsafe_fns.contains(key) {
+            return true;
+        }
+        let Some(name) = key
+            .strip_prefix(UNKNOWN_RECEIVER)
+            .and_then(|k| k.strip_prefix("::"))
+        else {
+            return false;
+        };
+        let suffix = format!("::{name}");
+        let mut same_name = self
+            .fn_asyncness
+            .keys()
+            .filter(|k| k.ends_with(&suffix))
+            .peekable();
+        same_name.peek().is_some() && same_name.all(|k| self.cancel_unsafe_fns.contains(k))
     }
 }
 
@@ -456,4 +493,9 @@ pub enum Condition {
     /// Not a filter (it always holds): the finding's fix removes the `.await` at every call
     /// of this fn, settled in `analyze::finish_crate` by [`super::call_sites::settle`].
     FixAtCallSites(super::call_sites::FnTarget),
+    /// The fn of this key (or, for `*::name`, every fn of that name) is an `async fn` whose
+    /// own body awaits an operation that is not cancel safe.
+    AwaitsCancelUnsafe(String),
+    /// Every fn of this key in the crate is an `async fn`.
+    IsAsyncFn(String),
 }

@@ -4,6 +4,7 @@
 pub mod awaits;
 pub mod call_sites;
 pub mod calls;
+pub mod cancel;
 pub mod channel_ends;
 pub mod dataflow;
 pub mod exec;
@@ -17,6 +18,8 @@ pub mod locks;
 pub mod loops;
 pub mod macros;
 pub mod tasks;
+pub mod tokens;
+pub mod unpolled;
 pub mod values;
 
 use crate::diagnostic::Span;
@@ -721,6 +724,9 @@ pub struct Cx<'a> {
     pub config: &'a crate::config::Config,
     pub resolver: Resolver,
     pub frames: Vec<Frame<'a>>,
+    /// Per enclosing fn, the names its patterns bound so far (parameters, lets, closure
+    /// parameters, arms), maintained by the engine's walk: see [`Cx::is_bound_local`].
+    pub bound: Vec<std::collections::HashSet<String>>,
     /// Who runs the current code, the deadlines around it, what is awaited, what locals hold.
     pub exec: exec::ExecState,
 }
@@ -800,6 +806,12 @@ impl<'a> Cx<'a> {
             Some(Frame::AsyncBlock) => true,
             _ => false,
         }
+    }
+
+    /// Is a bare name a local of the innermost fn: bound by one of its patterns (a parameter,
+    /// a `let`, a closure parameter, an arm) before this point? Then it names no item.
+    pub fn is_bound_local(&self, name: &str) -> bool {
+        self.bound.last().is_some_and(|b| b.contains(name))
     }
 
     /// The mutable handles of the innermost fn.

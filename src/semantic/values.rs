@@ -30,6 +30,11 @@ pub enum ValueKind {
     Stdin,
     /// A hyper client (requests without a deadline of their own).
     HyperClient,
+    /// A `tokio::sync::Semaphore` (its `acquire` waits in a fair queue).
+    Semaphore,
+    /// A channel sender whose `send(v)` is a future (tokio's bounded `mpsc::Sender`,
+    /// async-channel's).
+    AsyncSender,
 }
 
 /// What is known about an expression's kind.
@@ -248,7 +253,10 @@ impl Locals {
             ValueKind::Condvar => is(b::CONDVAR_NEW),
             ValueKind::Stdin => is(b::STDIN),
             ValueKind::HyperClient => is(t::HYPER_CLIENTS),
-            ValueKind::Child | ValueKind::StdReceiver => false,
+            ValueKind::Child
+            | ValueKind::StdReceiver
+            | ValueKind::Semaphore
+            | ValueKind::AsyncSender => false,
         };
         if yes {
             return Evidence::Yes;
@@ -427,6 +435,8 @@ pub fn declared_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
         (b::THREAD_HANDLE_TYPES, ValueKind::Thread),
         (b::STD_RECEIVER_TYPES, ValueKind::StdReceiver),
         (t::HYPER_CLIENT_TYPES, ValueKind::HyperClient),
+        (super::known::cancel::SEMAPHORE_TYPE, ValueKind::Semaphore),
+        (super::known::cancel::ASYNC_SENDERS, ValueKind::AsyncSender),
     ];
     for (targets, kind) in lists {
         // Resolve only when the last segment can match.

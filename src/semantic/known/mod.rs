@@ -13,6 +13,7 @@
 pub mod adapters;
 pub mod attrs;
 pub mod blocking;
+pub mod cancel;
 pub mod channels;
 pub mod handles;
 pub mod join;
@@ -578,5 +579,100 @@ pub static LISTS: &[List] = &[
         name: "handles::SELECT_MACROS",
         kind: Kind::Paths,
         entries: handles::SELECT_MACROS,
+    },
+    List {
+        name: "cancel::PARTIAL_IO",
+        kind: Kind::Methods,
+        entries: cancel::PARTIAL_IO,
+    },
+    List {
+        name: "cancel::VALUE_SENDS",
+        kind: Kind::Methods,
+        entries: cancel::VALUE_SENDS,
+    },
+    List {
+        name: "cancel::QUEUE_WAITS",
+        kind: Kind::Methods,
+        entries: cancel::QUEUE_WAITS,
+    },
+    List {
+        name: "cancel::SEMAPHORE_WAITS",
+        kind: Kind::Methods,
+        entries: cancel::SEMAPHORE_WAITS,
+    },
+    List {
+        name: "cancel::SEMAPHORE_TYPE",
+        kind: Kind::Paths,
+        entries: cancel::SEMAPHORE_TYPE,
+    },
+    List {
+        name: "cancel::RWLOCK_WAITS",
+        kind: Kind::Methods,
+        entries: cancel::RWLOCK_WAITS,
+    },
+    List {
+        name: "cancel::RWLOCK_TYPE",
+        kind: Kind::Paths,
+        entries: cancel::RWLOCK_TYPE,
+    },
+    List {
+        name: "cancel::BRANCH_ADAPTERS",
+        kind: Kind::Methods,
+        entries: cancel::BRANCH_ADAPTERS,
+    },
+    List {
+        name: "cancel::LAZY_ASYNC_FNS",
+        kind: Kind::Paths,
+        entries: cancel::LAZY_ASYNC_FNS,
+    },
+    List {
+        name: "cancel::TOKEN_TYPES",
+        kind: Kind::Paths,
+        entries: cancel::TOKEN_TYPES,
+    },
+    List {
+        name: "cancel::TOKEN_CTORS",
+        kind: Kind::Paths,
+        entries: cancel::TOKEN_CTORS,
+    },
+    List {
+        name: "cancel::TOKEN_WIRING",
+        kind: Kind::Methods,
+        entries: cancel::TOKEN_WIRING,
+    },
+    List {
+        name: "cancel::CANCEL_SAFE",
+        kind: Kind::Methods,
+        entries: cancel::CANCEL_SAFE,
+    },
+    List {
+        name: "cancel::REQUEST_SENDS",
+        kind: Kind::Methods,
+        entries: cancel::REQUEST_SENDS,
+    },
+    List {
+        name: "cancel::ASYNC_HTTP_CRATES",
+        kind: Kind::Words,
+        entries: cancel::ASYNC_HTTP_CRATES,
+    },
+    List {
+        name: "cancel::BLOCKING_HTTP_MODULES",
+        kind: Kind::Modules,
+        entries: cancel::BLOCKING_HTTP_MODULES,
+    },
+    List {
+        name: "cancel::FAIR_QUEUE_CRATES",
+        kind: Kind::Words,
+        entries: cancel::FAIR_QUEUE_CRATES,
+    },
+    List {
+        name: "cancel::ASYNC_SENDERS",
+        kind: Kind::Paths,
+        entries: cancel::ASYNC_SENDERS,
+    },
+    List {
+        name: "cancel::ASYNC_CHANNELS",
+        kind: Kind::Paths,
+        entries: cancel::ASYNC_CHANNELS,
     },
 ];
