@@ -419,6 +419,26 @@ fn output_is_deterministic() {
     );
 }
 
+#[test]
+fn modules_declared_inside_item_macros_are_linted() {
+    // `cfg_x! { mod inner; }` (async-std's `cfg_default!`, `cfg_if!`): the body is parsed for
+    // its items, whatever else it names, and the module's file is found and linted; a macro
+    // invoked with a plain list of types is not parsed, and declares nothing.
+    let dir = project(&[
+        (
+            "src/lib.rs",
+            b"macro_rules! cfg_x { ($($i:item)*) => { $($i)* } }\nmacro_rules! for_types { ($($t:ty),*) => {} }\ncfg_x! {\n    mod inner;\n}\nfor_types!(u8, u16);\n",
+        ),
+        ("src/inner.rs", FLAGGED),
+    ]);
+    let r = run_in(Some(dir.path()), &["--message-format", "short", "-q"]);
+    assert!(
+        r.stdout
+            .contains("src/inner.rs:1:10: warning[async_lint::async_without_await]"),
+        "{r:#?}"
+    );
+}
+
 // ---- files that cannot be read or parsed ---------------------------------------------------
 
 #[test]

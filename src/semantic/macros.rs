@@ -145,14 +145,30 @@ pub fn parse_item_macro(mac: &syn::Macro) -> MacroBody {
 
 /// [`parse_item_macro`], given the body's source text when it is known.
 pub fn parse_item_macro_in(mac: &syn::Macro, text: Option<&str>) -> MacroBody {
-    // Items matter to rules as fns, impls (their methods) and declarations naming a type of the
-    // catalog; a body with none of these words (a list of types for a trait-impl generator)
-    // is not parsed.
+    // A body that holds items (any item keyword: fns, impls, `mod` declarations whose files
+    // must be found, `use`s that resolution needs, ..) or names the catalog is parsed; one with
+    // none (the list of types a trait-impl generator is invoked with) is not.
     if let Some(text) = text {
         let vocabulary = super::known::vocabulary();
         let mut found = false;
         crate::parse::for_each_ident(text, |word, _| {
-            found = matches!(word, "fn" | "impl" | "async" | "await") || vocabulary.contains(word);
+            found = matches!(
+                word,
+                "fn" | "impl"
+                    | "mod"
+                    | "use"
+                    | "extern"
+                    | "struct"
+                    | "enum"
+                    | "union"
+                    | "trait"
+                    | "type"
+                    | "static"
+                    | "const"
+                    | "macro_rules"
+                    | "async"
+                    | "await"
+            ) || vocabulary.contains(word);
             found
         });
         if !found {
