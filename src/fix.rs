@@ -192,7 +192,7 @@ fn comments(code: &str) -> Vec<&str> {
                 }
                 out.push(&code[start..i.min(b.len())]);
             }
-            b'"' => i = skip_string(b, i + 1),
+            b'"' => i = crate::parse::skip_string(b, i + 1),
             b'r' if is_raw_start(b, i) => {
                 let mut j = i + 1;
                 let mut hashes = 0;
@@ -241,17 +241,6 @@ fn comments(code: &str) -> Vec<&str> {
         }
     }
     out
-}
-
-fn skip_string(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    b.len()
 }
 
 /// `r"`, `r#"`, `br"` (the `b` is an ordinary byte before), not part of an identifier.

@@ -504,19 +504,7 @@ pub fn complexity(text: &str) -> Result<Complexity, TooComplex> {
                     Some(b'*') => !matches!(b.get(i + 3), Some(b'*' | b'/')),
                     _ => false,
                 };
-                let mut nest = 1;
-                i += 2;
-                while i < n && nest > 0 {
-                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                        nest += 1;
-                        i += 2;
-                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                        nest -= 1;
-                        i += 2;
-                    } else {
-                        i += 1;
-                    }
-                }
+                i = skip_block_comment(b, i);
                 if doc {
                     literal(start, i)?;
                     g.word_start(false);
@@ -770,19 +758,7 @@ pub fn for_each_ident(text: &str, mut f: impl FnMut(&str, bool) -> bool) {
                 i = b[i..].iter().position(|&c| c == b'\n').map_or(n, |p| i + p);
             }
             b'/' if next == b'*' => {
-                let mut nest = 1;
-                i += 2;
-                while i < n && nest > 0 {
-                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                        nest += 1;
-                        i += 2;
-                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                        nest -= 1;
-                        i += 2;
-                    } else {
-                        i += 1;
-                    }
-                }
+                i = skip_block_comment(b, i);
             }
             b'"' => i = skip_string(b, i + 1),
             b'\'' => i = skip_quote(b, i),
@@ -828,8 +804,26 @@ pub fn for_each_ident(text: &str, mut f: impl FnMut(&str, bool) -> bool) {
     }
 }
 
+/// Past the end of a block comment (nested ones included) that opens at `i` (`/*`).
+fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
+    let mut nest = 1;
+    i += 2;
+    while i < b.len() && nest > 0 {
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            nest += 1;
+            i += 2;
+        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+            nest -= 1;
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    i
+}
+
 /// Past the closing quote of a `"..."` string whose body starts at `i`.
-fn skip_string(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_string(b: &[u8], mut i: usize) -> usize {
     while i < b.len() {
         match b[i] {
             b'\\' => i += 2,
