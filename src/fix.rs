@@ -515,6 +515,26 @@ pub enum Import {
     Unreachable,
 }
 
+/// What a rewrite into a `futures` stream chain needs: `StreamExt` in scope (and `TryStreamExt`
+/// for `try_collect`, with `tried`) and `futures` a dependency. Returns the import edit to add,
+/// if any, and whether the rewrite can be applied (else it is display-only).
+pub fn stream_traits(
+    cx: &crate::semantic::Cx,
+    tried: bool,
+) -> (Option<crate::diagnostic::Edit>, bool) {
+    let traits: &[&str] = if tried {
+        &["StreamExt", "TryStreamExt"]
+    } else {
+        &["StreamExt"]
+    };
+    let (import, reachable) = match trait_imports(cx, "futures", traits) {
+        Import::Add(e) => (Some(e), true),
+        Import::Present => (None, true),
+        Import::Unreachable => (None, false),
+    };
+    (import, reachable && cx.krate.depends_on("futures"))
+}
+
 /// The edit that imports the traits `names` of crate `krate` for their methods
 /// (`use futures::{StreamExt as _, TryStreamExt as _};`), after the file's last top-level `use`
 /// (or before its first item).

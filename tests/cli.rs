@@ -5,60 +5,12 @@
 use cargo_metadata::diagnostic::DiagnosticLevel;
 use cargo_metadata::Message;
 use std::path::Path;
-use std::process::Command;
 use tempfile::TempDir;
 
+mod support;
+use support::{bin, run_in, Run};
+
 // ---- helpers -------------------------------------------------------------------------------
-
-/// What one run printed and returned.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// The number of `warning[async_lint::RULE]` / `error[async_lint::RULE]` headers in stdout.
-    fn count(&self, level: &str, rule: &str) -> usize {
-        self.stdout
-            .matches(&format!("{level}[async_lint::{rule}]"))
-            .count()
-    }
-
-    /// The `short` lines of stdout (one per finding).
-    fn lines(&self) -> Vec<&str> {
-        self.stdout.lines().filter(|l| !l.is_empty()).collect()
-    }
-}
-
-/// The binary, with colours off whatever the environment of the test says.
-fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"));
-    cmd.env("CARGO_TERM_COLOR", "never").env_remove("NO_COLOR");
-    cmd
-}
-
-/// Run the binary with `args` in `dir` (or the test's working directory, the repository root).
-fn run_in(dir: Option<&Path>, args: &[&str]) -> Run {
-    let mut cmd = bin();
-    cmd.args(args);
-    if let Some(dir) = dir {
-        cmd.current_dir(dir);
-    }
-    let out = cmd.output().expect("cannot start cargo-async-lint");
-    let run = Run {
-        // Killed by a signal (a stack overflow, say) counts as a crash like a panic.
-        code: out.status.code().unwrap_or(101),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        run.code != 101 && !run.stderr.contains("panicked"),
-        "cargo-async-lint {args:?} crashed:\n{run:#?}"
-    );
-    run
-}
 
 fn run(args: &[&str]) -> Run {
     run_in(None, args)
@@ -1047,12 +999,7 @@ fn run_repo(dir: &Path, github_workspace: Option<&Path>, args: &[&str]) -> Run {
     if let Some(w) = github_workspace {
         cmd.env("GITHUB_WORKSPACE", w);
     }
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(101),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::of(cmd.output().unwrap())
 }
 
 #[test]

@@ -4,26 +4,11 @@ use std::path::Path;
 use std::process::Command;
 use tempfile::TempDir;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod support;
+use support::Run;
 
 fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TERM_COLOR", "never")
-        .output()
-        .expect("cannot start cargo-async-lint");
-    let run = Run {
-        code: out.status.code().unwrap_or(101),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(run.code != 101, "crashed: {}", run.stderr);
-    run
+    support::run_in(Some(dir), args)
 }
 
 fn write(root: &Path, rel: &str, text: &str) {

@@ -7,30 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use tempfile::TempDir;
 
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod support;
+use support::{run_in, Run};
 
 fn run(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_cargo-async-lint"))
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TERM_COLOR", "never")
-        .output()
-        .expect("cannot start cargo-async-lint");
-    let run = Run {
-        code: out.status.code().unwrap_or(101),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        run.code != 101 && !run.stderr.contains("panicked"),
-        "cargo-async-lint {args:?} crashed:\n{run:#?}"
-    );
-    run
+    run_in(Some(dir), args)
 }
 
 const MANIFEST: &str = r#"[package]

@@ -126,17 +126,9 @@ fn check_for(cx: &Cx, l: &syn::ExprForLoop, out: &mut Sink) {
         } else {
             Applicability::MaybeIncorrect
         };
-        let traits: &[&str] = if summary.has_try {
-            &["StreamExt", "TryStreamExt"]
-        } else {
-            &["StreamExt"]
-        };
-        match crate::fix::trait_imports(cx, "futures", traits) {
-            crate::fix::Import::Add(e) => edits.push(e),
-            crate::fix::Import::Present => {}
-            crate::fix::Import::Unreachable => applicability = Applicability::DisplayOnly,
-        }
-        if !cx.krate.depends_on("futures") {
+        let (import, applicable) = crate::fix::stream_traits(cx, summary.has_try);
+        edits.extend(import);
+        if !applicable {
             applicability = Applicability::DisplayOnly;
         }
         diag = diag.with_suggestion(Suggestion {

@@ -359,17 +359,9 @@ fn bounded_join(
         replacement,
     }];
     let mut applicability = Applicability::MaybeIncorrect;
-    let traits: &[&str] = if tried {
-        &["StreamExt", "TryStreamExt"]
-    } else {
-        &["StreamExt"]
-    };
-    match crate::fix::trait_imports(cx, "futures", traits) {
-        crate::fix::Import::Add(e) => edits.push(e),
-        crate::fix::Import::Present => {}
-        crate::fix::Import::Unreachable => applicability = Applicability::DisplayOnly,
-    }
-    if !cx.krate.depends_on("futures") {
+    let (import, applicable) = crate::fix::stream_traits(cx, tried);
+    edits.extend(import);
+    if !applicable {
         applicability = Applicability::DisplayOnly;
     }
     Suggestion {

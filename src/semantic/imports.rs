@@ -322,30 +322,6 @@ impl Resolver {
                 return Tri::No;
             }
         }
-        // A path whose first segment no scope imports or defines stands for itself (an extern
-        // crate's path, `Type::new`): compared as written, without building its resolution.
-        if path.segments.len() > 1 && path.leading_colon.is_none() {
-            let first = path.segments[0].ident.to_string();
-            if !matches!(first.as_str(), "self" | "super" | "crate")
-                && self
-                    .scopes
-                    .iter()
-                    .all(|s| !s.names.contains_key(&first) && !s.items.contains(&first))
-            {
-                let written = |t: &&str| {
-                    let mut parts = t.split("::");
-                    path.segments
-                        .iter()
-                        .all(|s| parts.next().is_some_and(|p| s.ident == p))
-                        && parts.next().is_none()
-                };
-                return if targets.iter().any(written) {
-                    Tri::Yes
-                } else {
-                    Tri::No
-                };
-            }
-        }
         self.is_resolution(&self.resolve(path), targets)
     }
 

@@ -129,10 +129,16 @@ fn worth_parsing(tokens: &TokenStream) -> bool {
 
 /// [`worth_parsing`] over the body's source text.
 fn text_worth_parsing(text: &str) -> bool {
+    names_any(text, &[])
+}
+
+/// Does the source text name `await`, `async`, a word of `extra` or a catalog word?
+fn names_any(text: &str, extra: &[&str]) -> bool {
     let vocabulary = super::known::vocabulary();
     let mut found = false;
     crate::parse::for_each_ident(text, |word, _| {
-        found = word == "await" || word == "async" || vocabulary.contains(word);
+        found =
+            matches!(word, "await" | "async") || extra.contains(&word) || vocabulary.contains(word);
         found
     });
     found
@@ -148,32 +154,23 @@ pub fn parse_item_macro_in(mac: &syn::Macro, text: Option<&str>) -> MacroBody {
     // A body that holds items (any item keyword: fns, impls, `mod` declarations whose files
     // must be found, `use`s that resolution needs, ..) or names the catalog is parsed; one with
     // none (the list of types a trait-impl generator is invoked with) is not.
-    if let Some(text) = text {
-        let vocabulary = super::known::vocabulary();
-        let mut found = false;
-        crate::parse::for_each_ident(text, |word, _| {
-            found = matches!(
-                word,
-                "fn" | "impl"
-                    | "mod"
-                    | "use"
-                    | "extern"
-                    | "struct"
-                    | "enum"
-                    | "union"
-                    | "trait"
-                    | "type"
-                    | "static"
-                    | "const"
-                    | "macro_rules"
-                    | "async"
-                    | "await"
-            ) || vocabulary.contains(word);
-            found
-        });
-        if !found {
-            return MacroBody::Opaque;
-        }
+    const ITEM_WORDS: &[&str] = &[
+        "fn",
+        "impl",
+        "mod",
+        "use",
+        "extern",
+        "struct",
+        "enum",
+        "union",
+        "trait",
+        "type",
+        "static",
+        "const",
+        "macro_rules",
+    ];
+    if text.is_some_and(|text| !names_any(text, ITEM_WORDS)) {
+        return MacroBody::Opaque;
     }
     let mut items = Vec::new();
     if collect_items(mac.tokens.clone(), &mut items, 0) {
