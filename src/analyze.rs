@@ -646,7 +646,9 @@ impl<'a> Walker<'a> {
             body,
             mutable: Default::default(),
         };
-        self.note_fn_asyncness(sig, node_self_ty.as_deref(), &kind_of_fn);
+        // `#[tokio::main] async fn f()` is a sync fn to its callers: it blocks on its own runtime.
+        let async_to_callers = is_async && !attrs.iter().any(exec::is_main_attr);
+        self.note_fn_asyncness(sig, async_to_callers, node_self_ty.as_deref(), &kind_of_fn);
         self.cx.bound.push(Default::default());
         self.with_frame(frame, |w| {
             w.visit_signature(sig);
@@ -781,11 +783,16 @@ impl<'a> Walker<'a> {
     /// [`semantic::facts::FnRef`]: `Type::name` for a method, `module::name` for a trait's own
     /// method, `module::name` and `name` for a free fn), built without a `FnRef`: this runs for
     /// every fn.
-    fn note_fn_asyncness(&mut self, sig: &syn::Signature, self_ty: Option<&str>, kind: &FnKind) {
+    fn note_fn_asyncness(
+        &mut self,
+        sig: &syn::Signature,
+        is_async: bool,
+        self_ty: Option<&str>,
+        kind: &FnKind,
+    ) {
         if !self.rule_enabled(crate::registry::UNPOLLED_FUTURE.id) {
             return;
         }
-        let is_async = sig.asyncness.is_some();
         let name = sig.ident.to_string();
         if let Some(t) = self_ty {
             self.facts

@@ -12,6 +12,8 @@ use crate::semantic::Cx;
 enum Drop {
     /// `async { .. };`
     Statement,
+    /// `f(..);`: a call whose future is the statement's value, dropped at its `;`.
+    Bare,
     /// `let _ = f();` or `_ = f();`: as written (`let _`, `_ =`).
     Underscore(&'static str),
     /// `let fut = f();` and `fut` never used.
@@ -26,6 +28,10 @@ fn message(u: &Unpolled, how: &Drop) -> String {
     };
     match how {
         Drop::Statement => format!("this `async` block is never awaited: {work}"),
+        Drop::Bare => format!(
+            "the future of `{}(..)` is dropped at the end of this statement, unpolled: {work}",
+            u.what
+        ),
         Drop::Underscore(written) if u.is_block => {
             format!("`{written}` drops this `async` block unpolled: {work}")
         }
@@ -41,7 +47,7 @@ fn message(u: &Unpolled, how: &Drop) -> String {
 
 fn label(how: &Drop) -> String {
     match how {
-        Drop::Statement => "created and dropped here".into(),
+        Drop::Statement | Drop::Bare => "created and dropped here".into(),
         Drop::Underscore(_) => "dropped before it is ever polled".into(),
         Drop::Unused(name) => format!("`{name}` is never used"),
     }
@@ -93,6 +99,12 @@ impl Rule for UnpolledFuture {
                 syn::Stmt::Expr(e @ syn::Expr::Async(_), Some(_)) => {
                     if let Some(u) = makes_future(cx, e, before) {
                         report(cx, &u, Drop::Statement, out);
+                    }
+                }
+                // `send_report(id);`: rustc's `unused_must_use` warns too, after a build.
+                syn::Stmt::Expr(e @ (syn::Expr::Call(_) | syn::Expr::MethodCall(_)), Some(_)) => {
+                    if let Some(u) = makes_future(cx, e, before) {
+                        report(cx, &u, Drop::Bare, out);
                     }
                 }
                 // `_ = f();`: the destructuring assignment form of `let _ = f();`.
