@@ -1509,32 +1509,87 @@ pub fn lint_paths(
         }
         jobs.push((job, access));
     }
-    let done: Vec<(Done, String, Config)> = jobs
-        .into_par_iter()
-        .map(|(job, access)| {
-            let display = discover::display_path_resolved(&job.path, &cwd);
-            let abs = std::path::absolute(&job.path).unwrap_or_else(|_| job.path.clone());
-            let context = &contexts[job.package];
-            let config = context.set.for_file(&abs);
-            (
-                process_with(
-                    job,
-                    &access,
-                    &settings.overlay,
-                    &context.krate,
-                    &config,
-                    &display,
-                ),
-                display,
-                config,
-            )
-        })
-        .collect();
-    for (d, display, config) in done {
+    let analyze = |(job, access): (Job, Access)| {
+        let display = discover::display_path_resolved(&job.path, &cwd);
+        let abs = std::path::absolute(&job.path).unwrap_or_else(|_| job.path.clone());
+        let context = &contexts[job.package];
+        let config = context.set.for_file(&abs);
+        let done = process_with(
+            job,
+            &access,
+            &settings.overlay,
+            &context.krate,
+            &config,
+            &display,
+        );
+        (done, display, config, access)
+    };
+    let mut done: Vec<(Done, String, Config, Access)> = jobs.into_par_iter().map(analyze).collect();
+    // A file that another linted file declares `#[cfg(test)] mod x;` (or any module of test
+    // code) is test code, as in cargo mode: analyzed again as such, with its own test modules.
+    loop {
+        let redo = test_modules_to_redo(&done, |path| {
+            let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            let abs = crate::manifest::normalize(&abs);
+            matches!(
+                path.file_name().and_then(|n| n.to_str()),
+                Some("lib.rs" | "main.rs")
+            ) || contexts.iter().any(|c| c.roots.contains(&abs))
+        });
+        if redo.is_empty() {
+            break;
+        }
+        let again: Vec<(usize, (Done, String, Config, Access))> = redo
+            .into_par_iter()
+            .map(|i| {
+                let (d, _, _, access) = &done[i];
+                let job = Job {
+                    is_test: true,
+                    ..d.job.clone()
+                };
+                (i, analyze((job, access.clone())))
+            })
+            .collect();
+        for (i, d) in again {
+            done[i] = d;
+        }
+    }
+    for (d, display, config, _) in done {
         let origin = contexts[d.job.package].origin(&d.job.path, &display);
         col.add(d, display, Some(origin), config);
     }
     Ok(Some(col.finish(cwd, settings.keep_text)))
+}
+
+/// The files of `done` not yet analyzed as test code that a file analyzed as test code, or a
+/// `#[cfg(test)] mod x;`, declares as its module (by rustc's candidate paths; `is_root` says
+/// whether a file owns its directory like a crate root).
+fn test_modules_to_redo<T, U, V>(
+    done: &[(Done, T, U, V)],
+    is_root: impl Fn(&Path) -> bool,
+) -> Vec<usize> {
+    let key = |p: &Path| crate::manifest::normalize(&std::path::absolute(p).unwrap_or_default());
+    let index: HashMap<PathBuf, usize> = done
+        .iter()
+        .enumerate()
+        .map(|(i, (d, ..))| (key(&d.job.path), i))
+        .collect();
+    let mut redo: Vec<usize> = done
+        .iter()
+        .flat_map(|(d, ..)| {
+            let owns = discover::owns_dir(&d.job.path) || is_root(&d.job.path);
+            d.analysis
+                .modules
+                .iter()
+                .filter(|decl| d.job.is_test || decl.cfg_test)
+                .flat_map(move |decl| discover::module_candidates(&d.job.path, owns, decl))
+        })
+        .filter_map(|(p, _)| index.get(&key(&p)).copied())
+        .filter(|&i| !done[i].0.job.is_test)
+        .collect();
+    redo.sort_unstable();
+    redo.dedup();
+    redo
 }
 
 /// What PATH mode lints a file with: its package's crate facts and configuration, or (context

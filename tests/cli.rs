@@ -800,6 +800,71 @@ fn member_of_a_rooted_workspace_is_selected_from_its_directory() {
 
 // ---- PATH mode -----------------------------------------------------------------------------
 
+/// A loop `await_in_loop` reports outside test code, and skips in it.
+const LOOP: &str = "pub async fn load(ids: Vec<u64>) {\n    for id in ids {\n        fetch(id).await;\n    }\n}\nasync fn fetch(id: u64) { let _ = tokio::fs::read(id.to_string()).await; }\n";
+
+#[test]
+fn path_mode_treats_cfg_test_module_files_as_test_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "src/lib.rs",
+        "pub mod net;\n#[cfg(test)]\nmod tests;\n",
+    );
+    write(root, "src/tests.rs", LOOP);
+    // `net.rs` owns no directory: its modules are under `net/`.
+    write(
+        root,
+        "src/net.rs",
+        format!("{LOOP}#[cfg(test)]\nmod tests;\n"),
+    );
+    write(root, "src/net/tests.rs", format!("{LOOP}mod helpers;\n"));
+    // A module of test code is test code, whatever its own attributes.
+    write(root, "src/net/tests/helpers.rs", LOOP);
+    // Not declared by anyone: linted as ordinary code.
+    write(root, "src/orphan.rs", LOOP);
+    let r = run_in(
+        Some(root),
+        &[
+            "src",
+            "--message-format",
+            "short",
+            "-q",
+            "-A",
+            "all",
+            "-W",
+            "await_in_loop",
+        ],
+    );
+    assert_eq!(
+        files_reported(&r),
+        ["src/net.rs", "src/orphan.rs"],
+        "{}",
+        r.stdout
+    );
+    // Checked in tests too when asked.
+    write(
+        root,
+        "async-lint.toml",
+        "[rules.await_in_loop]\ncheck-tests = true\n",
+    );
+    let r = run_in(
+        Some(root),
+        &[
+            "src",
+            "--message-format",
+            "short",
+            "-q",
+            "-A",
+            "all",
+            "-W",
+            "await_in_loop",
+        ],
+    );
+    assert_eq!(files_reported(&r).len(), 5, "{}", r.stdout);
+}
+
 #[test]
 fn path_mode_skips_ignored_target_and_hidden() {
     let dir = tempfile::tempdir().unwrap();
