@@ -379,6 +379,7 @@ fn walk(
             resolver: Resolver::default(),
             frames: Vec::new(),
             bound: Vec::new(),
+            outer_stmts: Vec::new(),
             exec: ExecState::with_wrappers(
                 config
                     .options::<crate::registry::MissingTimeoutOptions>()
@@ -579,6 +580,16 @@ impl<'a> Walker<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
+    /// A block's statements, each with the ones before it on [`Cx::outer_stmts`] (what
+    /// `syn::visit::visit_block` does, plus that).
+    fn visit_stmts(&mut self, b: &'a syn::Block) {
+        for (i, stmt) in b.stmts.iter().enumerate() {
+            self.cx.outer_stmts.push(&b.stmts[..i]);
+            self.visit_stmt(stmt);
+            self.cx.outer_stmts.pop();
+        }
+    }
+
     fn walk_fn(
         &mut self,
         attrs: &[syn::Attribute],
@@ -649,11 +660,16 @@ impl<'a> Walker<'a> {
         // `#[tokio::main] async fn f()` is a sync fn to its callers: it blocks on its own runtime.
         let async_to_callers = is_async && !attrs.iter().any(exec::is_main_attr);
         self.note_fn_asyncness(sig, async_to_callers, node_self_ty.as_deref(), &kind_of_fn);
+        if async_to_callers {
+            self.note_stop_polling(sig, body, node_self_ty.as_deref(), &kind_of_fn);
+        }
         self.cx.bound.push(Default::default());
+        let outer = std::mem::take(&mut self.cx.outer_stmts);
         self.with_frame(frame, |w| {
             w.visit_signature(sig);
             w.visit_block(body);
         });
+        self.cx.outer_stmts = outer;
         self.cx.bound.pop();
         self.cx.exec.exit_fn();
     }
@@ -777,6 +793,41 @@ impl<'a> Walker<'a> {
     /// Is this rule enabled for the file (so that facts only it asks for are worth recording)?
     fn rule_enabled(&self, id: &str) -> bool {
         self.rules.iter().any(|r| r.meta().id == id)
+    }
+
+    /// An `async fn` whose body watches a stop signal it was handed, under the keys of
+    /// [`Self::note_fn_asyncness`]: a task that runs it is stopped by its owner.
+    fn note_stop_polling(
+        &mut self,
+        sig: &syn::Signature,
+        body: &syn::Block,
+        self_ty: Option<&str>,
+        kind: &FnKind,
+    ) {
+        if !self.rule_enabled(crate::registry::DETACHED_SPAWN.id) {
+            return;
+        }
+        let (open, close) = (body.brace_token.span.open(), body.brace_token.span.close());
+        let (from, to) = (self.cx.span(open).byte_start, self.cx.span(close).byte_end);
+        let text = self.cx.file.text.get(from..to).unwrap_or("");
+        if !semantic::tasks::may_poll_stop_signal(text)
+            || !semantic::tasks::body_polls_stop_signal(body)
+        {
+            return;
+        }
+        let name = sig.ident.to_string();
+        let keys = match self_ty {
+            Some(t) => vec![format!("{t}::{name}")],
+            None => {
+                let module = semantic::facts::module_key(&self.module_path);
+                let mut keys = vec![format!("{module}::{name}")];
+                if *kind != FnKind::TraitDefault {
+                    keys.push(name);
+                }
+                keys
+            }
+        };
+        self.facts.stop_polling_fns.extend(keys);
     }
 
     /// Whether a fn is `async`, under the keys its calls are recorded by (those of
@@ -1225,12 +1276,12 @@ impl<'a> Visit<'a> for Walker<'a> {
         }
         let items = block_items(b);
         if items.is_empty() {
-            return visit::visit_block(self, b);
+            return self.visit_stmts(b);
         }
         self.cx
             .resolver
             .push(Scope::for_items(items, &self.module_path));
-        visit::visit_block(self, b);
+        self.visit_stmts(b);
         self.cx.resolver.pop();
     }
 

@@ -5,8 +5,10 @@ use crate::diagnostic::Diagnostic;
 use crate::registry;
 use crate::semantic::calls::{returns_result, spawn_call, Spawn, SpawnFlavor};
 use crate::semantic::dataflow::peel;
+use crate::semantic::facts::Condition;
 use crate::semantic::tasks::{
-    dropped_values, feeds_actor, polls_stop_signal, reports_outcome, spawns_param, used_later,
+    awaited_callees, dropped_values, feeds_actor, polls_stop_signal, reports_outcome, spawns_param,
+    used_later,
 };
 use crate::semantic::{Cx, Runtime};
 
@@ -121,7 +123,12 @@ impl Rule for DetachedSpawn {
                     continue;
                 }
                 let label = label.clone().unwrap_or_else(|| LABEL_STMT.to_string());
-                report(cx, value, &spawn, label, out);
+                // A same-crate `async fn` the task runs may watch its owner's signal itself.
+                let callees = spawn
+                    .arg
+                    .map(|a| awaited_callees(cx, a, &b.stmts[..i]))
+                    .unwrap_or_default();
+                report(cx, value, &spawn, label, callees, out);
             }
         }
     }
@@ -138,10 +145,31 @@ fn owned_elsewhere(cx: &Cx, spawn: &Spawn, before: &[syn::Stmt], stmt: &syn::Exp
     {
         return true;
     }
-    polls_stop_signal(arg) || reports_outcome(arg) || feeds_actor(before, stmt, Some(arg))
+    polls_stop_signal(arg)
+        || reports_outcome(arg)
+        || feeds_actor(before, stmt, Some(arg))
+        // The pair made in memory (`let (tx, rx) = channel();`, not data destructured from an
+        // awaited result) just before the `match`/`if` whose branch spawns.
+        || cx.outer_stmts.iter().any(|outer| {
+            let last = &outer[outer.len().saturating_sub(1)..];
+            let made_in_memory = last.iter().all(|s| {
+                matches!(s, syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| matches!(
+                    peel(&i.expr),
+                    syn::Expr::Call(_) | syn::Expr::MethodCall(_)
+                )))
+            });
+            made_in_memory && feeds_actor(last, stmt, Some(arg))
+        })
 }
 
-fn report(cx: &Cx, call: &syn::Expr, spawn: &Spawn, label: String, out: &mut Sink) {
+fn report(
+    cx: &Cx,
+    call: &syn::Expr,
+    spawn: &Spawn,
+    label: String,
+    callees: Vec<String>,
+    out: &mut Sink,
+) {
     let loss = match spawn.arg {
         Some(arg) if returns_result(arg) => Loss::Errors,
         Some(arg) if matches!(peel(arg), syn::Expr::Async(_) | syn::Expr::Closure(_)) => {
@@ -157,5 +185,9 @@ fn report(cx: &Cx, call: &syn::Expr, spawn: &Spawn, label: String, out: &mut Sin
     .with_label(label)
     .with_help(help(spawn.flavor, cx.krate.runtime()))
     .with_note(NOTE_WHY);
-    out.report_if(diag, spawn.unless.iter().cloned().collect());
+    let mut unless: Vec<Condition> = spawn.unless.iter().cloned().collect();
+    if !callees.is_empty() {
+        unless.push(Condition::NoneStopsOnSignal(callees));
+    }
+    out.report_if(diag, unless);
 }

@@ -64,6 +64,9 @@ pub struct FileFacts {
     pub cancel_unsafe_fns: HashSet<String>,
     /// Every fn with a body, by [`fn_keys`], and whether it is `async`.
     pub fn_asyncness: Vec<(String, bool)>,
+    /// `async fn`s whose body watches a stop signal it was handed (a parameter's or `self`'s
+    /// receiver, token, `Notify` or flag): a task running one is stopped by its owner.
+    pub stop_polling_fns: HashSet<String>,
 }
 
 /// The key a path is recorded under: its last two segments as far as resolution knows
@@ -264,6 +267,7 @@ pub struct CrateFacts {
     pub whole_crate: bool,
     pub cancel_unsafe_fns: HashSet<String>,
     pub fn_asyncness: HashMap<String, HashSet<bool>>,
+    pub stop_polling_fns: HashSet<String>,
 }
 
 impl CrateFacts {
@@ -317,6 +321,7 @@ impl CrateFacts {
         self.requests_bounded_in.extend(file.requests_bounded_in);
         self.async_send_fields.extend(file.async_send_fields);
         self.cancel_unsafe_fns.extend(file.cancel_unsafe_fns);
+        self.stop_polling_fns.extend(file.stop_polling_fns);
         for (key, is_async) in file.fn_asyncness {
             self.fn_asyncness.entry(key).or_default().insert(is_async);
         }
@@ -425,6 +430,9 @@ impl CrateFacts {
                 .get(name)
                 .is_some_and(|receivers| receivers.iter().any(|r| self.lock_decls.contains_key(r))),
             Condition::AwaitsCancelUnsafe(key) => self.awaits_cancel_unsafe(key),
+            Condition::NoneStopsOnSignal(keys) => {
+                !keys.iter().any(|k| self.stop_polling_fns.contains(k))
+            }
             Condition::IsAsyncFn(key) => self
                 .fn_asyncness
                 .get(key)
@@ -498,4 +506,7 @@ pub enum Condition {
     AwaitsCancelUnsafe(String),
     /// Every fn of this key in the crate is an `async fn`.
     IsAsyncFn(String),
+    /// None of the `async fn`s of these keys (the ones a spawned task awaits) watches a stop
+    /// signal it was handed.
+    NoneStopsOnSignal(Vec<String>),
 }

@@ -729,6 +729,10 @@ pub struct Cx<'a> {
     pub bound: Vec<std::collections::HashSet<String>>,
     /// Who runs the current code, the deadlines around it, what is awaited, what locals hold.
     pub exec: exec::ExecState,
+    /// In each block of the current fn that encloses the node (innermost last), the
+    /// statements before the one the node is in: what was made before a `match` whose arms
+    /// the node is in (`let (tx, rx) = channel(); match mode { A => { spawn(..tx..); } .. }`).
+    pub outer_stmts: Vec<&'a [syn::Stmt]>,
 }
 
 impl<'a> Cx<'a> {

@@ -108,6 +108,135 @@ pub fn polls_stop_signal(arg: &syn::Expr) -> bool {
     v.found
 }
 
+/// [`polls_stop_signal`] for the body of an `async fn`: a signal reached from a parameter or
+/// `self` (`self.shutdown.recv()`, `while !shared.is_shutdown()`) was handed in by its caller.
+pub fn body_polls_stop_signal(body: &syn::Block) -> bool {
+    struct V(HashSet<String>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_pat(&mut self, p: &'ast syn::Pat) {
+            self.0.extend(pat_idents(p));
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut bound = V(HashSet::new());
+    bound.visit_block(body);
+    let mut v = Polls {
+        bound: bound.0,
+        found: false,
+        depth: 0,
+    };
+    v.visit_block(body);
+    v.found
+}
+
+/// Could a body with this text watch a stop signal (does it name one of the methods that do)?
+/// A cheap test before [`body_polls_stop_signal`] walks it.
+pub fn may_poll_stop_signal(text: &str) -> bool {
+    let mut hit = false;
+    crate::parse::for_each_ident(text, |name, _| {
+        hit = STOP_POLLS.contains(&name)
+            || FLAG_POLLS.contains(&name)
+            || GRACEFUL.contains(&name)
+            || WEAK_REFS.contains(&name);
+        hit
+    });
+    hit
+}
+
+/// The same-crate `async fn`s a spawned expression runs, by [`super::facts`] keys: the callee
+/// of `f(..)` / `x.run()` itself, or those a spawned `async` block awaits
+/// (`async move { if let Err(e) = handler.run().await { .. } }`). A method on a receiver of
+/// unknown type names no key.
+pub fn awaited_callees(cx: &super::Cx, arg: &syn::Expr, before: &[syn::Stmt]) -> Vec<String> {
+    // A local made by an earlier statement of the block, which the walk has not learned yet:
+    // `let mut handler = Handler { .. };` (or `Handler::new(..)`).
+    let made_before = |receiver: &syn::Expr| -> Option<String> {
+        let syn::Expr::Path(p) = peel(receiver) else {
+            return None;
+        };
+        let name = p.path.get_ident()?;
+        before.iter().rev().find_map(|s| {
+            let syn::Stmt::Local(l) = s else { return None };
+            let syn::Pat::Ident(pi) = &l.pat else {
+                return None;
+            };
+            if pi.ident != *name {
+                return None;
+            }
+            match peel(&l.init.as_ref()?.expr) {
+                syn::Expr::Struct(st) if st.path.segments.len() == 1 => {
+                    Some(st.path.segments[0].ident.to_string())
+                }
+                syn::Expr::Call(c) => match &*c.func {
+                    syn::Expr::Path(f)
+                        if f.path.segments.len() == 2
+                            && matches!(
+                                f.path.segments[1].ident.to_string().as_str(),
+                                "new" | "default"
+                            ) =>
+                    {
+                        Some(f.path.segments[0].ident.to_string())
+                    }
+                    _ => None,
+                },
+                _ => None,
+            }
+        })
+    };
+    let key = |call: &syn::Expr| -> Option<String> {
+        if let syn::Expr::MethodCall(m) = peel(call) {
+            if let Some(t) = made_before(&m.receiver) {
+                return Some(format!("{t}::{}", m.method));
+            }
+        }
+        key(cx, call)
+    };
+    fn key(cx: &super::Cx, call: &syn::Expr) -> Option<String> {
+        let self_ty = cx.frames.iter().rev().find_map(|f| match f {
+            super::Frame::Impl { self_ty, .. } => Some(self_ty.as_str()),
+            _ => None,
+        });
+        match peel(call) {
+            syn::Expr::Call(c) => match &*c.func {
+                syn::Expr::Path(p) => Some(super::facts::use_key(
+                    &p.path,
+                    &cx.resolver,
+                    cx.file.module_path,
+                    self_ty,
+                )),
+                _ => None,
+            },
+            syn::Expr::MethodCall(m) => {
+                let k = super::facts::method_key(
+                    &m.receiver,
+                    cx.exec.locals(),
+                    self_ty,
+                    &m.method.to_string(),
+                );
+                (!k.starts_with(super::facts::UNKNOWN_RECEIVER)).then_some(k)
+            }
+            _ => None,
+        }
+    }
+    struct Awaited<'e>(Vec<&'e syn::Expr>);
+    impl<'ast> Visit<'ast> for Awaited<'ast> {
+        fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+            self.0.push(&a.base);
+            syn::visit::visit_expr_await(self, a);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    match peel(arg) {
+        syn::Expr::Async(a) => {
+            let mut v = Awaited(Vec::new());
+            v.visit_block(&a.block);
+            v.0.into_iter().filter_map(key).collect()
+        }
+        e => key(e).into_iter().collect(),
+    }
+}
+
 struct Polls {
     bound: HashSet<String>,
     found: bool,
