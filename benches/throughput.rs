@@ -116,6 +116,7 @@ fn main() {
                         text: t,
                         module_path: &[],
                         is_test_target: false,
+                        cfg_gated: false,
                     };
                     let _ = analyze_file(input, &krate, &config);
                 }
@@ -163,6 +164,7 @@ fn main() {
                         text: t,
                         module_path: &[],
                         is_test_target: false,
+                        cfg_gated: false,
                     };
                     analyze_file(input, &krate, &config).findings.len()
                 })

@@ -200,6 +200,7 @@ fn main() {
                     text: &text,
                     module_path: &[],
                     is_test_target: rng.below(2) == 0,
+                    cfg_gated: false,
                 };
                 let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     analyze_file(input, &krate, &config)

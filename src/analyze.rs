@@ -34,6 +34,10 @@ pub struct FileInput<'a> {
     pub module_path: &'a [String],
     /// Part of a test, bench or example target.
     pub is_test_target: bool,
+    /// Reached through a `#[cfg]`-gated `mod` (cargo mode): every item in it is one `#[cfg]`
+    /// variant, as if the attribute were on each (`#[cfg(feature = "x")] mod imp;` next to
+    /// `#[cfg(not(feature = "x"))] mod imp_stub;`).
+    pub cfg_gated: bool,
 }
 
 /// An out-of-line module declaration (`mod net;`), for the shell to find the file.
@@ -166,6 +170,7 @@ pub(crate) fn item_at(text: &str, line: u32) -> Option<String> {
         text,
         module_path: &[],
         is_test_target: false,
+        cfg_gated: false,
     };
     let (_, items, _) = walk(&file, input, &CrateInfo::default(), &Config::default());
     items.paths_at(&[line]).pop().flatten()
@@ -394,7 +399,7 @@ fn walk(
         inline_mods: Vec::new(),
         module_path: input.module_path.to_vec(),
         pending_callee: None,
-        cfg_depth: 0,
+        cfg_depth: usize::from(input.cfg_gated),
         awaited: None,
         await_site: None,
         items: ItemTree::default(),
@@ -1513,6 +1518,7 @@ mod tests {
             text,
             module_path: &[],
             is_test_target: false,
+            cfg_gated: false,
         };
         let krate = CrateInfo {
             dependencies: vec!["tokio".into()],

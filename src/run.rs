@@ -957,6 +957,7 @@ fn process_with(
         text: &text,
         module_path: &job.module_path,
         is_test_target: job.is_test,
+        cfg_gated: job.cfg_gated,
     };
     let analysis = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         analyze::analyze_file(input, krate, config)

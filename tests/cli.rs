@@ -800,6 +800,41 @@ fn member_of_a_rooted_workspace_is_selected_from_its_directory() {
 
 // ---- PATH mode -----------------------------------------------------------------------------
 
+#[test]
+fn cfg_gated_module_files_are_cfg_variants() {
+    // `imp` and `imp_stub` are two `#[cfg]` variants of one module: the stub's `bind` awaits, so
+    // the other's keeps its `async` for the shared signature. A module with no gate is judged
+    // on its own.
+    let dir = project(&[
+        (
+            "src/lib.rs",
+            b"#[cfg(feature = \"fast\")]\nmod imp;\n#[cfg(not(feature = \"fast\"))]\nmod imp_stub;\n#[cfg(not(feature = \"fast\"))]\nuse imp_stub as imp;\nmod plain;\npub async fn start(o: &imp::Opts) -> u32 {\n    o.bind().await + plain::ready().await\n}\n",
+        ),
+        (
+            "src/imp.rs",
+            b"pub struct Opts;\nimpl Opts {\n    pub async fn bind(&self) -> u32 {\n        1\n    }\n}\n",
+        ),
+        (
+            "src/imp_stub.rs",
+            b"pub struct Opts;\nimpl Opts {\n    pub async fn bind(&self) -> u32 {\n        tokio::task::yield_now().await;\n        1\n    }\n}\n",
+        ),
+        ("src/plain.rs", b"pub async fn ready() -> u32 {\n    2\n}\n"),
+    ]);
+    let r = run_in(
+        Some(dir.path()),
+        &[
+            "--message-format",
+            "short",
+            "-q",
+            "-A",
+            "all",
+            "-W",
+            "async_without_await",
+        ],
+    );
+    assert_eq!(files_reported(&r), ["src/plain.rs"], "{}", r.stdout);
+}
+
 /// A loop `await_in_loop` reports outside test code, and skips in it.
 const LOOP: &str = "pub async fn load(ids: Vec<u64>) {\n    for id in ids {\n        fetch(id).await;\n    }\n}\nasync fn fetch(id: u64) { let _ = tokio::fs::read(id.to_string()).await; }\n";
 

@@ -126,6 +126,7 @@ fn findings_of(meta: &RuleMeta, code: &str) -> usize {
         text: code,
         module_path: &[],
         is_test_target: false,
+        cfg_gated: false,
     };
     let krate = CrateInfo {
         dependencies: vec!["tokio".into(), "futures".into()],

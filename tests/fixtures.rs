@@ -183,6 +183,7 @@ fn analyze(files: &[(String, String)]) -> Vec<Diagnostic> {
             text,
             module_path: &h.module,
             is_test_target: h.test_target,
+            cfg_gated: false,
         })
         .collect();
     // Analysis recurses with the depth of the code; fixtures are shallow, but run on a thread

@@ -13,6 +13,7 @@ fn analyze(text: &str) -> Vec<async_lint::Diagnostic> {
         text,
         module_path: &[],
         is_test_target: false,
+        cfg_gated: false,
     };
     let krate = CrateInfo::default();
     let config = Config::default();
@@ -119,6 +120,7 @@ fn random_bytes_and_truncations_never_panic() {
                         text,
                         module_path: &[],
                         is_test_target: false,
+                        cfg_gated: false,
                     };
                     let _ = analyze_file(input, &krate, &config);
                 }
