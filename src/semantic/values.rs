@@ -144,10 +144,15 @@ impl Locals {
             }
             return;
         }
-        // Bound here, of no known kind until shown otherwise.
+        // Bound here, of no known kind until shown otherwise; a shadowing initializer
+        // (`let wd = wd.clone();`) is judged by the binding it shadows, so a single name is
+        // reset only after its initializer is.
+        let single = matches!(pat, syn::Pat::Ident(_)) && l.init.is_some();
         for n in &names {
-            self.kinds.insert(n.clone(), None);
-            self.types.remove(n);
+            if !single {
+                self.kinds.insert(n.clone(), None);
+                self.types.remove(n);
+            }
         }
         let Some(init) = &l.init else { return };
         let e = &*init.expr;
@@ -196,9 +201,8 @@ impl Locals {
                     _ => {}
                 }
             }
-            if let Some(d) = conditional {
-                self.kinds.insert(name, Some((ValueKind::Path, Some(d))));
-            }
+            let learned = conditional.map(|d| (ValueKind::Path, Some(d)));
+            self.kinds.insert(name, learned);
             return;
         }
         // `let (tx, rx) = std::sync::mpsc::channel();`
@@ -233,8 +237,37 @@ impl Locals {
                 syn::Member::Named(n) if declarable(kind) => Evidence::IfDeclared(n.to_string()),
                 _ => Evidence::No,
             },
+            // `Ok(p)`, `Some(p)`: the value a `?` or `unwrap` takes out.
+            syn::Expr::Call(c)
+                if c.args.len() == 1
+                    && matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Ok") || p.path.is_ident("Some")) =>
+            {
+                self.evidence(resolver, &c.args[0], kind)
+            }
             syn::Expr::Call(c) => self.call_evidence(resolver, c, kind),
             syn::Expr::MethodCall(m) => self.method_evidence(resolver, m, kind),
+            // `if c { root.join(a) } else { root.join(b) }`, `match p.canonicalize() { Ok(p) =>
+            // Ok(p), _ => Err(..) }?`: every value a branch gives (diverging ones aside).
+            syn::Expr::If(_) | syn::Expr::Match(_) | syn::Expr::Block(_) => {
+                let mut all = Evidence::No;
+                let mut any = false;
+                for v in branch_values(e) {
+                    let ev = match v {
+                        Branch::Value(v) => self.evidence(resolver, v, kind),
+                        Branch::Scrutinee(s) => self.evidence(resolver, s, kind),
+                    };
+                    if ev != Evidence::Yes {
+                        return Evidence::No;
+                    }
+                    any = true;
+                    all = ev;
+                }
+                if any {
+                    all
+                } else {
+                    Evidence::No
+                }
+            }
             _ => Evidence::No,
         }
     }
@@ -294,8 +327,8 @@ impl Locals {
         } = call;
         let (m, root) = (*m, *root);
         let n = name.as_str();
-        // `File::open(p).unwrap()`, `.expect(..)`: the same value.
-        if matches!(n, "unwrap" | "expect")
+        // `File::open(p).unwrap()`, `.expect(..)`, `.map_err(..)`, `.context(..)`: the same value.
+        if b::VALUE_KEEPING.contains(&n)
             || (kind == ValueKind::Path && b::PATH_DERIVING.contains(&n))
         {
             return self.evidence(resolver, &m.receiver, kind);
@@ -347,6 +380,112 @@ impl Locals {
             _ => Evidence::No,
         }
     }
+}
+
+/// What a branch of an `if`, `match` or block gives: a value, or the scrutinee's own value
+/// passed on (`Ok(p) => Ok(p)`, `Some(p) => p`).
+enum Branch<'e> {
+    Value(&'e syn::Expr),
+    Scrutinee(&'e syn::Expr),
+}
+
+/// The values the branches of `e` give, skipping those that diverge (`return`, `break`,
+/// `continue`, a panic) or give the error half (`Err(..)`, `None`, which a following `?` or
+/// `unwrap` never lets through). Empty if any branch's value is not an expression.
+fn branch_values(e: &syn::Expr) -> Vec<Branch<'_>> {
+    fn tail(b: &syn::Block) -> Option<&syn::Expr> {
+        match b.stmts.last()? {
+            syn::Stmt::Expr(e, None) => Some(e),
+            _ => None,
+        }
+    }
+    fn diverges(e: &syn::Expr) -> bool {
+        match peel(e) {
+            syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_) => true,
+            syn::Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
+                matches!(
+                    s.ident.to_string().as_str(),
+                    "panic" | "unreachable" | "todo" | "bail"
+                )
+            }),
+            syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Err")),
+            syn::Expr::Path(p) => p.path.is_ident("None"),
+            syn::Expr::Block(b) => tail(&b.block).is_some_and(diverges),
+            _ => false,
+        }
+    }
+    /// `Ok(x)`, `Some(x)` or `x`: the name it passes on.
+    fn passed(e: &syn::Expr) -> Option<String> {
+        match peel(e) {
+            syn::Expr::Call(c) if c.args.len() == 1 => match &*c.func {
+                syn::Expr::Path(p) if p.path.is_ident("Ok") || p.path.is_ident("Some") => {
+                    passed(&c.args[0])
+                }
+                _ => None,
+            },
+            syn::Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+            _ => None,
+        }
+    }
+    /// `Ok(x)`, `Some(x)`, `x` (with or without a guard): the name the arm binds to the value.
+    fn bound(p: &syn::Pat) -> Option<String> {
+        match p {
+            syn::Pat::Ident(i) if i.subpat.is_none() => Some(i.ident.to_string()),
+            syn::Pat::TupleStruct(t) if t.elems.len() == 1 => {
+                let last = t.path.segments.last()?.ident.to_string();
+                if last == "Ok" || last == "Some" {
+                    bound(&t.elems[0])
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+    let mut out = Vec::new();
+    match peel(e) {
+        syn::Expr::If(i) => {
+            let Some((_, els)) = &i.else_branch else {
+                return Vec::new();
+            };
+            for v in [tail(&i.then_branch), Some(&**els)] {
+                match v {
+                    Some(v) if diverges(v) => {}
+                    Some(syn::Expr::Block(b)) => match tail(&b.block) {
+                        Some(t) if diverges(t) => {}
+                        Some(t) => out.push(Branch::Value(t)),
+                        None => return Vec::new(),
+                    },
+                    Some(v) => out.push(Branch::Value(v)),
+                    None => return Vec::new(),
+                }
+            }
+        }
+        syn::Expr::Match(m) => {
+            for arm in &m.arms {
+                let body = match peel(&arm.body) {
+                    syn::Expr::Block(b) => match tail(&b.block) {
+                        Some(t) => t,
+                        None => return Vec::new(),
+                    },
+                    b => b,
+                };
+                if diverges(body) {
+                    continue;
+                }
+                match (bound(&arm.pat), passed(body)) {
+                    (Some(b), Some(p)) if b == p => out.push(Branch::Scrutinee(&m.expr)),
+                    _ => out.push(Branch::Value(body)),
+                }
+            }
+        }
+        syn::Expr::Block(b) => match tail(&b.block) {
+            Some(t) if !diverges(t) => out.push(Branch::Value(t)),
+            _ => return Vec::new(),
+        },
+        _ => {}
+    }
+    out
 }
 
 /// A method call taken apart once, for asking it about several kinds.

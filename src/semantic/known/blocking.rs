@@ -58,9 +58,23 @@ pub const PATH_FS_METHODS: &[&str] = &[
     "read_link",
 ];
 
-/// `Path` methods (and conversions) that give another path.
+/// Methods of `Result`/`Option` (std, anyhow, eyre) whose success value is their receiver's:
+/// `File::open(p).map_err(..)?` is still the file, `p.canonicalize().context(..)?` the path.
+pub const VALUE_KEEPING: &[&str] = &[
+    "unwrap",
+    "expect",
+    "map_err",
+    "context",
+    "with_context",
+    "wrap_err",
+    "wrap_err_with",
+];
+
+/// `Path` methods (and conversions) that give another path (`canonicalize` both blocks and
+/// gives one).
 pub const PATH_DERIVING: &[&str] = &[
     "join",
+    "canonicalize",
     "with_extension",
     "with_file_name",
     "to_path_buf",

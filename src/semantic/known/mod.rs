@@ -276,6 +276,11 @@ pub static LISTS: &[List] = &[
         entries: blocking::PATH_FS_METHODS,
     },
     List {
+        name: "blocking::VALUE_KEEPING",
+        kind: Kind::Methods,
+        entries: blocking::VALUE_KEEPING,
+    },
+    List {
         name: "blocking::PATH_DERIVING",
         kind: Kind::Methods,
         entries: blocking::PATH_DERIVING,
