@@ -668,6 +668,11 @@ impl<'a> Walker<'a> {
         if async_to_callers {
             self.note_stop_polling(sig, body, node_self_ty.as_deref(), &kind_of_fn);
         }
+        if self.rule_enabled(crate::registry::DETACHED_SPAWN.id) && semantic::is_spawn_wrapper(sig)
+        {
+            let keys = self.fact_keys(sig, node_self_ty.as_deref(), &kind_of_fn);
+            self.facts.spawn_wrappers.extend(keys);
+        }
         self.cx.bound.push(Default::default());
         let outer = std::mem::take(&mut self.cx.outer_stmts);
         self.with_frame(frame, |w| {
@@ -820,8 +825,15 @@ impl<'a> Walker<'a> {
         {
             return;
         }
+        let keys = self.fact_keys(sig, self_ty, kind);
+        self.facts.stop_polling_fns.extend(keys);
+    }
+
+    /// The keys a fact about a fn is recorded under, those its calls are looked up by
+    /// (see [`Self::note_fn_asyncness`]).
+    fn fact_keys(&self, sig: &syn::Signature, self_ty: Option<&str>, kind: &FnKind) -> Vec<String> {
         let name = sig.ident.to_string();
-        let keys = match self_ty {
+        match self_ty {
             Some(t) => vec![format!("{t}::{name}")],
             None => {
                 let module = semantic::facts::module_key(&self.module_path);
@@ -831,8 +843,7 @@ impl<'a> Walker<'a> {
                 }
                 keys
             }
-        };
-        self.facts.stop_polling_fns.extend(keys);
+        }
     }
 
     /// Whether a fn is `async`, under the keys its calls are recorded by (those of

@@ -3,7 +3,7 @@
 use super::{Rule, RuleMeta, Sink};
 use crate::diagnostic::Diagnostic;
 use crate::registry;
-use crate::semantic::calls::{returns_result, spawn_call, Spawn, SpawnFlavor};
+use crate::semantic::calls::{returns_result, spawn_call, wrapper_call, Spawn, SpawnFlavor};
 use crate::semantic::dataflow::peel;
 use crate::semantic::facts::Condition;
 use crate::semantic::tasks::{
@@ -116,7 +116,7 @@ impl Rule for DetachedSpawn {
                 _ => continue,
             };
             for value in dropped_values(init) {
-                let Some(spawn) = spawn_call(cx, value) else {
+                let Some(spawn) = spawn_call(cx, value).or_else(|| wrapper_call(cx, value)) else {
                     continue;
                 };
                 if owned_elsewhere(cx, &spawn, &b.stmts[..i], init) {

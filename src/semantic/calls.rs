@@ -33,6 +33,37 @@ use super::known::spawn::{
     RUNTIME_HANDLE_METHODS, RUNTIME_TYPES, TASK_SPAWNS, THREAD_BUILDERS, THREAD_SPAWNS,
 };
 
+/// A call of a crate fn that may be a spawn wrapper ([`super::is_spawn_wrapper`], settled once
+/// the crate is read) with the future or closure written at the call:
+/// `spawn_named("dispatch", async move { .. })`. Its result is the task's `JoinHandle`.
+pub fn wrapper_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
+    let syn::Expr::Call(c) = peel(e) else {
+        return None;
+    };
+    let syn::Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    let arg = c
+        .args
+        .iter()
+        .find(|a| matches!(peel(a), syn::Expr::Async(_) | syn::Expr::Closure(_)))?;
+    let self_ty = cx.frames.iter().rev().find_map(|f| match f {
+        super::Frame::Impl { self_ty, .. } => Some(self_ty.as_str()),
+        _ => None,
+    });
+    let key = super::facts::use_key(&p.path, &cx.resolver, cx.file.module_path, self_ty);
+    Some(Spawn {
+        written: cx.snippet(cx.span_of(&p.path)).to_string(),
+        flavor: if matches!(peel(arg), syn::Expr::Async(_)) {
+            SpawnFlavor::Task
+        } else {
+            SpawnFlavor::Thread
+        },
+        arg: Some(arg),
+        unless: Some(super::facts::Condition::IsSpawnWrapper(key)),
+    })
+}
+
 /// Is `e` (after peeling parentheses) a call that spawns a task or thread?
 pub fn spawn_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
     match peel(e) {

@@ -67,6 +67,9 @@ pub struct FileFacts {
     /// `async fn`s whose body watches a stop signal it was handed (a parameter's or `self`'s
     /// receiver, token, `Notify` or flag): a task running one is stopped by its owner.
     pub stop_polling_fns: HashSet<String>,
+    /// Spawn wrappers ([`super::is_spawn_wrapper`]): fns that start a task from a future their
+    /// caller hands in and return its `JoinHandle`.
+    pub spawn_wrappers: HashSet<String>,
 }
 
 /// The key a path is recorded under: its last two segments as far as resolution knows
@@ -268,6 +271,7 @@ pub struct CrateFacts {
     pub cancel_unsafe_fns: HashSet<String>,
     pub fn_asyncness: HashMap<String, HashSet<bool>>,
     pub stop_polling_fns: HashSet<String>,
+    pub spawn_wrappers: HashSet<String>,
 }
 
 impl CrateFacts {
@@ -322,6 +326,7 @@ impl CrateFacts {
         self.async_send_fields.extend(file.async_send_fields);
         self.cancel_unsafe_fns.extend(file.cancel_unsafe_fns);
         self.stop_polling_fns.extend(file.stop_polling_fns);
+        self.spawn_wrappers.extend(file.spawn_wrappers);
         for (key, is_async) in file.fn_asyncness {
             self.fn_asyncness.entry(key).or_default().insert(is_async);
         }
@@ -430,6 +435,7 @@ impl CrateFacts {
                 .get(name)
                 .is_some_and(|receivers| receivers.iter().any(|r| self.lock_decls.contains_key(r))),
             Condition::AwaitsCancelUnsafe(key) => self.awaits_cancel_unsafe(key),
+            Condition::IsSpawnWrapper(key) => self.spawn_wrappers.contains(key),
             Condition::NoneStopsOnSignal(keys) => {
                 !keys.iter().any(|k| self.stop_polling_fns.contains(k))
             }
@@ -509,4 +515,6 @@ pub enum Condition {
     /// None of the `async fn`s of these keys (the ones a spawned task awaits) watches a stop
     /// signal it was handed.
     NoneStopsOnSignal(Vec<String>),
+    /// The fn of this key is a spawn wrapper: its result is a task's `JoinHandle`.
+    IsSpawnWrapper(String),
 }

@@ -423,26 +423,7 @@ impl MutableBindings {
             awaiting_closures: HashSet::new(),
         };
         let mut params = HashSet::new();
-        // Type parameters bounded by a future or closure trait (`F: Future`, `where T: FnOnce()`).
-        let mut type_params: HashSet<String> = sig
-            .generics
-            .type_params()
-            .filter(|t| bounds_spawnable(&t.bounds))
-            .map(|t| t.ident.to_string())
-            .collect();
-        if let Some(w) = &sig.generics.where_clause {
-            for pred in &w.predicates {
-                if let syn::WherePredicate::Type(t) = pred {
-                    if let syn::Type::Path(p) = &t.bounded_ty {
-                        if let Some(id) = p.path.get_ident() {
-                            if bounds_spawnable(&t.bounds) {
-                                type_params.insert(id.to_string());
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let type_params = opaque_type_params(sig);
         let mut self_mut = false;
         for input in &sig.inputs {
             match input {
@@ -492,6 +473,49 @@ impl MutableBindings {
             awaiting_closures: scan.awaiting_closures,
         }
     }
+}
+
+/// Type parameters bounded by a future or closure trait (`F: Future`, `where T: FnOnce()`).
+fn opaque_type_params(sig: &syn::Signature) -> std::collections::HashSet<String> {
+    let mut type_params: std::collections::HashSet<String> = sig
+        .generics
+        .type_params()
+        .filter(|t| bounds_spawnable(&t.bounds))
+        .map(|t| t.ident.to_string())
+        .collect();
+    if let Some(w) = &sig.generics.where_clause {
+        for pred in &w.predicates {
+            if let syn::WherePredicate::Type(t) = pred {
+                if let syn::Type::Path(p) = &t.bounded_ty {
+                    if let Some(id) = p.path.get_ident() {
+                        if bounds_spawnable(&t.bounds) {
+                            type_params.insert(id.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    type_params
+}
+
+/// Is this fn a spawn wrapper: it takes a future or closure its caller chooses and returns a
+/// `JoinHandle` (`fn spawn_named<F: Future>(name: &str, f: F) -> JoinHandle<F::Output>`)? Its
+/// callers get the handle of the task it starts, and dropping that handle detaches the task.
+pub fn is_spawn_wrapper(sig: &syn::Signature) -> bool {
+    let syn::ReturnType::Type(_, ty) = &sig.output else {
+        return false;
+    };
+    let returns_handle = matches!(&**ty, syn::Type::Path(p)
+        if p.path.segments.last().is_some_and(|s| s.ident == "JoinHandle"));
+    if !returns_handle {
+        return false;
+    }
+    let type_params = opaque_type_params(sig);
+    sig.inputs.iter().any(|i| match i {
+        syn::FnArg::Typed(t) => is_opaque_type(&t.ty, &type_params),
+        syn::FnArg::Receiver(_) => false,
+    })
 }
 
 /// Does a bound list name a future or closure trait of the catalog (`Future + Send`)?

@@ -429,7 +429,20 @@ fn handles_param(e: &syn::Expr, params: &HashSet<String>) -> bool {
 /// worker.) Awaited inside the task and handled there
 /// (`async move { if let Err(e) = conn.await { .. } }`), it is owned.
 pub fn feeds_actor(before: &[syn::Stmt], spawn: &syn::Expr, arg: Option<&syn::Expr>) -> bool {
-    let used = super::dataflow::names_used_in_expr(spawn);
+    let mut used = super::dataflow::names_used_in_expr(spawn);
+    // A struct the task owns holds what its literal was given: `let mut queue = Queue { rx, .. };
+    // tokio::spawn(async move { queue.run().await })` holds `rx`.
+    for s in before {
+        let syn::Stmt::Local(l) = s else { continue };
+        let Some(init) = &l.init else { continue };
+        if !matches!(peel(&init.expr), syn::Expr::Struct(_)) {
+            continue;
+        }
+        if pat_idents(&l.pat).iter().any(|n| used.contains(n)) {
+            let held = super::dataflow::names_used_in_expr(&init.expr);
+            used.extend(held);
+        }
+    }
     before.iter().any(|s| {
         let syn::Stmt::Local(l) = s else { return false };
         let Some(init) = &l.init else { return false };
