@@ -243,7 +243,9 @@ fn classify_call(cx: &Cx, opts: &Options, c: &syn::ExprCall) -> Option<Found> {
         return found(Kind::Fs, last);
     }
     // `File::open(p)`, `fs_err::File::create(p)`
-    if in_module(blocking::FILE_TYPES) && blocking::FILE_OPENS.contains(&last.as_str()) {
+    if (in_module(blocking::FILE_TYPES) && blocking::FILE_OPENS.contains(&last.as_str()))
+        || is(blocking::WRAPPED_FILE_OPENS)
+    {
         return found(Kind::Fs, last);
     }
     if is(blocking::STD_NET) || is(blocking::UREQ) {

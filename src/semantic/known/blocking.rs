@@ -113,6 +113,10 @@ pub const STD_NET: &[&str] = &[
     "std::net::TcpStream::connect_timeout",
 ];
 
+/// Constructors of other crates' file types that open the file with std's blocking I/O (each
+/// has an async twin: actix-files' `NamedFile::open_async`).
+pub const WRAPPED_FILE_OPENS: &[&str] = &["actix_files::NamedFile::open"];
+
 /// Blocking HTTP: the `ureq` crate's request functions.
 pub const UREQ: &[&str] = &[
     "ureq::get",

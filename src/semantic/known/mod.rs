@@ -301,6 +301,11 @@ pub static LISTS: &[List] = &[
         entries: blocking::STD_NET,
     },
     List {
+        name: "blocking::WRAPPED_FILE_OPENS",
+        kind: Kind::Paths,
+        entries: blocking::WRAPPED_FILE_OPENS,
+    },
+    List {
         name: "blocking::UREQ",
         kind: Kind::Paths,
         entries: blocking::UREQ,
