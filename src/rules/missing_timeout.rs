@@ -3,7 +3,7 @@
 use super::{Rule, RuleMeta, Sink};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Span, Suggestion};
 use crate::registry;
-use crate::semantic::dataflow::{method_chain, peel};
+use crate::semantic::dataflow::{self, method_chain, peel};
 use crate::semantic::facts::Condition;
 use crate::semantic::known::timeout;
 use crate::semantic::values::{Evidence, ValueKind};
@@ -232,8 +232,25 @@ fn check_built_chain(cx: &Cx, m: &syn::ExprMethodCall, out: &mut Sink) {
     if m.method != "build" && !tonic {
         return;
     }
-    let (root, calls) = method_chain(&m.receiver);
-    let names: HashSet<String> = calls.iter().map(|c| c.method.to_string()).collect();
+    let (mut root, calls) = method_chain(&m.receiver);
+    let mut names: HashSet<String> = calls.iter().map(|c| c.method.to_string()).collect();
+    // A builder kept in a local and set step by step (`b = b.proxy(p);`): judged by every
+    // method applied to it, and by what made it.
+    let mut kept_in = None;
+    if let syn::Expr::Path(p) = peel(root) {
+        if let (Some(id), Some(body)) = (p.path.get_ident(), cx.fn_body()) {
+            if id != "self" {
+                let at = m.dot_token.span.byte_range().start;
+                let Some((made, applied)) = dataflow::builder_history(body, &id.to_string(), at)
+                else {
+                    return;
+                };
+                kept_in = Some(cx.span_of(root));
+                names.extend(applied);
+                root = made;
+            }
+        }
+    }
     let has = |n: &str| names.contains(n);
     // The builder handed out by a crate fn: by the fn's declared return type, crate-wide.
     let (root_span, helper, base) = match peel(root) {
@@ -296,7 +313,9 @@ fn check_built_chain(cx: &Cx, m: &syn::ExprMethodCall, out: &mut Sink) {
         }],
         applicability: Applicability::MaybeIncorrect,
     };
-    let span = root_span.to(cx.span(m.paren_token.span.close()));
+    let span = kept_in
+        .unwrap_or(root_span)
+        .to(cx.span(m.paren_token.span.close()));
     if tonic {
         if has("timeout") || has("connect_timeout") {
             return;

@@ -140,6 +140,68 @@ pub fn method_chain(e: &syn::Expr) -> (&syn::Expr, Vec<&syn::ExprMethodCall>) {
     }
 }
 
+/// A builder kept in a local and set step by step: `let mut b = Client::builder().x();
+/// if c { b = b.proxy(p); } b.build()`. The call that made it (the root of the chain of the
+/// last `let` of `name` before byte `at` of `body`, where the builder is used) and the name of
+/// every method applied to it there and in each `b = b.y(..)` between that `let` and `at`.
+/// `None` if no `let` binds it, or it is reassigned from anything else in between.
+pub fn builder_history<'b>(
+    body: &'b syn::Block,
+    name: &str,
+    at: usize,
+) -> Option<(&'b syn::Expr, Vec<String>)> {
+    use syn::spanned::Spanned;
+    use syn::visit::Visit;
+    struct V<'b, 'n> {
+        name: &'n str,
+        at: usize,
+        /// The latest `let` before `at`: its start, its chain's root and methods.
+        made: Option<(usize, &'b syn::Expr, Vec<String>)>,
+        /// Reassignments before `at`: start, methods (`None`: from something else).
+        steps: Vec<(usize, Option<Vec<String>>)>,
+    }
+    impl<'b> Visit<'b> for V<'b, '_> {
+        fn visit_local(&mut self, l: &'b syn::Local) {
+            let start = l.let_token.span.byte_range().start;
+            if start < self.at && pat_idents(&l.pat).iter().any(|n| n == self.name) {
+                if let Some(init) = &l.init {
+                    let (root, calls) = method_chain(&init.expr);
+                    let methods = calls.iter().map(|c| c.method.to_string()).collect();
+                    self.made = Some((start, root, methods));
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_expr_assign(&mut self, a: &'b syn::ExprAssign) {
+            let start = a.span().byte_range().start;
+            if start < self.at
+                && matches!(peel(&a.left), syn::Expr::Path(p) if p.path.is_ident(self.name))
+            {
+                let (root, calls) = method_chain(&a.right);
+                let own = matches!(peel(root), syn::Expr::Path(p) if p.path.is_ident(self.name));
+                let methods = own.then(|| calls.iter().map(|c| c.method.to_string()).collect());
+                self.steps.push((start, methods));
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_item(&mut self, _: &'b syn::Item) {}
+    }
+    let mut v = V {
+        name,
+        at,
+        made: None,
+        steps: Vec::new(),
+    };
+    v.visit_block(body);
+    let (from, root, mut methods) = v.made?;
+    for (start, step) in v.steps {
+        if start > from {
+            methods.extend(step?);
+        }
+    }
+    Some((root, methods))
+}
+
 /// Strip parentheses, groups and references: `&(x)` → `x`.
 pub fn peel(e: &syn::Expr) -> &syn::Expr {
     match e {

@@ -842,6 +842,14 @@ impl<'a> Cx<'a> {
         self.bound.last().is_some_and(|b| b.contains(name))
     }
 
+    /// The body of the innermost fn.
+    pub fn fn_body(&self) -> Option<&'a syn::Block> {
+        self.frames.iter().rev().find_map(|f| match f {
+            Frame::Fn { body, .. } => Some(*body),
+            _ => None,
+        })
+    }
+
     /// The mutable handles of the innermost fn.
     pub fn fn_mutables(&self) -> Option<&MutableBindings> {
         self.frames.iter().rev().find_map(|f| match f {
