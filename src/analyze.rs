@@ -1331,6 +1331,26 @@ impl<'a> Visit<'a> for Walker<'a> {
         self.cx.exec.exit();
     }
 
+    fn visit_expr_match(&mut self, m: &'a syn::ExprMatch) {
+        for attr in &m.attrs {
+            self.visit_attribute(attr);
+        }
+        self.visit_expr(&m.expr);
+        for arm in &m.arms {
+            if let Some(locals) = self.cx.exec.locals_mut() {
+                locals.learn_some(&m.expr, &arm.pat);
+            }
+            self.visit_arm(arm);
+        }
+    }
+
+    fn visit_expr_let(&mut self, l: &'a syn::ExprLet) {
+        visit::visit_expr_let(self, l);
+        if let Some(locals) = self.cx.exec.locals_mut() {
+            locals.learn_some(&l.expr, &l.pat);
+        }
+    }
+
     fn visit_local(&mut self, l: &'a syn::Local) {
         visit::visit_local(self, l);
         if let syn::Pat::Type(t) = &l.pat {

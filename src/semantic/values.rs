@@ -57,6 +57,9 @@ pub struct Locals {
     /// BindOptions::new()`, `let me = self.clone()` as `Self`): by name. Generic parameters
     /// and wrappers (`Arc<T>`) are not recorded: their methods could be anyone's.
     types: HashMap<String, String>,
+    /// Parameters declared `Option<T>` of a known kind (`path: Option<PathBuf>`): what a
+    /// `Some(p)` pattern on them binds.
+    optional: HashMap<String, ValueKind>,
 }
 
 impl Locals {
@@ -71,6 +74,9 @@ impl Locals {
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
                 let kind = declared_kind(resolver, &pt.ty);
+                if let (Some(k), syn::Pat::Ident(p)) = (optional_kind(resolver, &pt.ty), &*pt.pat) {
+                    l.optional.insert(p.ident.to_string(), k);
+                }
                 let ty = named_type(&pt.ty).filter(|t| !generics.contains(t));
                 for n in pat_idents(&pt.pat) {
                     if let (Some(t), syn::Pat::Ident(_)) = (&ty, &*pt.pat) {
@@ -81,6 +87,29 @@ impl Locals {
             }
         }
         l
+    }
+
+    /// `Some(p)` matched on an optional parameter of a known kind (`match path { Some(p) => ..`,
+    /// `if let Some(p) = path`): `p` has that kind.
+    pub fn learn_some(&mut self, scrutinee: &syn::Expr, pat: &syn::Pat) {
+        let syn::Expr::Path(sp) = peel(scrutinee) else {
+            return;
+        };
+        let Some(kind) = sp
+            .path
+            .get_ident()
+            .and_then(|i| self.optional.get(&i.to_string()))
+        else {
+            return;
+        };
+        let kind = *kind;
+        if let syn::Pat::TupleStruct(t) = pat {
+            if t.path.is_ident("Some") && t.elems.len() == 1 {
+                if let syn::Pat::Ident(b) = &t.elems[0] {
+                    self.kinds.insert(b.ident.to_string(), Some((kind, None)));
+                }
+            }
+        }
     }
 
     /// The named type of a local or of `self` (`Self`), seen through `.clone()` and
@@ -542,6 +571,22 @@ fn named_type(ty: &syn::Type) -> Option<String> {
             let last = p.path.segments.last()?;
             last.arguments.is_none().then(|| last.ident.to_string())
         }
+        _ => None,
+    }
+}
+
+/// The kind of `T` in a declared `Option<T>` (`Option<PathBuf>`, `Option<&Path>`).
+fn optional_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+        return None;
+    };
+    match a.args.first()? {
+        syn::GenericArgument::Type(inner) if a.args.len() == 1 => declared_kind(resolver, inner),
         _ => None,
     }
 }
