@@ -179,8 +179,12 @@ pub const CONDVAR_TYPES: &[&str] = &["std::sync::Condvar"];
 pub const COMMAND_TYPES: &[&str] = &["std::process::Command"];
 pub const CHILD_TYPES: &[&str] = &["std::process::Child"];
 pub const THREAD_HANDLE_TYPES: &[&str] = &["std::thread::JoinHandle"];
-pub const STD_RECEIVER_TYPES: &[&str] =
-    &["std::sync::mpsc::Receiver", "crossbeam_channel::Receiver"];
+pub const STD_RECEIVER_TYPES: &[&str] = &[
+    "std::sync::mpsc::Receiver",
+    "crossbeam_channel::Receiver",
+    "flume::Receiver",
+    "kanal::Receiver",
+];
 
 /// Channels whose receiver's `recv` blocks the thread.
 pub const STD_CHANNELS: &[&str] = &[
@@ -190,6 +194,12 @@ pub const STD_CHANNELS: &[&str] = &[
     "crossbeam_channel::bounded",
     "crossbeam::channel::unbounded",
     "crossbeam::channel::bounded",
+    // Usable from threads and tasks alike: `recv()` blocks; `recv_async()` (flume) and
+    // `kanal::unbounded_async()`'s ends are the async forms.
+    "flume::unbounded",
+    "flume::bounded",
+    "kanal::unbounded",
+    "kanal::bounded",
 ];
 
 /// Stdin reads.
