@@ -276,6 +276,14 @@ pub fn judge(
             return Verdict::Quiet;
         }
     }
+    // Collect, then drain: the sender is handed to a call awaited to its end before the
+    // receiver is first read (`work(tx).await; for r in rx { .. }`). Every message is sent
+    // before any is received, so a bound would deadlock the producer.
+    if let Some(rx) = rx {
+        if produced_before_drained(rest, tx, rx) {
+            return Verdict::Quiet;
+        }
+    }
     // Producer and consumer are this same body: the task only queues work for itself, and a
     // bound would deadlock it.
     if let Some(rx) = rx {
@@ -298,6 +306,57 @@ pub fn judge(
         return Verdict::Quiet;
     }
     Verdict::Report
+}
+
+/// Is the first statement of `rest` that names either end an awaited call that takes the
+/// sender itself as an argument (`work(client, tx, n).await;`), with the sender named nowhere
+/// after it and the receiver not in it?
+fn produced_before_drained(rest: &[syn::Stmt], tx: &str, rx: &str) -> bool {
+    let names = |s: &syn::Stmt| match s {
+        syn::Stmt::Expr(e, _) => crate::semantic::dataflow::names_used_in_expr(e),
+        syn::Stmt::Local(l) => l
+            .init
+            .as_ref()
+            .map(|i| crate::semantic::dataflow::names_used_in_expr(&i.expr))
+            .unwrap_or_default(),
+        syn::Stmt::Macro(m) => {
+            let mut n = std::collections::HashSet::new();
+            crate::semantic::dataflow::collect_token_idents(&m.mac.tokens, &mut n);
+            n
+        }
+        syn::Stmt::Item(_) => Default::default(),
+    };
+    let Some(i) = rest.iter().position(|s| {
+        let n = names(s);
+        n.contains(tx) || n.contains(rx)
+    }) else {
+        return false;
+    };
+    if names(&rest[i]).contains(rx) || rest[i + 1..].iter().any(|s| names(s).contains(tx)) {
+        return false;
+    }
+    let e = match &rest[i] {
+        syn::Stmt::Expr(e, _) => e,
+        syn::Stmt::Local(l) => match &l.init {
+            Some(init) => &*init.expr,
+            None => return false,
+        },
+        _ => return false,
+    };
+    let mut e = peel(e);
+    if let syn::Expr::Try(t) = e {
+        e = peel(&t.expr);
+    }
+    let syn::Expr::Await(a) = e else {
+        return false;
+    };
+    let args = match peel(&a.base) {
+        syn::Expr::Call(c) => &c.args,
+        syn::Expr::MethodCall(m) => &m.args,
+        _ => return false,
+    };
+    args.iter()
+        .any(|arg| matches!(peel(arg), syn::Expr::Path(p) if p.path.is_ident(tx)))
 }
 
 /// Does a loop body pace itself (`sleep`, `sleep_until`, `tick`, a rate limiter)?
