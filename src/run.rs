@@ -1411,7 +1411,9 @@ pub fn lint_paths(
             name: String::new(),
             edition: edition.unwrap_or_default(),
             dependencies: Vec::new(),
-            has_lib: true,
+            // A file of no package is judged as application code: nothing says its `pub`
+            // items are anyone else's API.
+            has_lib: false,
             dependency_features: Default::default(),
         },
         set,

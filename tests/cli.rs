@@ -835,6 +835,45 @@ fn cfg_gated_module_files_are_cfg_variants() {
     assert_eq!(files_reported(&r), ["src/plain.rs"], "{}", r.stdout);
 }
 
+#[test]
+fn a_file_of_no_package_is_application_code() {
+    // A `pub` connect helper no crate code calls is its users' to bound in a library; a file of
+    // no package has no users but its own, so it is reported.
+    let text = "pub async fn dial(addr: &str) -> std::io::Result<()> {\n    let _s = tokio::net::TcpStream::connect(addr).await?;\n    Ok(())\n}\n";
+    let lone = tempfile::tempdir().unwrap();
+    write(lone.path(), "dial.rs", text);
+    let args = [
+        "dial.rs",
+        "--message-format",
+        "short",
+        "-q",
+        "-A",
+        "all",
+        "-W",
+        "missing_timeout",
+    ];
+    let r = run_in(Some(lone.path()), &args);
+    assert_eq!(r.lines().len(), 1, "{r:#?}");
+    let lib = project(&[
+        ("src/lib.rs", b"pub mod dial;\n"),
+        ("src/dial.rs", text.as_bytes()),
+    ]);
+    let r = run_in(
+        Some(lib.path()),
+        &[
+            "src/dial.rs",
+            "--message-format",
+            "short",
+            "-q",
+            "-A",
+            "all",
+            "-W",
+            "missing_timeout",
+        ],
+    );
+    assert!(r.lines().is_empty(), "{r:#?}");
+}
+
 /// A loop `await_in_loop` reports outside test code, and skips in it.
 const LOOP: &str = "pub async fn load(ids: Vec<u64>) {\n    for id in ids {\n        fetch(id).await;\n    }\n}\nasync fn fetch(id: u64) { let _ = tokio::fs::read(id.to_string()).await; }\n";
 
