@@ -69,7 +69,11 @@ impl Rule for AwaitInLoop {
     }
 
     fn check_expr(&self, cx: &Cx, e: &syn::Expr, out: &mut Sink) {
-        if !matches!(e, syn::Expr::ForLoop(_) | syn::Expr::Await(_)) || !cx.in_async() {
+        if !matches!(
+            e,
+            syn::Expr::ForLoop(_) | syn::Expr::Await(_) | syn::Expr::While(_)
+        ) || !cx.in_async()
+        {
             return;
         }
         // Tests await one step after another on purpose: deterministic order, simple failures.
@@ -78,6 +82,7 @@ impl Rule for AwaitInLoop {
         }
         match e {
             syn::Expr::ForLoop(l) => check_for(cx, l, out),
+            syn::Expr::While(w) => check_while_pop(cx, w, out),
             syn::Expr::Await(a) => check_stream(cx, a, out),
             _ => {}
         }
@@ -101,12 +106,43 @@ fn check_for(cx: &Cx, l: &syn::ExprForLoop, out: &mut Sink) {
     if sequential_by_design(&summary) || loops::replays_own_state(cx, l, &summary) {
         return;
     }
+    let header = cx.span(l.for_token.span).to(cx.span(l.expr.span()));
+    report_loop(cx, &summary, header, Some(l), out);
+}
+
+/// `while let Some(x) = queue.pop()` over a local collection the body never touches: the same
+/// walk over a fixed set of items as a `for` loop (a work queue that the body refills is not).
+fn check_while_pop(cx: &Cx, w: &syn::ExprWhile, out: &mut Sink) {
+    let Some(item) = loops::popped_item(w) else {
+        return;
+    };
+    if pat_idents(item).is_empty()
+        || loops::says_sequential(cx, cx.span(w.while_token.span).line_start)
+    {
+        return;
+    }
+    let summary = loops::of_while_pop(cx, w, item);
+    if sequential_by_design(&summary) {
+        return;
+    }
+    let header = cx.span(w.while_token.span).to(cx.span(w.cond.span()));
+    report_loop(cx, &summary, header, None, out);
+}
+
+/// The finding for a loop whose iterations are independent, if any are; with the rewrite of a
+/// `for` loop as a stream when there is one.
+fn report_loop(
+    cx: &Cx,
+    summary: &LoopSummary,
+    header: crate::diagnostic::Span,
+    rewritable: Option<&syn::ExprForLoop>,
+    out: &mut Sink,
+) {
     let qualifying: Vec<&Work> = summary.independent().collect();
     let Some(first) = qualifying.first() else {
         return;
     };
     let n = cx.config.options::<Options>().concurrency.max(1);
-    let header = cx.span(l.for_token.span).to(cx.span(l.expr.span()));
     let mut diag = Diagnostic::new(META.id, cx.span(first.span), message(&describe(cx, first)))
         .with_label(LABEL)
         .with_secondary(header, LABEL_LOOP);
@@ -119,7 +155,8 @@ fn check_for(cx: &Cx, l: &syn::ExprForLoop, out: &mut Sink) {
         .with_note(NOTE_WHEN_SEQUENTIAL)
         .with_note(NOTE_IMPORTS);
     let error_type = cx.fn_mutables().and_then(|m| m.error_type.as_deref());
-    if let Some((mut edits, display_only)) = fix::rewrite_loop(cx, l, &summary, n, error_type) {
+    let rewrite = rewritable.and_then(|l| fix::rewrite_loop(cx, l, summary, n, error_type));
+    if let Some((mut edits, display_only)) = rewrite {
         // The rewrite calls `StreamExt` (and `TryStreamExt`) methods: import what is missing.
         let mut applicability = if display_only {
             Applicability::DisplayOnly

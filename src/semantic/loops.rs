@@ -130,6 +130,49 @@ pub fn of_for(cx: &Cx, l: &syn::ExprForLoop) -> Rc<LoopSummary> {
     })
 }
 
+/// `while let Some(x) = items.pop()` (or `pop_front`, `pop_back`, a sync `next()`) on a local
+/// the body never names: it walks a fixed set of items as `for x in items` would. The pattern
+/// binding the item (`x`), if so.
+pub fn popped_item(w: &syn::ExprWhile) -> Option<&syn::Pat> {
+    let syn::Expr::Let(l) = &*w.cond else {
+        return None;
+    };
+    let syn::Pat::TupleStruct(t) = &*l.pat else {
+        return None;
+    };
+    if !t.path.is_ident("Some") || t.elems.len() != 1 {
+        return None;
+    }
+    let syn::Expr::MethodCall(m) = peel(&l.expr) else {
+        return None;
+    };
+    if !m.args.is_empty()
+        || !matches!(
+            m.method.to_string().as_str(),
+            "pop" | "pop_front" | "pop_back" | "next"
+        )
+    {
+        return None;
+    }
+    let syn::Expr::Path(p) = peel(&m.receiver) else {
+        return None;
+    };
+    let name = p.path.get_ident()?.to_string();
+    let mut names = HashSet::new();
+    super::dataflow::collect_token_idents(&quote::ToTokens::to_token_stream(&w.body), &mut names);
+    (!names.contains(&name)).then_some(&t.elems[0])
+}
+
+/// The summary of a [`popped_item`] loop: `item` is what each iteration takes.
+pub fn of_while_pop(cx: &Cx, w: &syn::ExprWhile, item: &syn::Pat) -> Rc<LoopSummary> {
+    let key = w as *const syn::ExprWhile as usize;
+    cached(cx, key, |v| {
+        v.open_loop(key, pat_idents(item), label(&w.label), true);
+        v.visit_block(&w.body);
+        v.close_loop();
+    })
+}
+
 /// The summary of a stream combinator's per-item closure: its parameters are the item, and the
 /// future it returns (an `async` block or the body of an async closure) is the body. With
 /// `body_is_work`, the body expression itself is the per-item future (`.then(|x| fetch(x))`).
