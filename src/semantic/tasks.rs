@@ -430,12 +430,19 @@ fn handles_param(e: &syn::Expr, params: &HashSet<String>) -> bool {
 /// (`async move { if let Err(e) = conn.await { .. } }`), it is owned.
 pub fn feeds_actor(before: &[syn::Stmt], spawn: &syn::Expr, arg: Option<&syn::Expr>) -> bool {
     let mut used = super::dataflow::names_used_in_expr(spawn);
-    // A struct the task owns holds what its literal was given: `let mut queue = Queue { rx, .. };
-    // tokio::spawn(async move { queue.run().await })` holds `rx`.
+    // A value the task owns holds what it was built from: `let mut queue = Queue { rx, .. };`
+    // or `let pipe = Pipe::new(tx);` then `spawn(async move { queue.run().await })` holds `rx`.
     for s in before {
         let syn::Stmt::Local(l) = s else { continue };
         let Some(init) = &l.init else { continue };
-        if !matches!(peel(&init.expr), syn::Expr::Struct(_)) {
+        let built = match peel(&init.expr) {
+            syn::Expr::Struct(_) => true,
+            syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
+                if p.path.segments.len() >= 2
+                    && p.path.segments.last().is_some_and(|s| s.ident == "new" || s.ident == "from")),
+            _ => false,
+        };
+        if !built {
             continue;
         }
         if pat_idents(&l.pat).iter().any(|n| used.contains(n)) {
