@@ -416,6 +416,7 @@ fn walk(
     if w.requests.0 > 0 && w.requests.0 == w.requests.1 {
         w.facts.requests_bounded_in = Some(input.path.to_string());
     }
+    w.facts.blocking_fns.extend(w.sink.blocking_fns);
     let analysis = FileAnalysis {
         findings: w.sink.findings,
         facts: w.facts,

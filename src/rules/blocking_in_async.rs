@@ -8,7 +8,7 @@ use crate::semantic::exec::Exec;
 use crate::semantic::facts::Condition;
 use crate::semantic::known::blocking;
 use crate::semantic::values::{Evidence, ValueKind};
-use crate::semantic::{Cx, Resolution, Runtime};
+use crate::semantic::{Cx, Frame, Resolution, Runtime};
 
 // ---- what the user reads -------------------------------------------------------------------
 
@@ -49,6 +49,17 @@ fn message(kind: Kind, written: &str) -> String {
         Kind::Cpu => format!("`{written}` runs deliberately slow hashing on the executor thread"),
         _ => format!("`{written}` blocks the executor thread"),
     }
+}
+
+/// A sync fn of the crate that blocks, called from async code (`written` as the call is written).
+fn message_callee(name: &str) -> String {
+    format!("`{name}` blocks the executor thread: it calls a sync fn of this crate that makes a blocking call")
+}
+
+fn help_callee(name: &str) -> String {
+    format!(
+        "make `{name}` async (with the async forms of its blocking calls), or call it through the blocking pool: `tokio::task::spawn_blocking(move || {name}(..)).await`"
+    )
 }
 
 const LABEL: &str = "blocks this worker thread: every other task scheduled on it waits";
@@ -120,10 +131,16 @@ impl Rule for BlockingInAsync {
             return;
         }
         let run = cx.exec.current();
-        if !run.on_executor() || cx.exec.is_awaited(e) {
+        if cx.exec.is_awaited(e) {
             return;
         }
         let opts = cx.config.options::<Options>();
+        if !run.on_executor() {
+            if run == Exec::Sync {
+                note_blocking_fn(cx, opts, e, out);
+            }
+            return;
+        }
         if cx.skips_test_code(opts.check_tests) {
             return;
         }
@@ -133,6 +150,9 @@ impl Rule for BlockingInAsync {
             _ => None,
         };
         let Some(Found { kind, name, unless }) = found else {
+            if run == Exec::Executor {
+                check_blocking_callee(cx, e, out);
+            }
             return;
         };
         // The thread that drives the runtime may block at startup (reading its configuration);
@@ -184,6 +204,112 @@ impl Rule for BlockingInAsync {
             None => out.report(diag),
         }
     }
+}
+
+/// In a sync fn (or what it calls right away): a call that surely blocks makes the fn one that
+/// blocks whoever calls it, a crate-wide fact for [`check_blocking_callee`].
+fn note_blocking_fn(cx: &Cx, opts: &Options, e: &syn::Expr, out: &mut Sink) {
+    let found = match e {
+        // Resolve only a path that can name a blocking call of the catalog.
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p)
+                if p.path.segments.iter().any(|s| {
+                    crate::semantic::known::vocabulary().contains(s.ident.to_string().as_str())
+                }) =>
+            {
+                classify_call(cx, opts, c)
+            }
+            _ => None,
+        },
+        syn::Expr::MethodCall(m) => classify_method(cx, m),
+        _ => None,
+    };
+    // Only what blocks for certain (not a path known only by the crate's declarations), and
+    // not what panics instead (`block_on`: reported where it is, if ever in async code).
+    let Some(Found {
+        kind, unless: None, ..
+    }) = found
+    else {
+        return;
+    };
+    if matches!(
+        kind,
+        Kind::BlockOn | Kind::BlockingMethod | Kind::ReqwestBlocking
+    ) {
+        return;
+    }
+    let in_plain_fn = cx.frames.iter().rev().find_map(|f| match f {
+        Frame::Fn { is_async, .. } => Some(!is_async),
+        Frame::Closure { .. } | Frame::AsyncBlock => Some(false),
+        _ => None,
+    });
+    if in_plain_fn != Some(true) {
+        return;
+    }
+    if let Some(f) = crate::semantic::facts::enclosing_fn(&cx.frames, cx.file.module_path) {
+        out.blocking_fns.push(f.key);
+    }
+}
+
+/// A call, on an executor thread, of a sync fn of the crate that blocks ([`note_blocking_fn`]):
+/// `load_config(path)`, `Self::scan(dir)`, `self.flush_to_disk()`. One level deep.
+fn check_blocking_callee(cx: &Cx, e: &syn::Expr, out: &mut Sink) {
+    let self_ty = cx.frames.iter().rev().find_map(|f| match f {
+        Frame::Impl { self_ty, .. } => Some(self_ty.as_str()),
+        _ => None,
+    });
+    let (key, name) = match e {
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(p) = &*c.func else { return };
+            let segs = &p.path.segments;
+            let Some(last) = segs.last() else { return };
+            let name = last.ident.to_string();
+            // `helper(..)`, `Self::helper(..)`, `crate::x::helper(..)`, `config::load(..)`: a fn
+            // of the crate (a module path that is no dependency or standard crate).
+            let first = segs[0].ident.to_string();
+            let local = segs.len() == 1
+                || matches!(first.as_str(), "Self" | "self" | "super" | "crate")
+                || (segs.len() == 2
+                    && first.starts_with(|c: char| c.is_ascii_lowercase())
+                    && !matches!(first.as_str(), "std" | "core" | "alloc")
+                    && !cx.krate.depends_on(&first));
+            if !local
+                || name.starts_with(|c: char| c.is_uppercase())
+                || (segs.len() == 1 && cx.is_bound_local(&name))
+            {
+                return;
+            }
+            (
+                crate::semantic::facts::use_key(
+                    &p.path,
+                    &cx.resolver,
+                    cx.file.module_path,
+                    self_ty,
+                ),
+                name,
+            )
+        }
+        syn::Expr::MethodCall(m) => {
+            if !matches!(peel(&m.receiver), syn::Expr::Path(p) if p.path.is_ident("self")) {
+                return;
+            }
+            let Some(t) = self_ty else { return };
+            (format!("{t}::{}", m.method), m.method.to_string())
+        }
+        _ => return,
+    };
+    let span = cx.span_of(e);
+    let whole = cx.snippet(span);
+    let written = if whole.len() <= 60 && !whole.contains('\n') {
+        whole.to_string()
+    } else {
+        format!("{name}(..)")
+    };
+    let diag = Diagnostic::new(META.id, span, message_callee(&written))
+        .with_label(LABEL)
+        .with_help(help_callee(&name))
+        .with_note(NOTE_WHY);
+    out.report_if(diag, vec![Condition::CalleeBlocks(key)]);
 }
 
 /// A blocking call: what it does, the name it is known by, and the crate-wide fact it needs.

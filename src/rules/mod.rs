@@ -72,6 +72,9 @@ pub struct Finding {
 #[derive(Debug, Default)]
 pub struct Sink {
     pub findings: Vec<Finding>,
+    /// Keys of sync fns seen making a blocking call on their caller's thread (a crate-wide
+    /// fact the engine merges: [`crate::semantic::facts::FileFacts::blocking_fns`]).
+    pub blocking_fns: Vec<String>,
 }
 
 impl Sink {

@@ -70,6 +70,9 @@ pub struct FileFacts {
     /// Spawn wrappers ([`super::is_spawn_wrapper`]): fns that start a task from a future their
     /// caller hands in and return its `JoinHandle`.
     pub spawn_wrappers: HashSet<String>,
+    /// Sync fns whose own body makes a blocking call (std fs, process, sleep, ...) on the
+    /// thread that calls them, by [`FnRef::keys`].
+    pub blocking_fns: HashSet<String>,
 }
 
 /// The key a path is recorded under: its last two segments as far as resolution knows
@@ -272,6 +275,7 @@ pub struct CrateFacts {
     pub fn_asyncness: HashMap<String, HashSet<bool>>,
     pub stop_polling_fns: HashSet<String>,
     pub spawn_wrappers: HashSet<String>,
+    pub blocking_fns: HashSet<String>,
 }
 
 impl CrateFacts {
@@ -327,6 +331,7 @@ impl CrateFacts {
         self.cancel_unsafe_fns.extend(file.cancel_unsafe_fns);
         self.stop_polling_fns.extend(file.stop_polling_fns);
         self.spawn_wrappers.extend(file.spawn_wrappers);
+        self.blocking_fns.extend(file.blocking_fns);
         for (key, is_async) in file.fn_asyncness {
             self.fn_asyncness.entry(key).or_default().insert(is_async);
         }
@@ -436,6 +441,7 @@ impl CrateFacts {
                 .is_some_and(|receivers| receivers.iter().any(|r| self.lock_decls.contains_key(r))),
             Condition::AwaitsCancelUnsafe(key) => self.awaits_cancel_unsafe(key),
             Condition::IsSpawnWrapper(key) => self.spawn_wrappers.contains(key),
+            Condition::CalleeBlocks(key) => self.blocking_fns.contains(key),
             Condition::NoneStopsOnSignal(keys) => {
                 !keys.iter().any(|k| self.stop_polling_fns.contains(k))
             }
@@ -517,4 +523,6 @@ pub enum Condition {
     NoneStopsOnSignal(Vec<String>),
     /// The fn of this key is a spawn wrapper: its result is a task's `JoinHandle`.
     IsSpawnWrapper(String),
+    /// The sync fn of this key makes a blocking call itself.
+    CalleeBlocks(String),
 }
