@@ -300,8 +300,22 @@ fn check_loop(cx: &Cx, l: &syn::ExprForLoop, n: usize, out: &mut Sink) {
     let header = cx.span(l.for_token.span).to(cx.span_of(&*l.expr));
     // A start whose work is a method of the item (`peer.send(m)`) fans out to the program's
     // parts: one per part is the design.
-    for start in summary.starts.iter().filter(|s| !s.item_does_work) {
+    let starts: Vec<_> = summary.starts.iter().filter(|s| !s.item_does_work).collect();
+    // `futs.push(tokio::spawn(..))`: one finding, the spawn's, for the one start.
+    let spawns: Vec<_> = starts
+        .iter()
+        .filter(|s| matches!(s.kind, WorkKind::Spawn(..)))
+        .map(|s| cx.span(s.span))
+        .collect();
+    for start in starts {
         let span = cx.span(start.span);
+        if matches!(start.kind, WorkKind::Push(..))
+            && spawns
+                .iter()
+                .any(|sp| sp.byte_start >= span.byte_start && sp.byte_end <= span.byte_end)
+        {
+            continue;
+        }
         let diag = match &start.kind {
             WorkKind::Spawn(written, flavor) => {
                 if *flavor == SpawnFlavor::Thread && !cx.in_async() {
