@@ -300,7 +300,11 @@ fn check_loop(cx: &Cx, l: &syn::ExprForLoop, n: usize, out: &mut Sink) {
     let header = cx.span(l.for_token.span).to(cx.span_of(&*l.expr));
     // A start whose work is a method of the item (`peer.send(m)`) fans out to the program's
     // parts: one per part is the design.
-    let starts: Vec<_> = summary.starts.iter().filter(|s| !s.item_does_work).collect();
+    let starts: Vec<_> = summary
+        .starts
+        .iter()
+        .filter(|s| !s.item_does_work)
+        .collect();
     // `futs.push(tokio::spawn(..))`: one finding, the spawn's, for the one start.
     let spawns: Vec<_> = starts
         .iter()

@@ -238,6 +238,7 @@ pub fn of_fn(cx: &Cx, sig: &syn::Signature, body: &syn::Block) -> Rc<FnHandles> 
             out: FnHandles::default(),
             loops: Vec::new(),
             loop_vars: HashMap::new(),
+            results: HashMap::new(),
             aliases: HashMap::new(),
             blocks: Vec::new(),
             seen_awaits: HashSet::new(),
@@ -293,6 +294,9 @@ struct Walk<'c, 'a> {
     loops: Vec<usize>,
     /// Loop variables over a collection of handles → the collection.
     loop_vars: HashMap<String, String>,
+    /// Loop variables holding a handle's result drained from a set of handles
+    /// (`while let Some(r) = futs.next().await`) → the set.
+    results: HashMap<String, String>,
     /// Abort handles taken from a handle (`let ah = h.abort_handle();`) → the handle.
     aliases: HashMap<String, String>,
     /// End offsets of the blocks around the current point.
@@ -356,6 +360,30 @@ impl Walk<'_, '_> {
     /// `e` can return early with the result of awaiting a handle; `node` is the whole
     /// expression (`h.await??`) for the span.
     fn early_return(&mut self, e: &syn::Expr, node: &dyn syn::spanned::Spanned) {
+        // `r??` on a result drained from a set of handles: the rest of the set is dropped.
+        let mut inner = peel(e);
+        while let syn::Expr::Try(t) = inner {
+            inner = peel(&t.expr);
+        }
+        if let syn::Expr::Path(p) = inner {
+            let set = p
+                .path
+                .get_ident()
+                .and_then(|i| self.results.get(&i.to_string()));
+            if let Some(set) = set.cloned() {
+                if self.seen_awaits.insert(p as *const syn::ExprPath as usize) {
+                    let span = self.cx.span(node.span());
+                    self.out.early.push(EarlyReturn {
+                        span,
+                        loop_over: Some(set.clone()),
+                        awaited: set,
+                        at: span.byte_end,
+                        body: self.body(),
+                    });
+                }
+                return;
+            }
+        }
         let Some((name, a)) = self.awaited_handle(e) else {
             return;
         };
@@ -1073,8 +1101,31 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
                 }
             }
         }
+        // `while let Some(r) = futs.next().await { r??; }`: results drained from a set of
+        // handles (not a `JoinSet`, whose drop aborts what is left).
+        let mut results = Vec::new();
+        if let syn::Expr::Let(lt) = &*l.cond {
+            if let syn::Expr::Await(a) = peel(&lt.expr) {
+                if let syn::Expr::MethodCall(m) = peel(&a.base) {
+                    if m.method == "next" {
+                        if let Some(c) = self.collection_of(&m.receiver) {
+                            results = pat_idents(&lt.pat)
+                                .into_iter()
+                                .map(|v| (v, c.clone()))
+                                .collect();
+                        }
+                    }
+                }
+            }
+        }
+        for (v, c) in &results {
+            self.results.insert(v.clone(), c.clone());
+        }
         let start = self.start(l);
         self.in_loop(start, vars, |w| syn::visit::visit_expr_while(w, l));
+        for (v, _) in &results {
+            self.results.remove(v);
+        }
     }
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
