@@ -158,6 +158,33 @@ struct HandleFields {
     opts: HashSet<String>,
 }
 
+/// The file's type aliases (`type Handles = FuturesUnordered<JoinHandle<()>>;`), top level and
+/// inline modules: what a parameter declared with one holds.
+struct TypeAliases(HashMap<String, syn::Type>);
+
+impl TypeAliases {
+    fn of(file: &syn::File) -> TypeAliases {
+        fn items(list: &[syn::Item], out: &mut HashMap<String, syn::Type>, depth: usize) {
+            for item in list {
+                match item {
+                    syn::Item::Type(t) if t.generics.params.is_empty() => {
+                        out.insert(t.ident.to_string(), (*t.ty).clone());
+                    }
+                    syn::Item::Mod(m) if depth < 16 => {
+                        if let Some((_, inner)) = &m.content {
+                            items(inner, out, depth + 1);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut out = HashMap::new();
+        items(&file.items, &mut out, 0);
+        TypeAliases(out)
+    }
+}
+
 impl HandleFields {
     fn of(file: &syn::File) -> HandleFields {
         fn items(list: &[syn::Item], out: &mut HandleFields, depth: usize) {
@@ -218,7 +245,14 @@ pub fn of_fn(cx: &Cx, sig: &syn::Signature, body: &syn::Block) -> Rc<FnHandles> 
     }
     let text = cx.snippet(cx.span(body.brace_token.span.join()));
     let typed = sig.inputs.iter().any(|i| match i {
-        syn::FnArg::Typed(t) => names_join_handle(&t.ty),
+        syn::FnArg::Typed(t) => {
+            names_join_handle(&t.ty)
+                // `futures: Handles` with `type Handles = FuturesUnordered<JoinHandle<..>>;`
+                || matches!(&*t.ty, syn::Type::Path(p) if p.path.get_ident().is_some_and(|id| {
+                    let aliases = cx.file.memo.get(|| TypeAliases::of(cx.file.ast));
+                    aliases.0.get(&id.to_string()).is_some_and(names_join_handle)
+                }))
+        }
         syn::FnArg::Receiver(_) => false,
     });
     let fields = || {
@@ -523,12 +557,26 @@ impl Walk<'_, '_> {
 
     /// Does `ty` name a `JoinHandle` of the catalog, or a `Vec`/`VecDeque` of them?
     fn handle_type(&self, ty: &syn::Type) -> Option<bool> {
+        self.handle_type_in(ty, 0)
+    }
+
+    /// [`Self::handle_type`], through at most a few of the file's type aliases.
+    fn handle_type_in(&self, ty: &syn::Type, depth: usize) -> Option<bool> {
         let syn::Type::Path(p) = ty else { return None };
         let last = p.path.segments.last()?;
         if last.ident == "JoinHandle" {
             return (self.is(&p.path, k::JOIN_HANDLE_TYPES) == Tri::Yes).then_some(false);
         }
-        if last.ident != "Vec" && last.ident != "VecDeque" {
+        if let Some(id) = p.path.get_ident().filter(|_| depth < 4) {
+            let aliases = self.cx.file.memo.get(|| TypeAliases::of(self.cx.file.ast));
+            if let Some(aliased) = aliases.0.get(&id.to_string()) {
+                return self.handle_type_in(aliased, depth + 1);
+            }
+        }
+        if !matches!(
+            last.ident.to_string().as_str(),
+            "Vec" | "VecDeque" | "FuturesUnordered" | "FuturesOrdered"
+        ) {
             return None;
         }
         let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
@@ -536,7 +584,7 @@ impl Walk<'_, '_> {
         };
         match args.args.first() {
             Some(syn::GenericArgument::Type(t)) => {
-                (self.handle_type(t) == Some(false)).then_some(true)
+                (self.handle_type_in(t, depth + 1) == Some(false)).then_some(true)
             }
             _ => None,
         }
