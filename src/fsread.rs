@@ -79,13 +79,22 @@ pub struct Jail {
     /// Canonical (symlink-free, absolute) root.
     root: PathBuf,
     limit: u64,
+    /// Directories resolved so far (as written → canonical, or why not), shared by the jail's
+    /// copies: a file's directory is resolved once, not once per file and candidate.
+    dirs: std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<PathBuf, Result<PathBuf, ReadError>>>,
+    >,
 }
 
 impl Jail {
     /// A jail rooted at `root` (canonicalized; it must exist) with a per-file size `limit`.
     pub fn new(root: &Path, limit: u64) -> Result<Jail, ReadError> {
         let root = std::fs::canonicalize(root).map_err(|e| ReadError::Io(io_reason(&e)))?;
-        Ok(Jail { root, limit })
+        Ok(Jail {
+            root,
+            limit,
+            dirs: Default::default(),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -101,17 +110,50 @@ impl Jail {
         Jail {
             root: self.root.clone(),
             limit,
+            dirs: self.dirs.clone(),
         }
     }
 
     /// `path` resolved (symlinks followed), if it exists and lies inside the root. Does not
     /// open it. Relative paths are taken relative to the current directory.
     pub fn resolve(&self, path: &Path) -> Result<PathBuf, ReadError> {
-        let real = std::fs::canonicalize(path).map_err(|e| ReadError::Io(io_reason(&e)))?;
+        let real = self.canonical(path)?;
         if real.starts_with(&self.root) {
             Ok(real)
         } else {
             Err(ReadError::Outside)
+        }
+    }
+
+    /// `std::fs::canonicalize(path)`, with the directory resolved once per jail: the file
+    /// itself is looked at with `lstat`, and only a symlink is followed (all the way).
+    fn canonical(&self, path: &Path) -> Result<PathBuf, ReadError> {
+        let io = |e: std::io::Error| ReadError::Io(io_reason(&e));
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            return std::fs::canonicalize(path).map_err(io);
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let cached = self.dirs.lock().ok().and_then(|d| d.get(dir).cloned());
+        let real_dir = match cached {
+            Some(r) => r?,
+            None => {
+                let r = std::fs::canonicalize(dir).map_err(io);
+                if let Ok(mut d) = self.dirs.lock() {
+                    d.insert(dir.to_path_buf(), r.clone());
+                }
+                r?
+            }
+        };
+        let full = real_dir.join(name);
+        let meta = std::fs::symlink_metadata(&full).map_err(io)?;
+        if meta.file_type().is_symlink() {
+            std::fs::canonicalize(&full).map_err(io)
+        } else {
+            Ok(full)
         }
     }
 

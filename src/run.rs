@@ -1156,12 +1156,13 @@ impl<'a> ModuleWalk<'a> {
         });
     }
 
-    fn first_visit(&self, path: &Path) -> bool {
-        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    /// Has the file at this resolved (canonical) path been queued before? (Each file is
+    /// linted once, however many `mod` declarations or `#[path]`s lead to it.)
+    fn first_visit_resolved(&self, real: PathBuf) -> bool {
         self.seen
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key)
+            .insert(real)
     }
 
     /// Read and analyze one file, spawn the jobs of its module files, and report the `mod`s
@@ -1219,8 +1220,8 @@ impl<'a> ModuleWalk<'a> {
         let mut refused = None;
         for (p, owns) in &candidates {
             match jail.check_file(p) {
-                Ok(_) => {
-                    found = Some((p, owns));
+                Ok(real) => {
+                    found = Some((p, owns, real));
                     break;
                 }
                 Err(e) if e.is_not_found() => {}
@@ -1232,8 +1233,8 @@ impl<'a> ModuleWalk<'a> {
         let shown =
             |p: &Path| render::escape_control(&discover::display_path(p, &ws.root)).into_owned();
         match (found, refused) {
-            (Some((path, owns_dir)), _) => {
-                if !self.first_visit(path) {
+            (Some((path, owns_dir, real)), _) => {
+                if !self.first_visit_resolved(real) {
                     return ModuleFile::Skip;
                 }
                 let mut module_path = job.module_path.clone();
