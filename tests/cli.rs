@@ -858,19 +858,9 @@ fn a_file_of_no_package_is_application_code() {
         ("src/lib.rs", b"pub mod dial;\n"),
         ("src/dial.rs", text.as_bytes()),
     ]);
-    let r = run_in(
-        Some(lib.path()),
-        &[
-            "src/dial.rs",
-            "--message-format",
-            "short",
-            "-q",
-            "-A",
-            "all",
-            "-W",
-            "missing_timeout",
-        ],
-    );
+    let mut args = args;
+    args[0] = "src/dial.rs";
+    let r = run_in(Some(lib.path()), &args);
     assert!(r.lines().is_empty(), "{r:#?}");
 }
 
@@ -898,19 +888,17 @@ fn path_mode_treats_cfg_test_module_files_as_test_code() {
     write(root, "src/net/tests/helpers.rs", LOOP);
     // Not declared by anyone: linted as ordinary code.
     write(root, "src/orphan.rs", LOOP);
-    let r = run_in(
-        Some(root),
-        &[
-            "src",
-            "--message-format",
-            "short",
-            "-q",
-            "-A",
-            "all",
-            "-W",
-            "await_in_loop",
-        ],
-    );
+    let args = [
+        "src",
+        "--message-format",
+        "short",
+        "-q",
+        "-A",
+        "all",
+        "-W",
+        "await_in_loop",
+    ];
+    let r = run_in(Some(root), &args);
     assert_eq!(
         files_reported(&r),
         ["src/net.rs", "src/orphan.rs"],
@@ -923,19 +911,7 @@ fn path_mode_treats_cfg_test_module_files_as_test_code() {
         "async-lint.toml",
         "[rules.await_in_loop]\ncheck-tests = true\n",
     );
-    let r = run_in(
-        Some(root),
-        &[
-            "src",
-            "--message-format",
-            "short",
-            "-q",
-            "-A",
-            "all",
-            "-W",
-            "await_in_loop",
-        ],
-    );
+    let r = run_in(Some(root), &args);
     assert_eq!(files_reported(&r).len(), 5, "{}", r.stdout);
 }
 

@@ -76,16 +76,19 @@ fn spawned_block(arg: &syn::Expr) -> Option<&syn::Block> {
 /// Names bound inside `e` (lets, closure parameters, patterns): what it reads besides these
 /// comes from its spawner.
 fn bound_in(e: &syn::Expr) -> HashSet<String> {
-    struct V(HashSet<String>);
-    impl<'ast> Visit<'ast> for V {
-        fn visit_pat(&mut self, p: &'ast syn::Pat) {
-            self.0.extend(pat_idents(p));
-        }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut v = V(HashSet::new());
+    let mut v = BoundNames(HashSet::new());
     v.visit_expr(e);
     v.0
+}
+
+/// The names the patterns of a piece of code bind (nested items aside).
+struct BoundNames(HashSet<String>);
+
+impl<'ast> Visit<'ast> for BoundNames {
+    fn visit_pat(&mut self, p: &'ast syn::Pat) {
+        self.0.extend(pat_idents(p));
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 /// Is `e` rooted in a value the task was handed (not one it made itself)?
@@ -111,14 +114,7 @@ pub fn polls_stop_signal(arg: &syn::Expr) -> bool {
 /// [`polls_stop_signal`] for the body of an `async fn`: a signal reached from a parameter or
 /// `self` (`self.shutdown.recv()`, `while !shared.is_shutdown()`) was handed in by its caller.
 pub fn body_polls_stop_signal(body: &syn::Block) -> bool {
-    struct V(HashSet<String>);
-    impl<'ast> Visit<'ast> for V {
-        fn visit_pat(&mut self, p: &'ast syn::Pat) {
-            self.0.extend(pat_idents(p));
-        }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut bound = V(HashSet::new());
+    let mut bound = BoundNames(HashSet::new());
     bound.visit_block(body);
     let mut v = Polls {
         bound: bound.0,
@@ -163,24 +159,7 @@ pub fn awaited_callees(cx: &super::Cx, arg: &syn::Expr, before: &[syn::Stmt]) ->
             if pi.ident != *name {
                 return None;
             }
-            match peel(&l.init.as_ref()?.expr) {
-                syn::Expr::Struct(st) if st.path.segments.len() == 1 => {
-                    Some(st.path.segments[0].ident.to_string())
-                }
-                syn::Expr::Call(c) => match &*c.func {
-                    syn::Expr::Path(f)
-                        if f.path.segments.len() == 2
-                            && matches!(
-                                f.path.segments[1].ident.to_string().as_str(),
-                                "new" | "default"
-                            ) =>
-                    {
-                        Some(f.path.segments[0].ident.to_string())
-                    }
-                    _ => None,
-                },
-                _ => None,
-            }
+            super::values::constructed_type(&l.init.as_ref()?.expr)
         })
     };
     let key = |call: &syn::Expr| -> Option<String> {

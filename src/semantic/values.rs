@@ -136,24 +136,7 @@ impl Locals {
     /// Learn a local's named type from its initializer: `self`, a clone of a typed local,
     /// `Type::new(..)`/`Type::default()`, `Type { .. }`.
     fn learn_type(&mut self, name: &str, e: &syn::Expr) {
-        let ty = match peel(e) {
-            syn::Expr::Call(c) => match &*c.func {
-                syn::Expr::Path(p)
-                    if p.path.segments.len() == 2
-                        && matches!(
-                            p.path.segments[1].ident.to_string().as_str(),
-                            "new" | "default"
-                        ) =>
-                {
-                    Some(p.path.segments[0].ident.to_string())
-                }
-                _ => None,
-            },
-            syn::Expr::Struct(st) if st.path.segments.len() == 1 => {
-                Some(st.path.segments[0].ident.to_string())
-            }
-            other => self.type_of(other).map(str::to_string),
-        };
+        let ty = constructed_type(e).or_else(|| self.type_of(peel(e)).map(str::to_string));
         match ty {
             Some(t) => self.types.insert(name.to_string(), t),
             None => self.types.remove(name),
@@ -408,6 +391,28 @@ impl Locals {
             _ if m.args.is_empty() && declarable(kind) => Evidence::IfDeclared(name.clone()),
             _ => Evidence::No,
         }
+    }
+}
+
+/// The named type an expression builds: `Type::new(..)`, `Type::default()`, `Type { .. }`.
+pub fn constructed_type(e: &syn::Expr) -> Option<String> {
+    match peel(e) {
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p)
+                if p.path.segments.len() == 2
+                    && matches!(
+                        p.path.segments[1].ident.to_string().as_str(),
+                        "new" | "default"
+                    ) =>
+            {
+                Some(p.path.segments[0].ident.to_string())
+            }
+            _ => None,
+        },
+        syn::Expr::Struct(st) if st.path.segments.len() == 1 => {
+            Some(st.path.segments[0].ident.to_string())
+        }
+        _ => None,
     }
 }
 
