@@ -585,7 +585,6 @@ impl<'a> Walker<'a> {
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
     /// A block's statements, each with the ones before it on [`Cx::outer_stmts`] (what
     /// `syn::visit::visit_block` does, plus that).
     fn visit_stmts(&mut self, b: &'a syn::Block) {
@@ -596,6 +595,7 @@ impl<'a> Walker<'a> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn walk_fn(
         &mut self,
         attrs: &[syn::Attribute],

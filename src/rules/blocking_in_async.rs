@@ -56,21 +56,27 @@ fn message_callee(name: &str) -> String {
     format!("`{name}` blocks the executor thread: it calls a sync fn of this crate that makes a blocking call")
 }
 
-fn help_callee(name: &str) -> String {
+fn help_callee(name: &str, runtime: Runtime) -> String {
     format!(
-        "make `{name}` async (with the async forms of its blocking calls), or call it through the blocking pool: `tokio::task::spawn_blocking(move || {name}(..)).await`"
+        "make `{name}` async (with the async forms of its blocking calls), or run the call on the blocking pool: {}",
+        offload(runtime)
     )
+}
+
+/// How the runtime moves a blocking closure off its executor threads.
+fn offload(runtime: Runtime) -> &'static str {
+    match runtime {
+        Runtime::Tokio => "`tokio::task::spawn_blocking(move || …).await`",
+        Runtime::AsyncStd => "`async_std::task::spawn_blocking(move || …).await`",
+        Runtime::Smol => "`smol::unblock(move || …).await`",
+    }
 }
 
 const LABEL: &str = "blocks this worker thread: every other task scheduled on it waits";
 const LABEL_PANIC: &str = "called on an executor thread";
 
 fn help(kind: Kind, runtime: Runtime, name: &str) -> String {
-    let offload = match runtime {
-        Runtime::Tokio => "`tokio::task::spawn_blocking(move || …).await`",
-        Runtime::AsyncStd => "`async_std::task::spawn_blocking(move || …).await`",
-        Runtime::Smol => "`smol::unblock(move || …).await`",
-    };
+    let offload = offload(runtime);
     match kind {
         Kind::BlockOn => "`.await` the future instead".into(),
         Kind::BlockingMethod => format!(
@@ -307,7 +313,7 @@ fn check_blocking_callee(cx: &Cx, e: &syn::Expr, out: &mut Sink) {
     };
     let diag = Diagnostic::new(META.id, span, message_callee(&written))
         .with_label(LABEL)
-        .with_help(help_callee(&name))
+        .with_help(help_callee(&name, cx.krate.runtime()))
         .with_note(NOTE_WHY);
     out.report_if(diag, vec![Condition::CalleeBlocks(key)]);
 }
