@@ -520,8 +520,11 @@ impl Walk<'_, '_> {
                 match self.receiver_decl(&m.receiver) {
                     Receiver::Local(LockDecl::Sync) => Some((GuardKind::Lock, None)),
                     Receiver::Local(_) => None,
-                    // Only a `LockResult` has `unwrap`: std's locks.
-                    _ if follow == Follow::Unwrap => Some((GuardKind::Lock, None)),
+                    // Only a `LockResult` has `unwrap`: std's locks (an async lock's
+                    // `try_lock()` has one too, so the `try_` forms need the declaration).
+                    _ if follow == Follow::Unwrap && !method.starts_with("try_") => {
+                        Some((GuardKind::Lock, None))
+                    }
                     Receiver::Declared(name) => Some((
                         GuardKind::Lock,
                         Some(Condition::DeclaredLock(name, LockDecl::Sync)),

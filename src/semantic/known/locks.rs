@@ -15,11 +15,12 @@ pub const SYNC_LOCKS: &[&str] = &[
 /// Cells whose `.borrow()`/`.borrow_mut()` return a guard.
 pub const REF_CELLS: &[&str] = &["std::cell::RefCell", "core::cell::RefCell"];
 
-/// Methods of a sync lock that return a guard (with no arguments, not awaited).
-pub const GUARD_METHODS: &[&str] = &["lock", "read", "write"];
+/// Methods of a sync lock that return a guard (with no arguments, not awaited); the `try_`
+/// forms return it in a `Result`/`Option` (`if let Ok(g) = m.try_lock()`).
+pub const GUARD_METHODS: &[&str] = &["lock", "read", "write", "try_lock", "try_read", "try_write"];
 
-/// Methods of a `RefCell` that return a borrow guard.
-pub const BORROW_METHODS: &[&str] = &["borrow", "borrow_mut"];
+/// Methods of a `RefCell` that return a borrow guard (`try_` forms in a `Result`).
+pub const BORROW_METHODS: &[&str] = &["borrow", "borrow_mut", "try_borrow", "try_borrow_mut"];
 
 /// Methods of a `tracing::Span` that enter it until the guard drops.
 pub const SPAN_ENTERS: &[&str] = &["enter", "entered"];
