@@ -1098,6 +1098,10 @@ impl<'a> Visit<'a> for Walker<'a> {
             if let Some(name) = &field.ident {
                 let kind = values::declared_kind(&self.cx.resolver, &field.ty);
                 self.facts.declared.push((name.to_string(), kind));
+                // Also as this struct's own field, for reads through a value of a known type.
+                self.facts
+                    .declared
+                    .push((format!("{}.{name}", s.ident), kind));
             }
             if let (Some(name), Some(kind)) = (
                 &field.ident,

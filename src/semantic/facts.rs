@@ -424,10 +424,15 @@ impl CrateFacts {
                 .get(name)
                 .is_some_and(|kinds| kinds.len() == 1 && kinds.contains(kind)),
             Condition::NotOnlyUnderDeadline(f, public) => !self.covered_by_callers(f, *public, 0),
-            Condition::DeclaredAs(name, kind) => self
-                .declared
-                .get(name)
-                .is_some_and(|kinds| kinds.len() == 1 && kinds.contains(&Some(*kind))),
+            Condition::DeclaredAs(name, kind) => {
+                // `Config.path`: that struct's own field; one it does not declare (reached
+                // through a `Deref`, or the struct is another crate's) by every `path`.
+                let kinds = self.declared.get(name).or_else(|| {
+                    let (_, field) = name.split_once('.')?;
+                    self.declared.get(field)
+                });
+                kinds.is_some_and(|kinds| kinds.len() == 1 && kinds.contains(&Some(*kind)))
+            }
             Condition::BuilderWithoutTimeout(name) => self
                 .builder_fns
                 .get(name)

@@ -60,6 +60,10 @@ pub struct Locals {
     /// Parameters declared `Option<T>` of a known kind (`path: Option<PathBuf>`): what a
     /// `Some(p)` pattern on them binds.
     optional: HashMap<String, ValueKind>,
+    /// Parameters whose fields are those of a named struct, also behind a pointer that derefs
+    /// to it (`conf: &Config`, `state: Arc<State>`, `data: web::Data<AppConfig>`): a field
+    /// read through one is judged by that struct's declaration (`Config.path`).
+    field_owners: HashMap<String, String>,
 }
 
 impl Locals {
@@ -76,6 +80,11 @@ impl Locals {
                 let kind = declared_kind(resolver, &pt.ty);
                 if let (Some(k), syn::Pat::Ident(p)) = (optional_kind(resolver, &pt.ty), &*pt.pat) {
                     l.optional.insert(p.ident.to_string(), k);
+                }
+                if let (Some(t), syn::Pat::Ident(p)) = (deref_target(&pt.ty), &*pt.pat) {
+                    if !generics.contains(&t) {
+                        l.field_owners.insert(p.ident.to_string(), t);
+                    }
                 }
                 let ty = named_type(&pt.ty).filter(|t| !generics.contains(t));
                 for n in pat_idents(&pt.pat) {
@@ -150,6 +159,12 @@ impl Locals {
             p => (p, None),
         };
         let names = pat_idents(pat);
+        for n in &names {
+            self.field_owners.remove(n);
+        }
+        if let (Some(t), syn::Pat::Ident(p)) = (ty.and_then(deref_target), pat) {
+            self.field_owners.insert(p.ident.to_string(), t);
+        }
         if let Some(kind) = ty.and_then(|t| declared_kind(resolver, t)) {
             for n in names {
                 self.kinds.insert(n, Some((kind, None)));
@@ -246,7 +261,22 @@ impl Locals {
                 None => Evidence::No,
             },
             syn::Expr::Field(f) => match &f.member {
-                syn::Member::Named(n) if declarable(kind) => Evidence::IfDeclared(n.to_string()),
+                syn::Member::Named(n) if declarable(kind) => {
+                    // `conf.path` with `conf: &Config`: `Config`'s own field, not every `path`.
+                    let owner = match peel(&f.base) {
+                        syn::Expr::Path(p) => p.path.get_ident().and_then(|i| {
+                            let i = i.to_string();
+                            self.field_owners
+                                .get(&i)
+                                .or_else(|| self.types.get(&i).filter(|t| *t != "Self"))
+                        }),
+                        _ => None,
+                    };
+                    match owner {
+                        Some(t) => Evidence::IfDeclared(format!("{t}.{n}")),
+                        None => Evidence::IfDeclared(n.to_string()),
+                    }
+                }
                 _ => Evidence::No,
             },
             // `Ok(p)`, `Some(p)`: the value a `?` or `unwrap` takes out.
@@ -575,6 +605,35 @@ fn named_type(ty: &syn::Type) -> Option<String> {
         syn::Type::Path(p) if p.qself.is_none() => {
             let last = p.path.segments.last()?;
             last.arguments.is_none().then(|| last.ident.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// The named struct a parameter's fields belong to: `Foo`, `&Foo`, or `Foo` behind a pointer
+/// that derefs to it (`Arc`, `Rc`, `Box`, actix-web's `Data`).
+fn deref_target(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Reference(r) => deref_target(&r.elem),
+        syn::Type::Paren(p) => deref_target(&p.elem),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            match &last.arguments {
+                syn::PathArguments::None => Some(last.ident.to_string()),
+                syn::PathArguments::AngleBracketed(a)
+                    if a.args.len() == 1
+                        && matches!(
+                            last.ident.to_string().as_str(),
+                            "Arc" | "Rc" | "Box" | "Data"
+                        ) =>
+                {
+                    match &a.args[0] {
+                        syn::GenericArgument::Type(inner) => deref_target(inner),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            }
         }
         _ => None,
     }
