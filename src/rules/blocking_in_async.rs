@@ -155,6 +155,24 @@ impl Rule for BlockingInAsync {
             syn::Expr::MethodCall(m) => classify_method(cx, m),
             _ => None,
         };
+        // `paths.iter().map(std::fs::read)`: a blocking fn handed by name to an adapter that
+        // calls it right here; reported at the name.
+        let (found, e) = match (found, e) {
+            (None, syn::Expr::MethodCall(m))
+                if crate::semantic::known::adapters::SYNC_ADAPTERS
+                    .contains(&m.method.to_string().as_str()) =>
+            {
+                match m
+                    .args
+                    .iter()
+                    .find(|a| matches!(peel(a), syn::Expr::Path(_)))
+                {
+                    Some(arg @ syn::Expr::Path(p)) => (classify_path(cx, opts, p), arg),
+                    _ => (None, e),
+                }
+            }
+            other => other,
+        };
         let Some(Found { kind, name, unless }) = found else {
             if run == Exec::Executor {
                 check_blocking_callee(cx, e, out);
@@ -265,8 +283,16 @@ fn check_blocking_callee(cx: &Cx, e: &syn::Expr, out: &mut Sink) {
         _ => None,
     });
     let (key, name) = match e {
-        syn::Expr::Call(c) => {
-            let syn::Expr::Path(p) = &*c.func else { return };
+        // A call, or a fn handed by name to an adapter that calls it (`.map(load_config)`).
+        syn::Expr::Call(_) | syn::Expr::Path(_) => {
+            let p = match e {
+                syn::Expr::Call(c) => match &*c.func {
+                    syn::Expr::Path(p) => p,
+                    _ => return,
+                },
+                syn::Expr::Path(p) => p,
+                _ => return,
+            };
             let segs = &p.path.segments;
             let Some(last) = segs.last() else { return };
             let name = last.ident.to_string();
@@ -347,6 +373,12 @@ fn classify_call(cx: &Cx, opts: &Options, c: &syn::ExprCall) -> Option<Found> {
     let syn::Expr::Path(p) = &*c.func else {
         return None;
     };
+    classify_path(cx, opts, p)
+}
+
+/// What the fn a path names blocks on, if it does: called (`std::fs::read(p)`) or handed to an
+/// adapter that calls it right away (`paths.iter().map(std::fs::read)`).
+fn classify_path(cx: &Cx, opts: &Options, p: &syn::ExprPath) -> Option<Found> {
     let last = p.path.segments.last()?.ident.to_string();
     if last == "block_on" {
         return found(Kind::BlockOn, last);
