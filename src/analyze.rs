@@ -604,10 +604,7 @@ impl<'a> Walker<'a> {
         body: &'a syn::Block,
         kind: FnKind,
     ) {
-        let self_ty = self.cx.frames.iter().rev().find_map(|f| match f {
-            Frame::Impl { self_ty, .. } => Some(self_ty.clone()),
-            _ => None,
-        });
+        let self_ty = self.cx.self_type().map(str::to_string);
         let self_ty = if matches!(kind, FnKind::Free | FnKind::Nested) {
             None
         } else {
@@ -793,10 +790,7 @@ impl<'a> Walker<'a> {
 
     /// The key of a method call ([`semantic::facts::method_key`]).
     fn method_key(&self, m: &syn::ExprMethodCall) -> String {
-        let self_ty = self.cx.frames.iter().rev().find_map(|f| match f {
-            Frame::Impl { self_ty, .. } => Some(self_ty.as_str()),
-            _ => None,
-        });
+        let self_ty = self.cx.self_type();
         let locals = self.cx.exec.locals();
         semantic::facts::method_key(&m.receiver, locals, self_ty, &m.method.to_string())
     }
@@ -1026,10 +1020,7 @@ impl<'a> Walker<'a> {
 
     /// The crate-wide key of a used path ([`semantic::facts::use_key`]).
     fn use_key(&self, path: &syn::Path) -> String {
-        let self_ty = self.cx.frames.iter().rev().find_map(|f| match f {
-            Frame::Impl { self_ty, .. } => Some(self_ty.as_str()),
-            _ => None,
-        });
+        let self_ty = self.cx.self_type();
         semantic::facts::use_key(path, &self.cx.resolver, &self.module_path, self_ty)
     }
 

@@ -515,6 +515,35 @@ pub enum Import {
     Unreachable,
 }
 
+/// Wrap each spawn in `tokio_util::task::AbortOnDropHandle::new(..)`, so that dropping the
+/// handle aborts the task: when the package has tokio-util with `rt` (`tokio_util::task` is
+/// behind it; a feature another crate enables is not known). Maybe incorrect: the handle's
+/// type changes.
+pub fn abort_on_drop(
+    cx: &crate::semantic::Cx,
+    spawns: &[crate::diagnostic::Span],
+    message: &str,
+) -> Option<crate::diagnostic::Suggestion> {
+    if spawns.is_empty() || !cx.krate.has_feature("tokio_util", &["rt", "full"]) {
+        return None;
+    }
+    let edits = spawns
+        .iter()
+        .map(|s| crate::diagnostic::Edit {
+            span: *s,
+            replacement: format!(
+                "tokio_util::task::AbortOnDropHandle::new({})",
+                cx.snippet(*s)
+            ),
+        })
+        .collect();
+    Some(crate::diagnostic::Suggestion {
+        message: message.into(),
+        edits,
+        applicability: Applicability::MaybeIncorrect,
+    })
+}
+
 /// What a rewrite into a `futures` stream chain needs: `StreamExt` in scope (and `TryStreamExt`
 /// for `try_collect`, with `tried`) and `futures` a dependency. Returns the import edit to add,
 /// if any, and whether the rewrite can be applied (else it is display-only).

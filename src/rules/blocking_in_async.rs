@@ -278,10 +278,7 @@ fn note_blocking_fn(cx: &Cx, opts: &Options, e: &syn::Expr, out: &mut Sink) {
 /// A call, on an executor thread, of a sync fn of the crate that blocks ([`note_blocking_fn`]):
 /// `load_config(path)`, `Self::scan(dir)`, `self.flush_to_disk()`. One level deep.
 fn check_blocking_callee(cx: &Cx, e: &syn::Expr, out: &mut Sink) {
-    let self_ty = cx.frames.iter().rev().find_map(|f| match f {
-        Frame::Impl { self_ty, .. } => Some(self_ty.as_str()),
-        _ => None,
-    });
+    let self_ty = cx.self_type();
     let (key, name) = match e {
         // A call, or a fn handed by name to an adapter that calls it (`.map(load_config)`).
         syn::Expr::Call(_) | syn::Expr::Path(_) => {

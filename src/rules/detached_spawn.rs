@@ -4,7 +4,7 @@ use super::{Rule, RuleMeta, Sink};
 use crate::diagnostic::Diagnostic;
 use crate::registry;
 use crate::semantic::calls::{returns_result, spawn_call, wrapper_call, Spawn, SpawnFlavor};
-use crate::semantic::dataflow::peel;
+use crate::semantic::dataflow::{let_parts, peel};
 use crate::semantic::facts::Condition;
 use crate::semantic::tasks::{
     awaited_callees, dropped_values, feeds_actor, polls_stop_signal, reports_outcome, spawns_param,
@@ -93,22 +93,17 @@ impl Rule for DetachedSpawn {
             let (init, label) = match stmt {
                 syn::Stmt::Expr(e, Some(_)) => (e, None),
                 syn::Stmt::Local(local) => {
-                    let Some(init) = &local.init else { continue };
-                    if init.diverge.is_some() {
+                    let Some((pat, init)) = let_parts(local) else {
                         continue;
-                    }
-                    let pat = match &local.pat {
-                        syn::Pat::Type(t) => &*t.pat,
-                        p => p,
                     };
                     match pat {
-                        syn::Pat::Wild(_) => (&*init.expr, Some(LABEL_LET_UNDERSCORE.to_string())),
+                        syn::Pat::Wild(_) => (init, Some(LABEL_LET_UNDERSCORE.to_string())),
                         syn::Pat::Ident(p) => {
                             let name = p.ident.to_string();
                             if used_later(&b.stmts[i + 1..], &name) {
                                 continue;
                             }
-                            (&*init.expr, Some(label_unused(&name)))
+                            (init, Some(label_unused(&name)))
                         }
                         _ => continue,
                     }

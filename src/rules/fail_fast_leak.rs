@@ -1,9 +1,8 @@
 //! See rules/fail_fast_leak.md.
 
 use super::{FnNode, Rule, RuleMeta, Sink};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Span, Suggestion};
+use crate::diagnostic::{Diagnostic, Span};
 use crate::registry;
-use crate::semantic::exec::is_main_attr;
 use crate::semantic::handles::{self, FnHandles, Joined};
 use crate::semantic::known::adapters::names_any;
 use crate::semantic::known::handles::COLLECT_ALL_WORDS;
@@ -112,14 +111,9 @@ impl Rule for FailFastLeak {
 
     fn check_fn(&self, cx: &Cx, f: &FnNode, out: &mut Sink) {
         let check_tests = cx.config.options::<Options>().check_tests;
-        if cx.skips_test_code(check_tests) || (f.is_test && !check_tests) {
+        let Some(facts) = handles::of_checked_fn(cx, f, check_tests) else {
             return;
-        }
-        // Returning from the runtime's `main` shuts the runtime down, which cancels every task.
-        if f.attrs.iter().any(is_main_attr) {
-            return;
-        }
-        let facts = handles::of_fn(cx, f.sig, f.body);
+        };
         let fan_out = |names: &[&str]| {
             std::iter::once(f.sig.ident.to_string().as_str())
                 .chain(names.iter().copied())
@@ -233,26 +227,10 @@ fn finish(diag: Diagnostic, help: &str) -> Diagnostic {
     diag.with_help(help).with_note(NOTE_WHY)
 }
 
-/// Wrap each spawn in `AbortOnDropHandle::new(..)`, when the package has tokio-util with `rt`
-/// (`tokio_util::task` is behind it; a feature another crate enables is not known): dropping
-/// the handle then aborts the task. (The handle's type changes, hence maybe incorrect.)
+/// The spawns wrapped in `AbortOnDropHandle::new(..)` ([`crate::fix::abort_on_drop`]).
 fn with_fix(cx: &Cx, diag: Diagnostic, spawns: &[Span]) -> Diagnostic {
-    if !cx.krate.has_feature("tokio_util", &["rt", "full"]) || spawns.is_empty() {
-        return diag;
+    match crate::fix::abort_on_drop(cx, spawns, FIX) {
+        Some(s) => diag.with_suggestion(s),
+        None => diag,
     }
-    let edits = spawns
-        .iter()
-        .map(|s| Edit {
-            span: *s,
-            replacement: format!(
-                "tokio_util::task::AbortOnDropHandle::new({})",
-                cx.snippet(*s)
-            ),
-        })
-        .collect();
-    diag.with_suggestion(Suggestion {
-        message: FIX.into(),
-        edits,
-        applicability: Applicability::MaybeIncorrect,
-    })
 }

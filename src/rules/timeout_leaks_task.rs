@@ -1,9 +1,8 @@
 //! See rules/timeout_leaks_task.md.
 
 use super::{FnNode, Rule, RuleMeta, Sink};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Suggestion};
+use crate::diagnostic::Diagnostic;
 use crate::registry;
-use crate::semantic::exec::is_main_attr;
 use crate::semantic::handles::{self, Deadline, FnHandles};
 use crate::semantic::Cx;
 
@@ -81,14 +80,9 @@ impl Rule for TimeoutLeaksTask {
 
     fn check_fn(&self, cx: &Cx, f: &FnNode, out: &mut Sink) {
         let check_tests = cx.config.options::<Options>().check_tests;
-        if cx.skips_test_code(check_tests) || (f.is_test && !check_tests) {
+        let Some(facts) = handles::of_checked_fn(cx, f, check_tests) else {
             return;
-        }
-        // The runtime's `main` ends by shutting the runtime down, which cancels every task.
-        if f.attrs.iter().any(is_main_attr) {
-            return;
-        }
-        let facts = handles::of_fn(cx, f.sig, f.body);
+        };
         for d in &facts.deadlines {
             if leaks(&facts, d) {
                 report(cx, &facts, d, out);
@@ -131,18 +125,8 @@ fn report(cx: &Cx, facts: &FnHandles, d: &Deadline, out: &mut Sink) {
         Some(h) => facts.tasks[h].spawn,
         None => d.inline,
     };
-    if let (Some(s), true) = (spawn, cx.krate.has_feature("tokio_util", &["rt", "full"])) {
-        diag = diag.with_suggestion(Suggestion {
-            message: FIX.into(),
-            edits: vec![Edit {
-                span: s,
-                replacement: format!(
-                    "tokio_util::task::AbortOnDropHandle::new({})",
-                    cx.snippet(s)
-                ),
-            }],
-            applicability: Applicability::MaybeIncorrect,
-        });
+    if let Some(s) = spawn.and_then(|s| crate::fix::abort_on_drop(cx, &[s], FIX)) {
+        diag = diag.with_suggestion(s);
     }
     out.report(diag);
 }

@@ -3,6 +3,7 @@
 use super::{Rule, RuleMeta, Sink};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Suggestion};
 use crate::registry;
+use crate::semantic::dataflow::let_parts;
 use crate::semantic::unpolled::{makes_future, plausible, Unpolled};
 use crate::semantic::Cx;
 
@@ -116,13 +117,8 @@ impl Rule for UnpolledFuture {
                     }
                 }
                 syn::Stmt::Local(local) => {
-                    let Some(init) = &local.init else { continue };
-                    if init.diverge.is_some() {
+                    let Some((pat, init)) = let_parts(local) else {
                         continue;
-                    }
-                    let pat = match &local.pat {
-                        syn::Pat::Type(t) => &*t.pat,
-                        p => p,
                     };
                     let how = match pat {
                         syn::Pat::Wild(_) => Drop::Underscore("let _"),
@@ -132,7 +128,7 @@ impl Rule for UnpolledFuture {
                         _ => continue,
                     };
                     if !matches!(
-                        &*init.expr,
+                        init,
                         syn::Expr::Async(_) | syn::Expr::Call(_) | syn::Expr::MethodCall(_)
                     ) {
                         continue;
@@ -140,13 +136,11 @@ impl Rule for UnpolledFuture {
                     // Most bindings are used, and usually soon: the text says so cheaply,
                     // before any name is resolved.
                     if let Drop::Unused(name) = &how {
-                        if !plausible(cx, &init.expr)
-                            || mentioned_after(cx, &local.semi_token, b, name)
-                        {
+                        if !plausible(cx, init) || mentioned_after(cx, &local.semi_token, b, name) {
                             continue;
                         }
                     }
-                    if let Some(u) = makes_future(cx, &init.expr, before) {
+                    if let Some(u) = makes_future(cx, init, before) {
                         report(cx, &u, how, out);
                     }
                 }

@@ -47,10 +47,7 @@ pub fn wrapper_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
         .args
         .iter()
         .find(|a| matches!(peel(a), syn::Expr::Async(_) | syn::Expr::Closure(_)))?;
-    let self_ty = cx.frames.iter().rev().find_map(|f| match f {
-        super::Frame::Impl { self_ty, .. } => Some(self_ty.as_str()),
-        _ => None,
-    });
+    let self_ty = cx.self_type();
     let key = super::facts::use_key(&p.path, &cx.resolver, cx.file.module_path, self_ty);
     Some(Spawn {
         written: cx.snippet(cx.span_of(&p.path)).to_string(),

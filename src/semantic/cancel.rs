@@ -123,7 +123,7 @@ pub fn branch_op<'a>(cx: &Cx, future: &'a syn::Expr, queue_places: bool) -> Opti
                 });
             }
             // A same-crate method that awaits one.
-            let self_ty = self_type(cx);
+            let self_ty = cx.self_type();
             let key = method_key(&m.receiver, cx.exec.locals(), self_ty, n);
             if key.starts_with(super::facts::UNKNOWN_RECEIVER) && k::CANCEL_SAFE.contains(&n) {
                 return None;
@@ -140,7 +140,7 @@ pub fn branch_op<'a>(cx: &Cx, future: &'a syn::Expr, queue_places: bool) -> Opti
                 return None;
             };
             let name = p.path.segments.last()?.ident.to_string();
-            let key = use_key(&p.path, &cx.resolver, cx.file.module_path, self_type(cx));
+            let key = use_key(&p.path, &cx.resolver, cx.file.module_path, cx.self_type());
             Some(BranchOp {
                 loss: Loss::Wrapped,
                 call,
@@ -189,13 +189,6 @@ fn awaited_unsafe_op(block: &syn::Block) -> Option<String> {
     let mut f = Find(None);
     f.visit_block(block);
     f.0
-}
-
-fn self_type<'c>(cx: &'c Cx) -> Option<&'c str> {
-    cx.frames.iter().rev().find_map(|f| match f {
-        Frame::Impl { self_ty, .. } => Some(self_ty.as_str()),
-        _ => None,
-    })
 }
 
 /// A receiver that is a parameter or local of the named type (`sem: &Semaphore`,

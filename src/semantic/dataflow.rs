@@ -202,6 +202,17 @@ pub fn builder_history<'b>(
     Some((root, methods))
 }
 
+/// A `let` with an initializer and no `else`: its pattern (a type ascription taken off) and the
+/// value it binds (`let _ = e;`, `let x: T = e;`).
+pub fn let_parts(l: &syn::Local) -> Option<(&syn::Pat, &syn::Expr)> {
+    let init = l.init.as_ref().filter(|i| i.diverge.is_none())?;
+    let pat = match &l.pat {
+        syn::Pat::Type(t) => &*t.pat,
+        p => p,
+    };
+    Some((pat, &init.expr))
+}
+
 /// Strip parentheses, groups and references: `&(x)` → `x`.
 pub fn peel(e: &syn::Expr) -> &syn::Expr {
     match e {

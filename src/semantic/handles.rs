@@ -236,6 +236,23 @@ fn wraps_handle(ty: &syn::Type, wrappers: &[&str]) -> bool {
 #[derive(Default)]
 struct Cache(RefCell<HashMap<usize, Rc<FnHandles>>>);
 
+/// The handle summary of a fn the handle rules judge: `None` for test code (unless
+/// `check_tests`) and for a runtime's `main`, whose end shuts the runtime down and so cancels
+/// every task it spawned.
+pub fn of_checked_fn(
+    cx: &Cx,
+    f: &crate::rules::FnNode,
+    check_tests: bool,
+) -> Option<Rc<FnHandles>> {
+    if cx.skips_test_code(check_tests)
+        || (f.is_test && !check_tests)
+        || f.attrs.iter().any(super::exec::is_main_attr)
+    {
+        return None;
+    }
+    Some(of_fn(cx, f.sig, f.body))
+}
+
 /// The handle summary of a fn body (computed once per body and file).
 pub fn of_fn(cx: &Cx, sig: &syn::Signature, body: &syn::Block) -> Rc<FnHandles> {
     let key = body as *const syn::Block as usize;

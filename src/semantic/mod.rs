@@ -842,6 +842,14 @@ impl<'a> Cx<'a> {
         self.bound.last().is_some_and(|b| b.contains(name))
     }
 
+    /// The type of the innermost `impl` around this point (`Self`), as written.
+    pub fn self_type(&self) -> Option<&str> {
+        self.frames.iter().rev().find_map(|f| match f {
+            Frame::Impl { self_ty, .. } => Some(self_ty.as_str()),
+            _ => None,
+        })
+    }
+
     /// The body of the innermost fn.
     pub fn fn_body(&self) -> Option<&'a syn::Block> {
         self.frames.iter().rev().find_map(|f| match f {

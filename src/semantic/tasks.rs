@@ -171,10 +171,7 @@ pub fn awaited_callees(cx: &super::Cx, arg: &syn::Expr, before: &[syn::Stmt]) ->
         key(cx, call)
     };
     fn key(cx: &super::Cx, call: &syn::Expr) -> Option<String> {
-        let self_ty = cx.frames.iter().rev().find_map(|f| match f {
-            super::Frame::Impl { self_ty, .. } => Some(self_ty.as_str()),
-            _ => None,
-        });
+        let self_ty = cx.self_type();
         match peel(call) {
             syn::Expr::Call(c) => match &*c.func {
                 syn::Expr::Path(p) => Some(super::facts::use_key(

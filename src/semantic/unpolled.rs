@@ -6,7 +6,7 @@
 use super::dataflow::peel;
 use super::facts::{method_key, use_key, Condition};
 use super::known::cancel as k;
-use super::{Cx, Frame, Tri};
+use super::{Cx, Tri};
 
 /// A future a statement makes and drops without polling it.
 pub struct Unpolled<'a> {
@@ -19,6 +19,24 @@ pub struct Unpolled<'a> {
     pub lost: Option<&'static str>,
     /// The crate must confirm the callee is an `async fn`.
     pub unless: Vec<Condition>,
+}
+
+impl<'a> Unpolled<'a> {
+    /// A call's future (not an `async` block).
+    fn call(
+        expr: &'a syn::Expr,
+        what: String,
+        lost: Option<&'static str>,
+        unless: Vec<Condition>,
+    ) -> Unpolled<'a> {
+        Unpolled {
+            expr,
+            what,
+            is_block: false,
+            lost,
+            unless,
+        }
+    }
 }
 
 /// The future an initializer or statement expression makes, if it makes one for certain: an
@@ -53,13 +71,7 @@ pub fn makes_future<'a>(cx: &Cx, e: &'a syn::Expr, before: &[syn::Stmt]) -> Opti
                 .iter()
                 .any(|t| super::known::last_segment(t) == name);
             if lazy && cx.is(&p.path, k::LAZY_ASYNC_FNS) == Tri::Yes {
-                return Some(Unpolled {
-                    expr: inner,
-                    what: name,
-                    is_block: false,
-                    lost: None,
-                    unless: Vec::new(),
-                });
+                return Some(Unpolled::call(inner, name, None, Vec::new()));
             }
             // A local closure or fn pointer is not an item.
             if p.path.segments.len() == 1
@@ -67,33 +79,27 @@ pub fn makes_future<'a>(cx: &Cx, e: &'a syn::Expr, before: &[syn::Stmt]) -> Opti
             {
                 return None;
             }
-            let key = use_key(&p.path, &cx.resolver, cx.file.module_path, self_type(cx));
-            Some(Unpolled {
-                expr: inner,
-                what: name,
-                is_block: false,
-                lost: None,
-                unless: vec![Condition::IsAsyncFn(key)],
-            })
+            let key = use_key(&p.path, &cx.resolver, cx.file.module_path, cx.self_type());
+            Some(Unpolled::call(
+                inner,
+                name,
+                None,
+                vec![Condition::IsAsyncFn(key)],
+            ))
         }
         syn::Expr::MethodCall(m) => {
             let name = m.method.to_string();
             if sends_async_request(cx, m) {
-                return Some(Unpolled {
-                    expr: inner,
-                    what: name,
-                    is_block: false,
-                    lost: Some("the request is never sent"),
-                    unless: Vec::new(),
-                });
+                return Some(Unpolled::call(
+                    inner,
+                    name,
+                    Some("the request is never sent"),
+                    Vec::new(),
+                ));
             }
             if k::VALUE_SENDS.contains(&name.as_str()) && m.args.len() == 1 {
-                return async_sender(cx, &m.receiver, before).map(|unless| Unpolled {
-                    expr: inner,
-                    what: name,
-                    is_block: false,
-                    lost: Some("the message is never sent"),
-                    unless,
+                return async_sender(cx, &m.receiver, before).map(|unless| {
+                    Unpolled::call(inner, name, Some("the message is never sent"), unless)
                 });
             }
             // A receiver of unknown type could be anyone's (checked before any key is built).
@@ -103,20 +109,19 @@ pub fn makes_future<'a>(cx: &Cx, e: &'a syn::Expr, before: &[syn::Stmt]) -> Opti
                 .exec
                 .locals()
                 .is_some_and(|l| l.type_of(&m.receiver).is_some());
-            if !(typed || (on_self && self_type(cx).is_some())) {
+            if !(typed || (on_self && cx.self_type().is_some())) {
                 return None;
             }
-            let key = method_key(&m.receiver, cx.exec.locals(), self_type(cx), &name);
+            let key = method_key(&m.receiver, cx.exec.locals(), cx.self_type(), &name);
             if key.starts_with(super::facts::UNKNOWN_RECEIVER) {
                 return None;
             }
-            Some(Unpolled {
-                expr: inner,
-                what: name,
-                is_block: false,
-                lost: None,
-                unless: vec![Condition::IsAsyncFn(key)],
-            })
+            Some(Unpolled::call(
+                inner,
+                name,
+                None,
+                vec![Condition::IsAsyncFn(key)],
+            ))
         }
         _ => None,
     }
@@ -231,11 +236,4 @@ fn sends_async_request(cx: &Cx, m: &syn::ExprMethodCall) -> bool {
         && !k::BLOCKING_HTTP_MODULES
             .iter()
             .any(|b| cx.file.text.contains(b))
-}
-
-fn self_type<'c>(cx: &'c Cx) -> Option<&'c str> {
-    cx.frames.iter().rev().find_map(|f| match f {
-        Frame::Impl { self_ty, .. } => Some(self_ty.as_str()),
-        _ => None,
-    })
 }
