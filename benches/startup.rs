@@ -10,8 +10,11 @@
 //! ```
 //!
 //! Reported: the median and the fastest of N runs for each phase, the binary's CPU time (less
-//! sensitive than wall time to other work on a shared machine), and the ratio end-to-end /
-//! parse-only. Parse-only runs on one thread; the binary uses every core (`-j`).
+//! sensitive than wall time to other work on a shared machine), and two floors to compare with:
+//! `syn::parse_file` of the same files in this warm process on one thread, and a fresh process
+//! (this bench started again) that only reads and parses them on as many threads as the binary
+//! uses. The second is the floor for a command line run: it pays what the binary pays to start
+//! (exec, page faults of a new heap, cold caches), which the warm figure hides.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -71,8 +74,38 @@ fn ms(d: Duration) -> String {
     format!("{:7.2} ms", d.as_secs_f64() * 1e3)
 }
 
+/// The fresh-process floor: read and parse `files` on every core, as the binary's pool does,
+/// and exit. Same allocator, same stack size and same huge-page opt-out as the binary.
+fn parse_process(dir: &Path) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and touches no memory of ours.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+    use rayon::prelude::*;
+    let files = rust_files(dir);
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .stack_size(async_lint::parse::STACK_SIZE)
+        .build()
+        .expect("worker threads");
+    pool.install(|| {
+        files.par_iter().for_each(|f| {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            let _ = std::hint::black_box(syn::parse_file(&text));
+            proc_macro2::extra::invalidate_current_thread_spans();
+        })
+    });
+}
+
 fn main() {
-    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench").peekable();
+    if args.peek().is_some_and(|a| a == "--parse-process") {
+        let dir = args.nth(1).map(PathBuf::from).expect("--parse-process DIR");
+        parse_process(&dir);
+        return;
+    }
     let dir = args.next().map(PathBuf::from).unwrap_or_else(default_crate);
     let runs: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(100);
     let bin = env!("CARGO_BIN_EXE_cargo-async-lint");
@@ -117,6 +150,19 @@ fn main() {
     };
     let (parse_med, parse_min) = measure(runs, parse);
 
+    let me = std::env::current_exe().expect("this bench's path");
+    let parse_fresh = || {
+        let status = Command::new(&me)
+            .arg("--parse-process")
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .expect("run the parse-only process");
+        assert!(status.success(), "{status:?}");
+    };
+    let (fresh_med, fresh_min) = measure(runs, parse_fresh);
+
     let discover = || {
         let fs = async_lint::manifest::RealFs::new(async_lint::fsread::DEFAULT_MAX_FILE_SIZE);
         let ws = async_lint::manifest::load_workspace(&fs, &dir.join("Cargo.toml"), None)
@@ -140,13 +186,19 @@ fn main() {
         ms(parse_min)
     );
     println!(
+        "  read + parse, new process  median {}  fastest {}  (all threads)",
+        ms(fresh_med),
+        ms(fresh_min)
+    );
+    println!(
         "  manifest discovery         median {}  fastest {}",
         ms(disc_med),
         ms(disc_min)
     );
     println!(
-        "  ratio end to end / parse   {:.2}x (median)",
-        e2e.as_secs_f64() / parse_med.as_secs_f64()
+        "  ratio end to end / parse   {:.2}x warm, one thread   {:.2}x new process (medians)",
+        e2e.as_secs_f64() / parse_med.as_secs_f64(),
+        e2e.as_secs_f64() / fresh_med.as_secs_f64()
     );
 
     // For reference: the process cargo mode used to spawn before it read manifests itself.
