@@ -100,7 +100,10 @@ fn parse_process(dir: &Path) {
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1).filter(|a| a != "--bench").peekable();
+    let mut args = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .peekable();
     if args.peek().is_some_and(|a| a == "--parse-process") {
         let dir = args.nth(1).map(PathBuf::from).expect("--parse-process DIR");
         parse_process(&dir);

@@ -199,21 +199,89 @@ struct TokenScan<'c, 'a> {
 }
 
 impl TokenScan<'_, '_> {
+    /// Is `e` a new token, also wrapped (`Arc::new(CancellationToken::new())`, `Some(..)`)?
     fn is_ctor(&self, e: &syn::Expr) -> bool {
-        let syn::Expr::Call(c) = peel(e) else {
-            return false;
+        self.ctor_in(e).is_some()
+    }
+
+    /// The `CancellationToken::new()` that `e` is, through wrappers.
+    fn ctor_in<'e>(&self, e: &'e syn::Expr) -> Option<&'e syn::Expr> {
+        let e = peel(e);
+        if let Some(inner) = self.wrapped(e) {
+            return match inner[..] {
+                [one] => self.ctor_in(one),
+                _ => None,
+            };
+        }
+        let syn::Expr::Call(c) = e else {
+            return None;
         };
         let syn::Expr::Path(p) = &*c.func else {
-            return false;
+            return None;
         };
         let n = p.path.segments.len();
-        n >= 2
+        (n >= 2
             && p.path.segments[n - 2].ident == super::known::last_segment(k::TOKEN_TYPES[0])
             && matches!(
                 p.path.segments[n - 1].ident.to_string().as_str(),
                 "new" | "default"
             )
-            && self.cx.is(&p.path, k::TOKEN_CTORS) != Tri::No
+            && self.cx.is(&p.path, k::TOKEN_CTORS) != Tri::No)
+            .then_some(e)
+    }
+
+    /// The values a wrapping call holds: `Arc::new(x)` (a [`k::VALUE_WRAPPERS`] type's `new`),
+    /// or an enum variant or tuple struct (`Some(x)`, `Scope(x, y)`). Where the wrapper goes,
+    /// they go: stored, returned or handed on with it.
+    fn wrapped<'e>(&self, e: &'e syn::Expr) -> Option<Vec<&'e syn::Expr>> {
+        match e {
+            syn::Expr::Call(c) => self.wrapped_call(c),
+            _ => None,
+        }
+    }
+
+    fn wrapped_call<'e>(&self, c: &'e syn::ExprCall) -> Option<Vec<&'e syn::Expr>> {
+        let syn::Expr::Path(p) = &*c.func else {
+            return None;
+        };
+        let segs = &p.path.segments;
+        let last = segs.last()?.ident.to_string();
+        let variant = last.starts_with(|c: char| c.is_ascii_uppercase());
+        let wrapper_new = last == "new"
+            && segs.len() >= 2
+            && k::VALUE_WRAPPERS
+                .iter()
+                .any(|w| segs[segs.len() - 2].ident == super::known::last_segment(w))
+            && {
+                let mut ty = p.path.clone();
+                ty.segments.pop();
+                ty.segments.pop_punct();
+                self.cx.is(&ty, k::VALUE_WRAPPERS) != Tri::No
+            };
+        (variant || wrapper_new)
+            .then(|| c.args.iter().collect::<Vec<_>>())
+            .filter(|a| !a.is_empty())
+    }
+
+    /// The bound tokens that are the value of `e` itself (a name, a clone, a wrapper or tuple of
+    /// them), not names used somewhere inside it.
+    fn value_names(&self, e: &syn::Expr) -> Vec<String> {
+        match peel(e) {
+            syn::Expr::Path(p) => p
+                .path
+                .get_ident()
+                .map(|i| i.to_string())
+                .filter(|n| self.bound_names().any(|b| b == n))
+                .into_iter()
+                .collect(),
+            syn::Expr::MethodCall(m) if m.method == "clone" => self.value_names(&m.receiver),
+            syn::Expr::Tuple(t) => t.elems.iter().flat_map(|x| self.value_names(x)).collect(),
+            syn::Expr::Array(a) => a.elems.iter().flat_map(|x| self.value_names(x)).collect(),
+            e => match self.wrapped(e) {
+                Some(args) => args.into_iter().flat_map(|x| self.value_names(x)).collect(),
+                None => Vec::new(),
+            },
+        }
     }
 
     fn bound_names(&self) -> impl Iterator<Item = &String> {
@@ -253,19 +321,23 @@ impl TokenScan<'_, '_> {
             .iter()
             .any(|a| !self.is_ctor(a) && self.reaches_parent(a));
         for a in args {
-            if self.is_ctor(a) {
+            if let Some(ctor) = self.ctor_in(a) {
                 if !storing && !with_parent {
                     self.direct.push((
-                        syn::spanned::Spanned::span(a),
+                        syn::spanned::Spanned::span(ctor),
                         callee.clone(),
                         self.depth > 0,
                     ));
                 }
                 continue;
             }
+            // Stored is what the argument is (`v.push(t.clone())`); a token used inside it is
+            // judged where it is used (`v.push(tokio::spawn(work(t.clone())))`).
+            if storing {
+                self.kept.extend(self.value_names(a));
+            }
             for n in self.mentions(a) {
                 if storing {
-                    self.kept.insert(n);
                 } else if with_parent {
                     self.wired.insert(n);
                 } else {
@@ -282,10 +354,10 @@ impl TokenScan<'_, '_> {
 impl<'ast> Visit<'ast> for TokenScan<'_, '_> {
     fn visit_local(&mut self, l: &'ast syn::Local) {
         if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
-            if self.is_ctor(&init.expr) {
+            if let Some(ctor) = self.ctor_in(&init.expr) {
                 self.bound.push((
                     p.ident.to_string(),
-                    syn::spanned::Spanned::span(&*init.expr),
+                    syn::spanned::Spanned::span(ctor),
                     self.depth > 0,
                 ));
                 return;
@@ -314,6 +386,10 @@ impl<'ast> Visit<'ast> for TokenScan<'_, '_> {
     }
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        // A wrapper is not work: where it goes, the token goes.
+        if self.wrapped_call(c).is_some() {
+            return syn::visit::visit_expr_call(self, c);
+        }
         let callee = match &*c.func {
             syn::Expr::Path(p) => super::imports::segments(&p.path).join("::"),
             _ => String::new(),

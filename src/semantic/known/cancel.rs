@@ -146,6 +146,17 @@ pub const TOKEN_CTORS: &[&str] = &[
     "tokio_util::sync::CancellationToken::default",
 ];
 
+/// Types whose `new` only wraps its argument (`Arc::new(token)`): the value's fate is the
+/// wrapper's. Enum variants and tuple structs (`Some(token)`, `Scope(token)`) wrap too.
+pub const VALUE_WRAPPERS: &[&str] = &[
+    "std::sync::Arc",
+    "std::rc::Rc",
+    "std::boxed::Box",
+    "std::sync::Mutex",
+    "std::sync::RwLock",
+    "std::cell::RefCell",
+];
+
 /// Methods by which a fn wires a token it made to its own signal: it cancels it itself, or
 /// ties it to a scope (`drop_guard`).
 pub const TOKEN_WIRING: &[&str] = &["cancel", "drop_guard", "drop_guard_ref"];

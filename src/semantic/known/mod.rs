@@ -646,6 +646,11 @@ pub static LISTS: &[List] = &[
         entries: cancel::TOKEN_CTORS,
     },
     List {
+        name: "cancel::VALUE_WRAPPERS",
+        kind: Kind::Paths,
+        entries: cancel::VALUE_WRAPPERS,
+    },
+    List {
         name: "cancel::TOKEN_WIRING",
         kind: Kind::Methods,
         entries: cancel::TOKEN_WIRING,
