@@ -141,12 +141,14 @@ impl Rule for FailFastLeak {
                 }
                 continue;
             }
-            let live: Vec<String> = facts
+            let live: Vec<(String, Option<Span>)> = facts
                 .live_at(early.at, early.body, &early.awaited)
                 .into_iter()
-                .filter(|n| !facts.aborted(n))
-                .map(str::to_string)
+                .filter(|(n, _)| !facts.aborted(n))
+                .map(|(n, h)| (n.to_string(), h.spawn))
                 .collect();
+            let spawns: Vec<Span> = live.iter().filter_map(|(_, s)| *s).collect();
+            let live: Vec<String> = live.into_iter().map(|(n, _)| n).collect();
             if live.is_empty() || live.iter().all(|n| reported.contains(n)) {
                 continue;
             }
@@ -159,7 +161,6 @@ impl Rule for FailFastLeak {
             };
             let mut diag = Diagnostic::new(META.id, early.span, message_early(&awaited, &live))
                 .with_label(LABEL_EARLY);
-            let spawns: Vec<Span> = live.iter().filter_map(|n| facts.tasks[n].spawn).collect();
             for s in &spawns {
                 diag = diag.with_secondary(*s, LABEL_SPAWNED);
             }
@@ -200,7 +201,11 @@ fn check_join(
             Joined::Local(n) => {
                 if !names.contains(n) {
                     names.push(n.clone());
-                    spawns.extend(facts.tasks[n].spawn);
+                    spawns.extend(
+                        facts
+                            .handle_at(n, join.span.byte_start)
+                            .and_then(|h| h.spawn),
+                    );
                 }
             }
             Joined::Inline(s) => spawns.push(*s),

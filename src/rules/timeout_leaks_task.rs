@@ -96,7 +96,9 @@ fn leaks(facts: &FnHandles, d: &Deadline) -> bool {
     let Some(name) = &d.handle else {
         return true;
     };
-    let h = &facts.tasks[name];
+    let Some(h) = facts.handle_at(name, d.span.byte_start) else {
+        return false;
+    };
     // `spawn_blocking`: `abort` cannot stop a closure that has started, so there is no better
     // code to suggest.
     if h.blocking || facts.aborted(name) {
@@ -122,7 +124,7 @@ fn report(cx: &Cx, facts: &FnHandles, d: &Deadline, out: &mut Sink) {
         diag = diag.with_secondary(timer, LABEL_TIMER);
     }
     let spawn = match handle {
-        Some(h) => facts.tasks[h].spawn,
+        Some(h) => facts.handle_at(h, d.span.byte_start).and_then(|h| h.spawn),
         None => d.inline,
     };
     if let Some(s) = spawn.and_then(|s| crate::fix::abort_on_drop(cx, &[s], FIX)) {

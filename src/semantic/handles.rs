@@ -102,7 +102,11 @@ pub struct Deadline {
 /// What one fn does with its task handles.
 #[derive(Debug, Default)]
 pub struct FnHandles {
-    pub tasks: HashMap<String, Handle>,
+    /// The handle each name holds at the end of the fn (its last binding).
+    tasks: HashMap<String, Handle>,
+    /// Earlier bindings of a name that a later `let` shadowed (`let h = h.await??;`), with the
+    /// offset where the shadowing `let`'s value ends: uses before it are this handle's.
+    retired: Vec<(String, Handle, usize)>,
     /// Collections of task handles (`handles.push(tokio::spawn(..))`, `.map(spawn).collect()`,
     /// `Vec<JoinHandle<_>>`).
     pub collections: HashSet<String>,
@@ -124,29 +128,52 @@ impl FnHandles {
 
     /// Is the handle named again after byte offset `at` (awaited, aborted, stored, returned)?
     pub fn used_after(&self, name: &str, at: usize) -> bool {
+        self.used_between(name, at, usize::MAX)
+    }
+
+    fn used_between(&self, name: &str, from: usize, to: usize) -> bool {
         self.uses
             .get(name)
-            .is_some_and(|u| u.iter().any(|o| *o >= at))
+            .is_some_and(|u| u.iter().any(|o| (from..to).contains(o)))
+    }
+
+    /// Every binding of a task handle in the fn: (name, handle, end of its life).
+    fn bindings(&self) -> impl Iterator<Item = (&str, &Handle, usize)> {
+        self.tasks
+            .iter()
+            .map(|(n, h)| (n.as_str(), h, usize::MAX))
+            .chain(self.retired.iter().map(|(n, h, end)| (n.as_str(), h, *end)))
+    }
+
+    /// The handle `name` holds at byte offset `at`: the binding made before it and not yet
+    /// shadowed.
+    pub fn handle_at(&self, name: &str, at: usize) -> Option<&Handle> {
+        self.bindings()
+            .filter(|(n, h, end)| *n == name && h.bound_at <= at && at <= *end)
+            .max_by_key(|(_, h, _)| h.bound_at)
+            .map(|(_, h, _)| h)
     }
 
     /// Task handles (not `spawn_blocking` ones) still running at `at`: bound before it in a
-    /// block that encloses it, and used after it (so not consumed before).
-    pub fn live_at(&self, at: usize, body: usize, except: &str) -> Vec<&str> {
-        let mut live: Vec<(&str, usize)> = self
-            .tasks
-            .iter()
-            .filter(|(n, h)| {
-                n.as_str() != except
+    /// block that encloses it, and used after it (so not consumed before), by a use of the
+    /// same binding (not of a later `let` of the name).
+    pub fn live_at(&self, at: usize, body: usize, except: &str) -> Vec<(&str, &Handle)> {
+        let mut live: Vec<(&str, &Handle)> = self
+            .bindings()
+            .filter(|(n, h, end)| {
+                *n != except
                     && !h.blocking
                     && h.body == body
                     && h.bound_at < at
+                    && at < *end
                     && h.scope_end >= at
-                    && self.used_after(n, at)
+                    && self.used_between(n, at, *end)
             })
-            .map(|(n, h)| (n.as_str(), h.bound_at))
+            .map(|(n, h, _)| (n, h))
             .collect();
-        live.sort_by_key(|(_, at)| *at);
-        live.into_iter().map(|(n, _)| n).collect()
+        live.sort_by_key(|(_, h)| h.bound_at);
+        live.dedup_by_key(|(n, _)| *n);
+        live
     }
 }
 
@@ -820,52 +847,9 @@ impl<'ast> Visit<'ast> for EarlyExit {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
-impl<'ast> Visit<'ast> for Walk<'_, '_> {
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
-
-    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
-        self.bodies.push(self.start(c));
-        syn::visit::visit_expr_closure(self, c);
-        self.bodies.pop();
-    }
-
-    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
-        self.bodies.push(self.start(a));
-        syn::visit::visit_expr_async(self, a);
-        self.bodies.pop();
-    }
-
-    fn visit_block(&mut self, b: &'ast syn::Block) {
-        let end = self.cx.span(b.brace_token.span.join()).byte_end;
-        let uses: Vec<&syn::Item> = b
-            .stmts
-            .iter()
-            .filter_map(|s| match s {
-                syn::Stmt::Item(i @ syn::Item::Use(_)) => Some(i),
-                _ => None,
-            })
-            .collect();
-        let scoped = !uses.is_empty();
-        if scoped {
-            let mut module: Vec<String> = self.cx.file.module_path.to_vec();
-            module.extend(self.cx.frames.iter().filter_map(|f| match f {
-                super::Frame::Mod { name, .. } => Some(name.clone()),
-                _ => None,
-            }));
-            let r = self.local.get_or_insert_with(|| self.cx.resolver.clone());
-            r.push(super::Scope::for_items(uses, &module));
-        }
-        self.blocks.push(end);
-        syn::visit::visit_block(self, b);
-        self.blocks.pop();
-        if scoped {
-            if let Some(r) = &mut self.local {
-                r.pop();
-            }
-        }
-    }
-
-    fn visit_local(&mut self, l: &'ast syn::Local) {
+impl Walk<'_, '_> {
+    /// What a `let` binds: handles, collections of them, abort handles, early returns.
+    fn local(&mut self, l: &syn::Local) {
         syn::visit::visit_local(self, l);
         let (pat, ty) = match &l.pat {
             syn::Pat::Type(t) => (&*t.pat, Some(&*t.ty)),
@@ -992,6 +976,76 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
                         self.out.collections.insert(name);
                     }
                 }
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Walk<'_, '_> {
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        self.bodies.push(self.start(c));
+        syn::visit::visit_expr_closure(self, c);
+        self.bodies.pop();
+    }
+
+    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+        self.bodies.push(self.start(a));
+        syn::visit::visit_expr_async(self, a);
+        self.bodies.pop();
+    }
+
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        let end = self.cx.span(b.brace_token.span.join()).byte_end;
+        let uses: Vec<&syn::Item> = b
+            .stmts
+            .iter()
+            .filter_map(|s| match s {
+                syn::Stmt::Item(i @ syn::Item::Use(_)) => Some(i),
+                _ => None,
+            })
+            .collect();
+        let scoped = !uses.is_empty();
+        if scoped {
+            let mut module: Vec<String> = self.cx.file.module_path.to_vec();
+            module.extend(self.cx.frames.iter().filter_map(|f| match f {
+                super::Frame::Mod { name, .. } => Some(name.clone()),
+                _ => None,
+            }));
+            let r = self.local.get_or_insert_with(|| self.cx.resolver.clone());
+            r.push(super::Scope::for_items(uses, &module));
+        }
+        self.blocks.push(end);
+        syn::visit::visit_block(self, b);
+        self.blocks.pop();
+        if scoped {
+            if let Some(r) = &mut self.local {
+                r.pop();
+            }
+        }
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        // A `let` that shadows a handle's name ends that binding once its value is computed
+        // (`let h = h.await??;`): the old handle is retired, not forgotten.
+        let shadowed = super::dataflow::let_parts(l).and_then(|(pat, init)| match pat {
+            syn::Pat::Ident(p) => {
+                let name = p.ident.to_string();
+                let old = self.out.tasks.get(&name).cloned()?;
+                Some((name, old, self.cx.span_of(init).byte_end))
+            }
+            _ => None,
+        });
+        self.local(l);
+        if let Some((name, old, end)) = shadowed {
+            if self
+                .out
+                .tasks
+                .get(&name)
+                .is_none_or(|h| h.bound_at != old.bound_at)
+            {
+                self.out.retired.push((name, old, end));
             }
         }
     }
