@@ -1094,11 +1094,17 @@ impl<'a> Visit<'a> for Walker<'a> {
                     .declared
                     .push((format!("{}.{name}", s.ident), kind));
             }
-            if let (Some(name), Some(kind)) = (
-                &field.ident,
-                semantic::locks::lock_decl(&self.cx.resolver, &field.ty),
-            ) {
-                self.facts.lock_decls.push((name.to_string(), kind));
+            if let Some(name) = &field.ident {
+                let kind = semantic::locks::lock_decl(&self.cx.resolver, &field.ty);
+                if let Some(kind) = kind {
+                    self.facts.lock_decls.push((name.to_string(), kind));
+                }
+                // Also as this struct's own field (`self.inner` in `impl Metrics`), where a
+                // field that is no lock says so.
+                let own = kind.unwrap_or(semantic::locks::LockDecl::Other);
+                self.facts
+                    .lock_decls
+                    .push((format!("{}.{name}", s.ident), own));
             }
             if let Some(name) = &field.ident {
                 if semantic::calls::is_runtime_type(&self.cx.resolver, &field.ty) {

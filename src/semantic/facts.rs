@@ -419,10 +419,15 @@ impl CrateFacts {
             Condition::MacroKnownNotToAwait(name) => {
                 self.defined_macros.contains(name) && !self.awaiting_macros.contains(name)
             }
-            Condition::DeclaredLock(name, kind) => self
-                .lock_decls
-                .get(name)
-                .is_some_and(|kinds| kinds.len() == 1 && kinds.contains(kind)),
+            Condition::DeclaredLock(name, kind) => {
+                // `Metrics.inner`: that struct's own field; for a struct the crate does not
+                // declare, every field of the name.
+                let kinds = self.lock_decls.get(name).or_else(|| {
+                    let (_, field) = name.split_once('.')?;
+                    self.lock_decls.get(field)
+                });
+                kinds.is_some_and(|kinds| kinds.len() == 1 && kinds.contains(kind))
+            }
             Condition::NotOnlyUnderDeadline(f, public) => !self.covered_by_callers(f, *public, 0),
             Condition::DeclaredAs(name, kind) => {
                 // `Config.path`: that struct's own field; one it does not declare (reached

@@ -228,9 +228,12 @@ impl Walk<'_, '_> {
         }
         names.iter().for_each(|n| self.shadow(n));
         // The guard the binding holds, if the initializer is one (`m.lock().unwrap()`).
-        let bound = match &l.pat {
-            syn::Pat::Wild(_) => None,
-            _ => guard_call(&init.expr),
+        let (bound, borrowed) = match &l.pat {
+            syn::Pat::Wild(_) => (None, false),
+            _ => match guard_call(&init.expr) {
+                Some(call) => (Some(call), false),
+                None => (extended_guard_call(&init.expr), true),
+            },
         };
         if let Some(call) = bound {
             if let Some(&i) = self.live[mark.min(self.live.len())..]
@@ -238,6 +241,8 @@ impl Walk<'_, '_> {
                 .find(|&&i| self.guards[i].call == call)
             {
                 self.guards[i].name = Some(match names.as_slice() {
+                    // A reference into the guard: passing it on does not move the guard.
+                    [n] if borrowed => format!("borrowed {n}"),
                     [n] => n.clone(),
                     _ => format!("bound {}", names.join(",")),
                 });
@@ -275,10 +280,7 @@ impl Walk<'_, '_> {
                 self.suspend(at);
             }
             E::MethodCall(m) => {
-                let unwraps = matches!(
-                    m.method.to_string().as_str(),
-                    "unwrap" | "expect" | "unwrap_or_else"
-                );
+                let unwraps = UNWRAPS.contains(&m.method.to_string().as_str());
                 let child = if unwraps {
                     Follow::Unwrap
                 } else {
@@ -602,7 +604,13 @@ impl Walk<'_, '_> {
                 Receiver::Unknown
             }
             syn::Expr::Field(f) => match &f.member {
-                syn::Member::Named(n) => Receiver::Declared(n.to_string()),
+                // `self.inner` in `impl Metrics`: judged by `Metrics`'s own declaration.
+                syn::Member::Named(n) => match self.cx.self_type() {
+                    Some(ty) if matches!(peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self")) => {
+                        Receiver::Declared(format!("{ty}.{n}"))
+                    }
+                    _ => Receiver::Declared(n.to_string()),
+                },
                 syn::Member::Unnamed(_) => Receiver::Unknown,
             },
             _ => Receiver::Unknown,
@@ -657,12 +665,37 @@ fn is_span(receiver: &syn::Expr) -> bool {
     }
 }
 
+/// What a `LockResult` is unwrapped with, keeping the guard: `.unwrap()`, `.expect(..)`,
+/// `.unwrap_or_else(PoisonError::into_inner)`, and the forms a handler's `?` needs,
+/// `.map_err(..)` and `.ok()`. (An async lock's `lock()` is a future, with none of these.)
+const UNWRAPS: &[&str] = &["unwrap", "expect", "unwrap_or_else", "map_err", "ok"];
+
+/// The call a `let` value holds as a guard through Rust's temporary lifetime extension:
+/// `&m.lock().unwrap()`, `&*m.lock().unwrap()`, `&m.read().unwrap().field` keep the guard
+/// alive to the end of the block, like a named guard.
+fn extended_guard_call(e: &syn::Expr) -> Option<usize> {
+    fn place(e: &syn::Expr) -> Option<usize> {
+        match e {
+            syn::Expr::Field(f) => place(&f.base),
+            syn::Expr::Index(i) => place(&i.expr),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => place(&u.expr),
+            syn::Expr::Paren(p) => place(&p.expr),
+            e => guard_call(e),
+        }
+    }
+    match e {
+        syn::Expr::Reference(r) => place(&r.expr),
+        syn::Expr::Paren(p) => extended_guard_call(&p.expr),
+        _ => None,
+    }
+}
+
 /// The call a `let` initializer binds as a guard: `m.lock().unwrap()`, `m.read()?`,
 /// `span.enter()` (but not `m.lock().unwrap().clone()`, which is a copy).
 fn guard_call(e: &syn::Expr) -> Option<usize> {
     match e {
         syn::Expr::MethodCall(m) => match m.method.to_string().as_str() {
-            "unwrap" | "expect" | "unwrap_or_else" => guard_call(&m.receiver),
+            method if UNWRAPS.contains(&method) => guard_call(&m.receiver),
             method
                 if [GUARD_METHODS, BORROW_METHODS, SPAN_ENTERS]
                     .iter()
