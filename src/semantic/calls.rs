@@ -30,7 +30,8 @@ pub struct Spawn<'a> {
 
 use super::known::spawn::{
     BLOCKING_SPAWNS, RUNTIME_CONSTRUCTORS, RUNTIME_CONTEXT, RUNTIME_CONTEXT_METHODS,
-    RUNTIME_HANDLE_METHODS, RUNTIME_TYPES, TASK_SPAWNS, THREAD_BUILDERS, THREAD_SPAWNS,
+    RUNTIME_HANDLE_METHODS, RUNTIME_TYPES, TASK_BUILDERS, TASK_SPAWNS, THREAD_BUILDERS,
+    THREAD_SPAWNS,
 };
 
 /// A call of a crate fn that may be a spawn wrapper ([`super::is_spawn_wrapper`], settled once
@@ -99,6 +100,23 @@ pub fn spawn_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
                         unless: None,
                     });
                 }
+            }
+            // `tokio::task::Builder::new().name("gc").spawn(fut)?`
+            if flavor == SpawnFlavor::Task
+                && chain_starts_at(&cx.resolver, &m.receiver, TASK_BUILDERS)
+            {
+                let (root, _) = super::dataflow::method_chain(&m.receiver);
+                let written = match peel(root) {
+                    syn::Expr::Call(c) => cx.snippet(cx.span_of(&*c.func)),
+                    _ => "Builder::new",
+                };
+                let builder = written.strip_suffix("::new").unwrap_or(written);
+                return Some(Spawn {
+                    written: format!("{builder}::{}", m.method),
+                    flavor,
+                    arg: m.args.first(),
+                    unless: None,
+                });
             }
             let unless = match runtime_receiver(cx, &m.receiver)? {
                 RuntimeReceiver::Known => None,

@@ -32,8 +32,18 @@ fn dropped_into<'a>(e: &'a syn::Expr, out: &mut Vec<&'a syn::Expr>) {
         }
         syn::Expr::Block(b) if b.label.is_none() => block_tail_into(&b.block, out),
         syn::Expr::Unsafe(b) => block_tail_into(&b.block, out),
+        // `drop(tokio::spawn(..))`: dropped on purpose is still dropped.
+        syn::Expr::Call(c) if is_drop_call(c) => dropped_into(&c.args[0], out),
         _ => out.push(e),
     }
+}
+
+/// `drop(x)` / `std::mem::drop(x)`.
+fn is_drop_call(c: &syn::ExprCall) -> bool {
+    c.args.len() == 1
+        && matches!(&*c.func, syn::Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| s.ident == "drop")
+                && (p.path.segments.len() == 1 || p.path.segments.iter().any(|s| s.ident == "mem")))
 }
 
 fn block_tail_into<'a>(b: &'a syn::Block, out: &mut Vec<&'a syn::Expr>) {
@@ -446,10 +456,11 @@ pub fn feeds_actor(before: &[syn::Stmt], spawn: &syn::Expr, arg: Option<&syn::Ex
         else {
             return false;
         };
+        // The other half is kept (named, not `_sink`): the task lives as long as it does.
         halves.len() == 2
-            && halves
-                .iter()
-                .any(|h| !h.is_empty() && h.iter().all(|n| !used.contains(n)))
+            && halves.iter().any(|h| {
+                !h.is_empty() && h.iter().all(|n| !used.contains(n) && !n.starts_with('_'))
+            })
             && !(awaits_call(&init.expr) && arg.is_some_and(|a| is_half_itself(a, moved)))
     })
 }
@@ -493,10 +504,33 @@ fn is_half_itself(arg: &syn::Expr, half: &[String]) -> bool {
 
 pub fn used_later(stmts: &[syn::Stmt], name: &str) -> bool {
     struct V<'n>(&'n str, bool);
+    impl V<'_> {
+        fn is_name(&self, e: &syn::Expr) -> bool {
+            matches!(peel(e), syn::Expr::Path(p) if p.path.is_ident(self.0))
+        }
+    }
     impl<'ast> Visit<'ast> for V<'_> {
         fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
             if p.path.is_ident(self.0) {
                 self.1 = true;
+            }
+        }
+        // Discarding is not using: `drop(h)`, `_ = h;`, `let _ = h;`.
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if !(is_drop_call(c) && self.is_name(&c.args[0])) {
+                syn::visit::visit_expr_call(self, c);
+            }
+        }
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            if !(matches!(&*a.left, syn::Expr::Infer(_)) && self.is_name(&a.right)) {
+                syn::visit::visit_expr_assign(self, a);
+            }
+        }
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            let discards = matches!(&l.pat, syn::Pat::Wild(_))
+                && l.init.as_ref().is_some_and(|i| self.is_name(&i.expr));
+            if !discards {
+                syn::visit::visit_local(self, l);
             }
         }
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
@@ -520,6 +554,15 @@ pub fn used_later(stmts: &[syn::Stmt], name: &str) -> bool {
     let mut v = V(name, false);
     for s in stmts {
         v.visit_stmt(s);
+        // A later `let` of the same name starts another value: what follows uses that one.
+        if let syn::Stmt::Local(l) = s {
+            if super::dataflow::pat_idents(&l.pat)
+                .iter()
+                .any(|n| n == name)
+            {
+                break;
+            }
+        }
     }
     v.1
 }

@@ -111,6 +111,11 @@ pub static LISTS: &[List] = &[
         entries: spawn::THREAD_BUILDERS,
     },
     List {
+        name: "spawn::TASK_BUILDERS",
+        kind: Kind::Paths,
+        entries: spawn::TASK_BUILDERS,
+    },
+    List {
         name: "spawn::RUNTIME_CONTEXT",
         kind: Kind::Paths,
         entries: spawn::RUNTIME_CONTEXT,

@@ -26,6 +26,10 @@ pub const THREAD_SPAWNS: &[&str] = &["std::thread::spawn"];
 /// returns `io::Result<JoinHandle>`.
 pub const THREAD_BUILDERS: &[&str] = &["std::thread::Builder::new"];
 
+/// Builders whose `.spawn(fut)` (after `.name(..)`) starts a runtime task and returns
+/// `io::Result<JoinHandle>`.
+pub const TASK_BUILDERS: &[&str] = &["tokio::task::Builder::new"];
+
 /// Calls that panic outside a runtime (besides the spawns above): an `async fn` that makes them
 /// is `async` to guarantee it runs inside one.
 pub const RUNTIME_CONTEXT: &[&str] = &[
