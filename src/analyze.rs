@@ -717,27 +717,38 @@ impl<'a> Walker<'a> {
     }
 
     /// `tokio::spawn(run(addr))`: the spawned fn's future runs with no deadline.
-    fn note_spawned(&mut self, c: &syn::ExprCall) {
+    /// A call that takes a future: a spawn (its callees are recorded for the crate), a deadline
+    /// (`timeout(d, fut)`) or `Box::pin(fut)`. A method call passed to one is a future used
+    /// as a value (`tokio::spawn(s.sweep_once())`): an `async fn` reached that way must stay
+    /// `async` even if it never awaits.
+    fn note_spawned(&mut self, c: &syn::ExprCall, deadline: bool) {
         use semantic::known::spawn::TASK_SPAWNS;
         let syn::Expr::Path(p) = &*c.func else { return };
-        let spawn_like = p
-            .path
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == "spawn" || s.ident == "spawn_local");
-        if !spawn_like || self.cx.resolver.is(&p.path, TASK_SPAWNS) != semantic::Tri::Yes {
+        let segs = &p.path.segments;
+        let last = segs.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let spawned = (last == "spawn" || last == "spawn_local")
+            && self.cx.resolver.is(&p.path, TASK_SPAWNS) == semantic::Tri::Yes;
+        let pinned = last == "pin" && segs.len() >= 2 && segs[segs.len() - 2].ident == "Box";
+        if !(spawned || pinned || deadline) {
             return;
         }
         for arg in &c.args {
-            let callee = match semantic::dataflow::peel(arg) {
-                syn::Expr::Call(inner) => match &*inner.func {
-                    syn::Expr::Path(ip) => Some(self.use_key(&ip.path)),
-                    _ => None,
-                },
-                syn::Expr::MethodCall(m) => Some(self.method_key(m)),
-                _ => None,
-            };
-            self.facts.spawned_callees.extend(callee);
+            match semantic::dataflow::peel(arg) {
+                syn::Expr::Call(inner) if spawned => {
+                    if let syn::Expr::Path(ip) = &*inner.func {
+                        let key = self.use_key(&ip.path);
+                        self.facts.spawned_callees.insert(key);
+                    }
+                }
+                syn::Expr::MethodCall(m) => {
+                    let key = self.method_key(m);
+                    if spawned {
+                        self.facts.spawned_callees.insert(key.clone());
+                    }
+                    self.facts.future_uses.insert(key);
+                }
+                _ => {}
+            }
         }
     }
 
@@ -884,12 +895,16 @@ impl<'a> Walker<'a> {
         text: Option<&str>,
     ) {
         if matches!(body, MacroBody::Opaque) {
-            let mut idents = Vec::new();
+            let (mut idents, mut called) = (Vec::new(), Vec::new());
             match text {
-                Some(text) => macros::value_idents_in_text(text, &mut idents),
-                None => macros::value_idents(tokens, &mut idents),
+                Some(text) => macros::idents_in_text(text, &mut idents, &mut called),
+                None => {
+                    macros::value_idents(tokens, &mut idents);
+                    macros::called_fns(tokens, &mut called);
+                }
             }
             self.facts.value_uses.extend(idents);
+            self.facts.future_uses.extend(called);
             return;
         }
         // Kept until the file is done: frames hold on to the fns inside.
@@ -1478,7 +1493,7 @@ impl<'a> Visit<'a> for Walker<'a> {
         if deadline {
             self.cx.exec.deadline(true);
         }
-        self.note_spawned(c);
+        self.note_spawned(c, deadline);
         self.visit_call_args(c.args.iter(), &callee, closure_exec);
         if deadline {
             self.cx.exec.deadline(false);

@@ -747,6 +747,11 @@ pub fn complexity(text: &str) -> Result<Complexity, TooComplex> {
 /// (`name(..)`, `name!`); stops when `f` returns `true`. A lexer over bytes: no tokens are
 /// built, so it costs far less than walking a token stream (which copies it).
 pub fn for_each_ident(text: &str, mut f: impl FnMut(&str, bool) -> bool) {
+    for_each_ident_at(text, |word, called, _| f(word, called));
+}
+
+/// [`for_each_ident`], also given each identifier's byte offset in `text`.
+pub fn for_each_ident_at(text: &str, mut f: impl FnMut(&str, bool, usize) -> bool) {
     let b = text.as_bytes();
     let n = b.len();
     let mut i = 0;
@@ -795,7 +800,7 @@ pub fn for_each_ident(text: &str, mut f: impl FnMut(&str, bool) -> bool) {
                 }
                 let called = matches!(b.get(j), Some(b'(' | b'!'));
                 // Word bytes are ASCII or whole UTF-8 sequences: `start..i` is on char boundaries.
-                if f(&text[start..i], called) {
+                if f(&text[start..i], called, start) {
                     return;
                 }
             }

@@ -141,6 +141,11 @@ impl Rule for AsyncWithoutAwait {
         if f.self_ty.is_some() {
             // Identifiers of a macro body we could not parse are recorded bare.
             unless.push(Condition::NotUsedAsValue(name.clone()));
+            // A method spawned or pinned on a receiver of unknown type.
+            unless.push(Condition::NotUsedAsFuture(format!(
+                "{}::{name}",
+                crate::semantic::facts::UNKNOWN_RECEIVER
+            )));
         }
         unless.extend(awaits.macros.iter().map(|m| {
             if crate::semantic::macros::is_known_non_awaiting(m) {

@@ -365,14 +365,48 @@ pub fn tokens_contain_await(tokens: &TokenStream) -> bool {
     false
 }
 
-/// [`value_idents`] of a macro body's source text.
-pub fn value_idents_in_text(text: &str, out: &mut Vec<String>) {
-    crate::parse::for_each_ident(text, |word, called| {
+/// [`value_idents`] and [`called_fns`] of a macro body's source text, in one scan.
+pub fn idents_in_text(text: &str, values: &mut Vec<String>, called_fns: &mut Vec<String>) {
+    let b = text.as_bytes();
+    crate::parse::for_each_ident_at(text, |word, called, start| {
         if !called {
-            out.push(word.to_string());
+            values.push(word.to_string());
+            return false;
+        }
+        let after = b.get(start + word.len()..).unwrap_or_default();
+        let is_macro = after.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'!');
+        let before = b[..start].iter().rev().find(|c| !c.is_ascii_whitespace());
+        if !is_macro && before != Some(&b'.') {
+            called_fns.push(word.to_string());
         }
         false
     });
+}
+
+/// Free fns called in a macro body we did not parse (`f(..)`, `module::f(..)`; not methods,
+/// not macros). Such a body names no `.await` (it would have been parsed), so an async fn
+/// called there is used as a future: `vec![Box::pin(warm_users())]`.
+pub fn called_fns(tokens: &TokenStream, out: &mut Vec<String>) {
+    let mut stack = vec![tokens.clone().into_iter().peekable()];
+    let mut after_dot = false;
+    while let Some(iter) = stack.last_mut() {
+        let Some(t) = iter.next() else {
+            stack.pop();
+            continue;
+        };
+        let dot = matches!(&t, TokenTree::Punct(p) if p.as_char() == '.');
+        match t {
+            TokenTree::Group(g) => stack.push(g.stream().into_iter().peekable()),
+            TokenTree::Ident(i) if !after_dot => {
+                if matches!(iter.peek(), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
+                {
+                    out.push(i.to_string());
+                }
+            }
+            _ => {}
+        }
+        after_dot = dot;
+    }
 }
 
 /// Identifiers in a token stream that are not immediately called or invoked as macros:
