@@ -46,6 +46,12 @@ pub struct LoopSummary {
     pub holds_lock: bool,
     /// Something in the body waits for a free slot (a permit, `join_next`, `next`).
     pub waits_for_slot: bool,
+    /// Roots pushed into (`handles.push(..)`) and drained (`handles.drain(..)`) in the body,
+    /// and whether it awaits anywhere: a body that drains what it pushes and awaits the
+    /// drained handles works in batches (see [`Walker::close_loop`]).
+    pushed: HashSet<String>,
+    drained: HashSet<String>,
+    awaits_any: bool,
     /// A `?` at the loop's own level.
     pub has_try: bool,
     /// The awaits at the loop's own level (not in closures, async blocks or nested loops).
@@ -352,9 +358,16 @@ pub fn iterates_data(cx: &Cx, l: &syn::ExprForLoop) -> bool {
     {
         return false;
     }
-    let from_data = chain_awaits(&l.expr)
-        || data_root(&l.expr)
-            .is_some_and(|r| cx.fn_mutables().is_some_and(|m| m.data.contains(&r)));
+    // `for item in chunk` inside `for chunk in items.chunks(32)`: one batch at a time.
+    let in_batch = data_root(&l.expr).is_some_and(|root| {
+        cx.frames.iter().any(
+            |f| matches!(f, Frame::Loop { pat_vars, bounded: true, .. } if pat_vars.contains(&root)),
+        )
+    });
+    let from_data = !in_batch
+        && (chain_awaits(&l.expr)
+            || data_root(&l.expr)
+                .is_some_and(|r| cx.fn_mutables().is_some_and(|m| m.data.contains(&r))));
     let parts = place_names(&l.expr)
         .iter()
         .chain(&pat_idents(&l.pat))
@@ -404,6 +417,7 @@ pub fn width_is_fixed(cx: &Cx, input: &syn::Expr) -> bool {
         || iter_is_batched(input)
         || caps_width(input)
         || maps_with_item_work(cx, input)
+        || maps_with_permit(input)
         || place_names(input).iter().any(|n| names_parts(n))
     {
         return true;
@@ -418,6 +432,37 @@ pub fn width_is_fixed(cx: &Cx, input: &syn::Expr) -> bool {
         |f| matches!(f, Frame::Loop { pat_vars, bounded: true, .. } if pat_vars.contains(&root)),
     );
     in_batch || !cx.fn_mutables().is_some_and(|m| m.data.contains(&root))
+}
+
+/// `ids.iter().map(|id| async move { let _p = sem.acquire().await?; .. })`: each future waits
+/// for a permit before it works, so at most the semaphore's width runs at once.
+fn maps_with_permit(input: &syn::Expr) -> bool {
+    struct Permit(bool);
+    impl<'ast> Visit<'ast> for Permit {
+        fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+            if let syn::Expr::MethodCall(m) = peel(&a.base) {
+                let name = m.method.to_string();
+                self.0 |= join::SLOT_WAITS.contains(&name.as_str())
+                    && !matches!(name.as_str(), "next" | "try_next" | "join_next");
+            }
+            syn::visit::visit_expr_await(self, a);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut e = peel(input);
+    while let syn::Expr::MethodCall(m) = e {
+        if m.method == "map" {
+            if let Some(syn::Expr::Closure(c)) = m.args.first().map(peel) {
+                let mut v = Permit(false);
+                v.visit_expr(&c.body);
+                if v.0 {
+                    return true;
+                }
+            }
+        }
+        e = peel(&m.receiver);
+    }
+    false
 }
 
 /// `xs.iter().map(|x| x.call())`: the chain maps each item to work the item itself does, or
@@ -541,6 +586,7 @@ fn cached(cx: &Cx, key: usize, walk: impl FnOnce(&mut Walker)) -> Rc<LoopSummary
     let mut w = Walker {
         cx,
         mutables: cx.fn_mutables(),
+        awaited_base: 0,
         open: Vec::new(),
         collectors: Vec::new(),
         done: Vec::new(),
@@ -589,6 +635,9 @@ enum Collector {
 struct Walker<'c, 'a> {
     cx: &'c Cx<'a>,
     mutables: Option<&'c MutableBindings>,
+    /// The expression an `.await` being visited awaits: a spawn awaited on the spot
+    /// (`tokio::spawn(..).await??`) starts nothing that runs on.
+    awaited_base: usize,
     open: Vec<Open>,
     collectors: Vec<Collector>,
     done: Vec<(usize, LoopSummary)>,
@@ -626,6 +675,11 @@ impl Walker<'_, '_> {
         let Some(mut o) = self.open.pop() else { return };
         if !o.summarized {
             return;
+        }
+        // `handles.push(spawn(..)); if handles.len() >= 16 { for h in handles.drain(..) {
+        // h.await?; } }`: a batch cap written by hand.
+        if o.s.awaits_any && o.s.pushed.iter().any(|r| o.s.drained.contains(r)) {
+            o.s.waits_for_slot = true;
         }
         for mut w in std::mem::take(&mut o.works) {
             w.discarded = o.discarded.contains(&w.id);
@@ -848,7 +902,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     fn visit_expr(&mut self, e: &'ast syn::Expr) {
         let start = match e {
             syn::Expr::Call(_) | syn::Expr::MethodCall(_)
-                if self.own_level() && self.open.last().is_some_and(|o| o.summarized) =>
+                if self.own_level()
+                    && self.open.last().is_some_and(|o| o.summarized)
+                    && e as *const syn::Expr as usize != self.awaited_base =>
             {
                 self.start_kind(e)
             }
@@ -865,6 +921,8 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        self.awaited_base = peel(&a.base) as *const syn::Expr as usize;
+        self.mark_all(|s| s.awaits_any = true);
         let item_work = self
             .open
             .last()
@@ -1096,6 +1154,18 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
         self.check_call_name(&name);
+        if matches!(name.as_str(), "push" | "push_back" | "drain") {
+            if let Some(root) = root_ident(&m.receiver) {
+                let drain = name == "drain";
+                self.mark_all(|s| {
+                    if drain {
+                        s.drained.insert(root.clone());
+                    } else {
+                        s.pushed.insert(root.clone());
+                    }
+                });
+            }
+        }
         let bounded = join::BOUNDED_STREAM_METHODS.contains(&name.as_str());
         let slot = join::SLOT_WAITS.contains(&name.as_str());
         if slot {
