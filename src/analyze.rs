@@ -989,7 +989,15 @@ impl<'a> Walker<'a> {
         if channels::SEND_METHODS.contains(&name) && self.cx.exec.current().on_executor() {
             if let syn::Expr::Field(f) = semantic::dataflow::peel(&m.receiver) {
                 if let syn::Member::Named(field) = &f.member {
-                    self.facts.async_send_fields.insert(field.to_string());
+                    // `self.tx` in an impl is that struct's field; another base's owner is
+                    // unknown, so it stands for every field of the name.
+                    let on_self = matches!(semantic::dataflow::peel(&f.base),
+                        syn::Expr::Path(p) if p.path.is_ident("self"));
+                    let key = match self.cx.self_type() {
+                        Some(t) if on_self => format!("{t}.{field}"),
+                        _ => field.to_string(),
+                    };
+                    self.facts.async_send_fields.insert(key);
                 }
             }
         }

@@ -127,16 +127,24 @@ impl Rule for UnboundedChannel {
                 // where its sender goes: into async code here, or into a field that async code
                 // sends on somewhere in the crate.
                 let mut unless = Vec::new();
+                let destination = binding
+                    .as_ref()
+                    .map(|(tx, _)| ends::sender_destination(tx, &b.stmts[i + 1..], cx.self_type()));
                 if ctor.thread_capable && !cx.in_async() {
-                    let Some((tx, _)) = &binding else { continue };
-                    match ends::sender_destination(tx, &b.stmts[i + 1..]) {
-                        ends::Destination::Async => {}
-                        ends::Destination::Field(f) => unless.push(Condition::SentFromAsync(f)),
-                        ends::Destination::Elsewhere => continue,
+                    match &destination {
+                        None | Some(ends::Destination::Elsewhere) => continue,
+                        Some(ends::Destination::Async) => {}
+                        Some(ends::Destination::Field(f)) => {
+                            unless.push(Condition::SentFromAsync(f.clone()))
+                        }
                     }
                 }
+                let field = match &destination {
+                    Some(ends::Destination::Field(f)) => Some(f.as_str()),
+                    _ => None,
+                };
                 if ends::is_unit_channel(call)
-                    || ends::carries_reply(call)
+                    || ends::carries_reply(cx, call, field)
                     || binding
                         .as_ref()
                         .is_some_and(|(tx, rx)| ends::notification(tx, rx.as_deref()))

@@ -23,11 +23,16 @@ pub enum Destination {
     Elsewhere,
 }
 
-pub fn sender_destination(tx: &str, rest: &[syn::Stmt]) -> Destination {
+/// A field is named `Owner.field` when its struct is known (a struct literal's path, `self` in
+/// an `impl` of `self_ty`), else by its bare name.
+pub fn sender_destination(tx: &str, rest: &[syn::Stmt], self_ty: Option<&str>) -> Destination {
     struct V<'n> {
         tx: &'n str,
         is_async: bool,
         field: Option<String>,
+        self_ty: Option<&'n str>,
+        /// The struct literal being visited (its type's last segment).
+        owner: Option<String>,
     }
     impl V<'_> {
         fn is_tx(&self, e: &syn::Expr) -> bool {
@@ -51,10 +56,22 @@ pub fn sender_destination(tx: &str, rest: &[syn::Stmt]) -> Destination {
             }
             syn::visit::visit_expr_closure(self, c);
         }
+        fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
+            let outer = self.owner.take();
+            self.owner = e.path.segments.last().map(|s| match s.ident.to_string() {
+                n if n == "Self" => self.self_ty.unwrap_or_default().to_string(),
+                n => n,
+            });
+            syn::visit::visit_expr_struct(self, e);
+            self.owner = outer;
+        }
         fn visit_field_value(&mut self, f: &'ast syn::FieldValue) {
             if let syn::Member::Named(n) = &f.member {
                 if (f.colon_token.is_none() && n == self.tx) || self.is_tx(&f.expr) {
-                    self.field = Some(n.to_string());
+                    self.field = Some(match self.owner.as_deref() {
+                        Some(o) if !o.is_empty() => format!("{o}.{n}"),
+                        _ => n.to_string(),
+                    });
                 }
             }
             syn::visit::visit_field_value(self, f);
@@ -62,7 +79,12 @@ pub fn sender_destination(tx: &str, rest: &[syn::Stmt]) -> Destination {
         fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
             if let (syn::Expr::Field(f), true) = (&*a.left, self.is_tx(&a.right)) {
                 if let syn::Member::Named(n) = &f.member {
-                    self.field = Some(n.to_string());
+                    let on_self =
+                        matches!(peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self"));
+                    self.field = Some(match self.self_ty {
+                        Some(t) if on_self => format!("{t}.{n}"),
+                        _ => n.to_string(),
+                    });
                 }
             }
             syn::visit::visit_expr_assign(self, a);
@@ -73,6 +95,8 @@ pub fn sender_destination(tx: &str, rest: &[syn::Stmt]) -> Destination {
         tx,
         is_async: false,
         field: None,
+        self_ty,
+        owner: None,
     };
     rest.iter().for_each(|s| v.visit_stmt(s));
     match (v.is_async, v.field) {
@@ -147,23 +171,95 @@ pub fn is_unit_channel(call: &syn::ExprCall) -> bool {
 
 /// `unbounded_channel::<(Request, oneshot::Sender<Response>)>()`: each message carries its
 /// reply channel, so each producer waits for its answer and the queue holds at most one
-/// message per waiting producer.
-pub fn carries_reply(call: &syn::ExprCall) -> bool {
+/// message per waiting producer. The message type is read from the turbofish, or from the
+/// declared type of the struct field the sender is stored in (`field`: `Store.tx`, declared
+/// `tx: UnboundedSender<Command>`); a type of this file counts when one of its fields (of a
+/// struct, or of any variant of an enum: `Get { key: String, resp: Responder<..> }`) is a
+/// reply channel.
+pub fn carries_reply(cx: &Cx, call: &syn::ExprCall, field: Option<&str>) -> bool {
     let syn::Expr::Path(p) = &*call.func else {
         return false;
     };
     let Some(last) = p.path.segments.last() else {
         return false;
     };
+    let requests = cx.file.memo.get(|| RequestTypes::of(cx.file.ast));
     let mut idents = HashSet::new();
     crate::semantic::dataflow::collect_token_idents(
         &quote::ToTokens::to_token_stream(&last.arguments),
         &mut idents,
     );
-    idents.iter().any(|i| {
-        let i = i.to_ascii_lowercase();
-        REPLY_WORDS.iter().any(|w| i.contains(w))
-    })
+    if let Some(field) = field.filter(|_| idents.is_empty()) {
+        if let Some(ty) = requests.field_types.get(field) {
+            idents = ty.clone();
+        }
+    }
+    idents
+        .iter()
+        .any(|i| names_reply(i) || requests.names.contains(i))
+}
+
+/// Does a type's identifier name a reply channel (`oneshot`, `Responder`, `ReplyTx`)?
+fn names_reply(ident: &str) -> bool {
+    let i = ident.to_ascii_lowercase();
+    REPLY_WORDS.iter().any(|w| i.contains(w))
+}
+
+/// The file's message types that carry a reply channel, and the identifiers of each named
+/// struct field's declared type, by `Struct.field` (for a sender stored in one).
+struct RequestTypes {
+    names: HashSet<String>,
+    field_types: std::collections::HashMap<String, HashSet<String>>,
+}
+
+impl RequestTypes {
+    fn of(file: &syn::File) -> RequestTypes {
+        fn idents_of(ty: &syn::Type) -> HashSet<String> {
+            let mut out = HashSet::new();
+            crate::semantic::dataflow::collect_token_idents(
+                &quote::ToTokens::to_token_stream(ty),
+                &mut out,
+            );
+            out
+        }
+        fn replies<'f>(mut fields: impl Iterator<Item = &'f syn::Field>) -> bool {
+            fields.any(|f| idents_of(&f.ty).iter().any(|i| names_reply(i)))
+        }
+        fn items(list: &[syn::Item], out: &mut RequestTypes, depth: usize) {
+            for item in list {
+                match item {
+                    syn::Item::Struct(st) => {
+                        if replies(st.fields.iter()) {
+                            out.names.insert(st.ident.to_string());
+                        }
+                        for f in &st.fields {
+                            if let Some(n) = &f.ident {
+                                let key = format!("{}.{n}", st.ident);
+                                out.field_types.insert(key, idents_of(&f.ty));
+                            }
+                        }
+                    }
+                    syn::Item::Enum(en)
+                        if replies(en.variants.iter().flat_map(|v| v.fields.iter())) =>
+                    {
+                        out.names.insert(en.ident.to_string());
+                    }
+                    syn::Item::Mod(m) if depth < 16 => {
+                        if let Some((_, inner)) = &m.content {
+                            items(inner, out, depth + 1);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut out = RequestTypes {
+            names: HashSet::new(),
+            field_types: std::collections::HashMap::new(),
+        };
+        items(&file.items, &mut out, 0);
+        out
+    }
 }
 
 /// Both ends are only put into struct literals (`Foo { inner: tx }`, `Bar { rx }`).
@@ -462,12 +558,13 @@ fn finite_producer(senders: &HashSet<String>, rest: &[syn::Stmt]) -> bool {
         fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
             // `for x in rx` / `for x in stream.iter()` over a receiver or an endless iterator is
             // as open-ended as a `while`; over a range or a collection it is finite.
+            // `0..` (no end) counts up forever.
             let open = !matches!(
                 crate::semantic::dataflow::peel(&l.expr),
-                syn::Expr::Range(_)
-                    | syn::Expr::Path(_)
-                    | syn::Expr::Array(_)
-                    | syn::Expr::Reference(_)
+                syn::Expr::Range(r) if r.end.is_some()
+            ) && !matches!(
+                crate::semantic::dataflow::peel(&l.expr),
+                syn::Expr::Path(_) | syn::Expr::Array(_) | syn::Expr::Reference(_)
             ) && !is_collection_iter(&l.expr);
             self.open_ended += usize::from(open);
             syn::visit::visit_expr_for_loop(self, l);
@@ -502,7 +599,9 @@ fn finite_producer(senders: &HashSet<String>, rest: &[syn::Stmt]) -> bool {
             }
             e = crate::semantic::dataflow::peel(&m.receiver);
         }
-        saw_iter || matches!(e, syn::Expr::Range(_) | syn::Expr::Paren(_))
+        saw_iter
+            || matches!(e, syn::Expr::Range(r) if r.end.is_some())
+            || matches!(e, syn::Expr::Paren(_))
     }
     let mut v = V {
         senders,

@@ -443,7 +443,14 @@ impl CrateFacts {
                 .get(name)
                 .is_some_and(|timed| timed.len() == 1 && timed.contains(&false)),
             Condition::RequestsNotAllBounded(path) => !self.requests_bounded_in.contains(path),
-            Condition::SentFromAsync(field) => self.async_send_fields.contains(field),
+            // `Owner.tx`: sent on from async code through that struct's `self.tx`, or through
+            // a `tx` field of a value whose type is unknown.
+            Condition::SentFromAsync(field) => {
+                self.async_send_fields.contains(field)
+                    || field
+                        .split_once('.')
+                        .is_some_and(|(_, bare)| self.async_send_fields.contains(bare))
+            }
             Condition::FixAtCallSites(_) => true,
             Condition::TakesNoLock(name) => !self
                 .lock_takers

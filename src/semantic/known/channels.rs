@@ -112,8 +112,10 @@ pub const UNBOUNDED_CTOR_PATHS: &[&str] = &[
 /// Sender methods that put a message in the queue.
 pub const SEND_METHODS: &[&str] = &["send", "unbounded_send", "try_send", "send_async"];
 
-/// Words naming a reply channel inside a message type: each producer waits for its answer.
-pub const REPLY_WORDS: &[&str] = &["oneshot", "reply", "respon", "acknowledg"];
+/// Words naming a reply channel inside a message type (`oneshot::Sender`, a `Responder<T>` or
+/// `ReplyTx` alias): each producer waits for its answer. A plain `Response` value is no reply
+/// channel.
+pub const REPLY_WORDS: &[&str] = &["oneshot", "reply", "responder", "acknowledg"];
 
 /// Words naming a shutdown or cancellation signal: a handful of messages per run.
 pub const NOTIFICATION_WORDS: &[&str] = &[
