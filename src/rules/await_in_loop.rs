@@ -96,7 +96,11 @@ fn sequential_by_design(s: &LoopSummary) -> bool {
 }
 
 fn check_for(cx: &Cx, l: &syn::ExprForLoop, out: &mut Sink) {
-    if pat_idents(&l.pat).is_empty() || iter_is_small_literal(&l.expr) || iter_is_batched(&l.expr) {
+    if pat_idents(&l.pat).is_empty()
+        || iter_is_small_literal(&l.expr)
+        || loops::const_range_is_small(cx, &l.expr)
+        || iter_is_batched(&l.expr)
+    {
         return;
     }
     if loops::says_sequential(cx, cx.span(l.for_token.span).line_start) {

@@ -249,6 +249,7 @@ pub fn iter_is_small_literal(iter: &syn::Expr) -> bool {
                     | "map"
                     | "zip"
                     | "filter"
+                    | "rev"
             ) =>
         {
             iter_is_small_literal(&m.receiver)

@@ -339,9 +339,100 @@ pub fn says_sequential(cx: &Cx, line: u32) -> bool {
     if fn_name.is_some_and(|n| intent.iter().any(|w| n.contains(&w.replace(' ', "_")))) {
         return true;
     }
-    comments_above(cx, line)
-        .iter()
-        .any(|c| intent.iter().any(|w| c.contains(w)))
+    comments_above(cx, line).iter().any(|c| states_intent(c))
+}
+
+/// Does a (lowercased) comment say the loop is sequential on purpose? An intent phrase counts
+/// unless a negation stands in the few words before it ("these don't need to run
+/// sequentially"), or the comment is a to-do about making it concurrent ("TODO: parallelize").
+fn states_intent(comment: &str) -> bool {
+    let todo = sequencing::TODO_MARKERS.iter().any(|m| comment.contains(m))
+        && sequencing::CONCURRENCY_WORDS
+            .iter()
+            .any(|w| comment.contains(w));
+    if todo {
+        return false;
+    }
+    sequencing::SEQUENTIAL_INTENT.iter().any(|w| {
+        comment.match_indices(w).any(|(at, _)| {
+            let before: Vec<&str> = comment[..at].split_whitespace().rev().take(4).collect();
+            !before.iter().any(|word| {
+                word.ends_with("n't")
+                    || sequencing::NEGATIONS
+                        .contains(&word.trim_matches(|c: char| !c.is_alphanumeric()))
+            })
+        })
+    })
+}
+
+/// `0..REPLICAS` (also `..=`, `.rev()`) with `const REPLICAS: usize = 3;` in this file: a
+/// constant range of at most 4 items, like `0..3`.
+pub fn const_range_is_small(cx: &Cx, iter: &syn::Expr) -> bool {
+    let mut e = peel(iter);
+    while let syn::Expr::MethodCall(m) = e {
+        if !matches!(m.method.to_string().as_str(), "rev" | "into_iter" | "map") {
+            return false;
+        }
+        e = peel(&m.receiver);
+    }
+    let syn::Expr::Range(r) = e else { return false };
+    let consts = cx.file.memo.get(|| FileConsts::of(cx.file.ast));
+    let value = |bound: &Option<Box<syn::Expr>>| -> Option<i128> {
+        match bound.as_deref().map(peel) {
+            None => Some(0),
+            Some(syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i),
+                ..
+            })) => i.base10_parse().ok(),
+            Some(syn::Expr::Path(p)) => p
+                .path
+                .get_ident()
+                .and_then(|i| consts.0.get(&i.to_string()).copied()),
+            _ => None,
+        }
+    };
+    let (Some(start), Some(end)) = (
+        value(&r.start),
+        r.end.is_some().then(|| value(&r.end)).flatten(),
+    ) else {
+        return false;
+    };
+    let inclusive = matches!(r.limits, syn::RangeLimits::Closed(_));
+    end - start + i128::from(inclusive) <= 4
+}
+
+/// The integer `const`s of a file (top level and inline modules), by name.
+struct FileConsts(HashMap<String, i128>);
+
+impl FileConsts {
+    fn of(file: &syn::File) -> FileConsts {
+        fn items(list: &[syn::Item], out: &mut HashMap<String, i128>, depth: usize) {
+            for item in list {
+                match item {
+                    syn::Item::Const(c) => {
+                        if let syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Int(i),
+                            ..
+                        }) = peel(&c.expr)
+                        {
+                            if let Ok(v) = i.base10_parse() {
+                                out.insert(c.ident.to_string(), v);
+                            }
+                        }
+                    }
+                    syn::Item::Mod(m) if depth < 16 => {
+                        if let Some((_, inner)) = &m.content {
+                            items(inner, out, depth + 1);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut out = HashMap::new();
+        items(&file.items, &mut out, 0);
+        FileConsts(out)
+    }
 }
 
 // ---- widths of fan-outs -----------------------------------------------------------------
@@ -587,6 +678,7 @@ fn cached(cx: &Cx, key: usize, walk: impl FnOnce(&mut Walker)) -> Rc<LoopSummary
         cx,
         mutables: cx.fn_mutables(),
         awaited_base: 0,
+        awaited_method: 0,
         open: Vec::new(),
         collectors: Vec::new(),
         done: Vec::new(),
@@ -638,6 +730,9 @@ struct Walker<'c, 'a> {
     /// The expression an `.await` being visited awaits: a spawn awaited on the spot
     /// (`tokio::spawn(..).await??`) starts nothing that runs on.
     awaited_base: usize,
+    /// The method call an `.await` awaits (`client.remove(id).await`): a request, not a
+    /// collection changed in place.
+    awaited_method: usize,
     open: Vec<Open>,
     collectors: Vec<Collector>,
     done: Vec<(usize, LoopSummary)>,
@@ -824,6 +919,16 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// A `?` (or a `return Err(..)`) leaves the loops up to the nearest closure boundary.
+    fn mark_try(&mut self) {
+        for o in self.open.iter_mut().rev() {
+            if o.closures > 0 {
+                break;
+            }
+            o.s.has_try = true;
+        }
+    }
+
     /// A `return` (`label: None, all: true`) or `break` leaves the loops up to the nearest
     /// closure boundary, or up to the labelled one.
     fn exit(&mut self, label: Option<String>, all: bool) {
@@ -922,6 +1027,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
 
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
         self.awaited_base = peel(&a.base) as *const syn::Expr as usize;
+        if let syn::Expr::MethodCall(m) = peel(&a.base) {
+            self.awaited_method = m as *const syn::ExprMethodCall as usize;
+        }
         self.mark_all(|s| s.awaits_any = true);
         let item_work = self
             .open
@@ -994,17 +1102,21 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
-        self.exit(None, true);
+        // `return Err(e.into())` on the error path is a `?` written out: the loop still walks
+        // every item when nothing fails. Any other `return` ends the walk early.
+        let error_path = matches!(r.expr.as_deref().map(peel), Some(syn::Expr::Call(c))
+            if matches!(&*c.func, syn::Expr::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident == "Err")));
+        if error_path {
+            self.mark_try();
+        } else {
+            self.exit(None, true);
+        }
         syn::visit::visit_expr_return(self, r);
     }
 
     fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
-        for o in self.open.iter_mut().rev() {
-            if o.closures > 0 {
-                break;
-            }
-            o.s.has_try = true;
-        }
+        self.mark_try();
         syn::visit::visit_expr_try(self, t);
     }
 
@@ -1154,6 +1266,18 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
         self.check_call_name(&name);
+        // `seen.push(url)`: a collection changed in place is state carried to the next
+        // iteration, as `seen = ..` would be.
+        if sequencing::COLLECTION_MUTATORS.contains(&name.as_str())
+            && is_place(peel(&m.receiver))
+            && m as *const syn::ExprMethodCall as usize != self.awaited_method
+        {
+            if let Some(r) = root_ident(&m.receiver) {
+                for o in &mut self.open {
+                    o.assigned.insert(r.clone());
+                }
+            }
+        }
         if matches!(name.as_str(), "push" | "push_back" | "drain") {
             if let Some(root) = root_ident(&m.receiver) {
                 let drain = name == "drain";
@@ -1202,7 +1326,10 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
 
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
         let name = super::macros::macro_name(m);
-        if name.starts_with("assert") || name.starts_with("debug_assert") {
+        // A test checks its results in order; elsewhere an assertion checks an input.
+        if (name.starts_with("assert") || name.starts_with("debug_assert"))
+            && self.cx.in_test_code()
+        {
             self.mark_all(|s| s.asserts = true);
         }
         if self.is_batch(&m.path) {

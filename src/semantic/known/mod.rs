@@ -496,6 +496,26 @@ pub static LISTS: &[List] = &[
         entries: sequencing::SEQUENTIAL_INTENT,
     },
     List {
+        name: "sequencing::NEGATIONS",
+        kind: Kind::Words,
+        entries: sequencing::NEGATIONS,
+    },
+    List {
+        name: "sequencing::TODO_MARKERS",
+        kind: Kind::Words,
+        entries: sequencing::TODO_MARKERS,
+    },
+    List {
+        name: "sequencing::CONCURRENCY_WORDS",
+        kind: Kind::Words,
+        entries: sequencing::CONCURRENCY_WORDS,
+    },
+    List {
+        name: "sequencing::COLLECTION_MUTATORS",
+        kind: Kind::Methods,
+        entries: sequencing::COLLECTION_MUTATORS,
+    },
+    List {
         name: "sequencing::SEQUENTIAL_STREAM_METHODS",
         kind: Kind::Methods,
         entries: sequencing::SEQUENTIAL_STREAM_METHODS,

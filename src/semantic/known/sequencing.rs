@@ -82,6 +82,30 @@ pub const SEQUENTIAL_INTENT: &[&str] = &[
     "rate limit",
 ];
 
+/// Words that negate an intent phrase a few words later ("no need to run them one at a
+/// time"); any word ending in "n't" negates too.
+pub const NEGATIONS: &[&str] = &["not", "no", "never", "without"];
+
+/// Markers of a note about work still to do, and the words of the change it asks for: a
+/// "TODO: run these concurrently" says the loop should not stay sequential.
+pub const TODO_MARKERS: &[&str] = &["todo", "fixme"];
+pub const CONCURRENCY_WORDS: &[&str] = &["parallel", "concurren"];
+
+/// Methods that change a std collection in place (`seen.push(url)`): its state is carried
+/// from one iteration of a loop to the next.
+pub const COLLECTION_MUTATORS: &[&str] = &[
+    "push",
+    "push_back",
+    "push_front",
+    "insert",
+    "extend",
+    "append",
+    "remove",
+    "retain",
+    "truncate",
+    "clear",
+];
+
 /// Stream combinators that run one item's future after another.
 pub const SEQUENTIAL_STREAM_METHODS: &[&str] = &["for_each", "try_for_each", "then"];
 
