@@ -98,9 +98,11 @@ pub fn makes_future<'a>(cx: &Cx, e: &'a syn::Expr, before: &[syn::Stmt]) -> Opti
                 ));
             }
             if k::VALUE_SENDS.contains(&name.as_str()) && m.args.len() == 1 {
-                return async_sender(cx, &m.receiver, before).map(|unless| {
-                    Unpolled::call(inner, name, Some("the message is never sent"), unless)
-                });
+                if let Some(unless) = async_sender(cx, &m.receiver, before) {
+                    let lost = Some("the message is never sent");
+                    return Some(Unpolled::call(inner, name, lost, unless));
+                }
+                // Not a channel's sender: perhaps a method of the crate (`mailer.send(user)`).
             }
             // A receiver of unknown type could be anyone's (checked before any key is built).
             let on_self =
@@ -110,7 +112,13 @@ pub fn makes_future<'a>(cx: &Cx, e: &'a syn::Expr, before: &[syn::Stmt]) -> Opti
                 .locals()
                 .is_some_and(|l| l.type_of(&m.receiver).is_some());
             if !(typed || (on_self && cx.self_type().is_some())) {
-                return None;
+                let ty = receiver_type(cx, &m.receiver, before)?;
+                return Some(Unpolled::call(
+                    inner,
+                    name.clone(),
+                    None,
+                    vec![Condition::IsAsyncFn(format!("{ty}::{name}"))],
+                ));
             }
             let key = method_key(&m.receiver, cx.exec.locals(), cx.self_type(), &name);
             if key.starts_with(super::facts::UNKNOWN_RECEIVER) {
@@ -122,6 +130,60 @@ pub fn makes_future<'a>(cx: &Cx, e: &'a syn::Expr, before: &[syn::Stmt]) -> Opti
                 None,
                 vec![Condition::IsAsyncFn(key)],
             ))
+        }
+        _ => None,
+    }
+}
+
+/// The named type of a receiver the walk has not typed yet: a local bound by one of the block's
+/// earlier `let`s (which the walk reaches after the block is judged) from a constructor of a
+/// type (`Store::open(..)`, `Mailer::new(..)?`, `Store { .. }`) or by an annotation
+/// (`let s: Store = ..`), or a field of `self` by its struct's declaration in this file
+/// (`self.notifier` declared `notifier: Notifier`, also behind `Arc`/`Box`/`&`).
+fn receiver_type(cx: &Cx, receiver: &syn::Expr, before: &[syn::Stmt]) -> Option<String> {
+    match peel(receiver) {
+        syn::Expr::Path(p) => {
+            let name = p.path.get_ident()?.to_string();
+            let l = before.iter().rev().find_map(|s| match s {
+                syn::Stmt::Local(l) if super::dataflow::pat_idents(&l.pat).contains(&name) => {
+                    Some(l)
+                }
+                _ => None,
+            })?;
+            if let syn::Pat::Type(t) = &l.pat {
+                return super::values::named_type(&t.ty);
+            }
+            let mut init = peel(&l.init.as_ref()?.expr);
+            loop {
+                init = match init {
+                    syn::Expr::Try(t) => peel(&t.expr),
+                    syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
+                        peel(&m.receiver)
+                    }
+                    _ => break,
+                };
+            }
+            match init {
+                // `Type::open(..)`: an associated fn of a type, by the convention that such a
+                // constructor returns the type.
+                syn::Expr::Call(c) => match &*c.func {
+                    syn::Expr::Path(f) if f.path.segments.len() == 2 => {
+                        let ty = f.path.segments[0].ident.to_string();
+                        ty.starts_with(|c: char| c.is_ascii_uppercase())
+                            .then_some(ty)
+                    }
+                    _ => None,
+                },
+                e => super::values::constructed_type(e),
+            }
+        }
+        syn::Expr::Field(f) => {
+            let on_self = matches!(peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self"));
+            let syn::Member::Named(field) = &f.member else {
+                return None;
+            };
+            let owner = cx.self_type().filter(|_| on_self)?;
+            super::values::field_type(cx, owner, &field.to_string())
         }
         _ => None,
     }
@@ -142,10 +204,16 @@ fn async_sender(cx: &Cx, receiver: &syn::Expr, before: &[syn::Stmt]) -> Option<V
     use super::values::{Evidence, ValueKind};
     match peel(receiver) {
         syn::Expr::Field(f) => match &f.member {
-            syn::Member::Named(n) => Some(vec![Condition::DeclaredAs(
-                n.to_string(),
-                ValueKind::AsyncSender,
-            )]),
+            // `self.tx` in an impl: that struct's own field (falling back to every `tx`).
+            syn::Member::Named(n) => {
+                let on_self =
+                    matches!(peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self"));
+                let key = match cx.self_type() {
+                    Some(t) if on_self => format!("{t}.{n}"),
+                    _ => n.to_string(),
+                };
+                Some(vec![Condition::DeclaredAs(key, ValueKind::AsyncSender)])
+            }
             syn::Member::Unnamed(_) => None,
         },
         syn::Expr::Path(p) => {

@@ -598,7 +598,7 @@ fn is_file_open(resolver: &Resolver, path: &syn::Path) -> bool {
 /// The kind a declared type gives (`&Path`, `PathBuf`, `Arc<Condvar>`, `Option<File>` is not).
 /// `Foo`, `&Foo`, `&mut Foo`, `Self`: a named type with no generic arguments (a wrapper such
 /// as `Arc<Foo>` names no type whose methods we know).
-fn named_type(ty: &syn::Type) -> Option<String> {
+pub fn named_type(ty: &syn::Type) -> Option<String> {
     match ty {
         syn::Type::Reference(r) => named_type(&r.elem),
         syn::Type::Paren(p) => named_type(&p.elem),
@@ -697,4 +697,35 @@ pub fn declared_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
         }
     }
     None
+}
+
+/// The named type of a field of a struct this file declares (`Dispatcher.notifier` declared
+/// `notifier: Arc<Notifier>`: `Notifier`), found once per file.
+pub fn field_type(cx: &super::Cx, owner: &str, field: &str) -> Option<String> {
+    struct FieldTypes(HashMap<String, String>);
+    let types = cx.file.memo.get(|| {
+        fn items(list: &[syn::Item], out: &mut HashMap<String, String>, depth: usize) {
+            for item in list {
+                match item {
+                    syn::Item::Struct(st) => {
+                        for f in &st.fields {
+                            if let (Some(n), Some(t)) = (&f.ident, deref_target(&f.ty)) {
+                                out.insert(format!("{}.{n}", st.ident), t);
+                            }
+                        }
+                    }
+                    syn::Item::Mod(m) if depth < 16 => {
+                        if let Some((_, inner)) = &m.content {
+                            items(inner, out, depth + 1);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut out = HashMap::new();
+        items(&cx.file.ast.items, &mut out, 0);
+        FieldTypes(out)
+    });
+    types.0.get(&format!("{owner}.{field}")).cloned()
 }
