@@ -96,6 +96,10 @@ fn leaks(facts: &FnHandles, d: &Deadline) -> bool {
     let Some(name) = &d.handle else {
         return true;
     };
+    // The item of a loop over handles, moved into the deadline.
+    if let Some(collection) = &d.from_collection {
+        return !d.by_ref && !facts.aborted(collection);
+    }
     let Some(h) = facts.handle_at(name, d.span.byte_start) else {
         return false;
     };

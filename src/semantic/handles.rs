@@ -97,6 +97,9 @@ pub struct Deadline {
     pub loop_start: Option<usize>,
     /// For `select!`: the timer branch.
     pub timer: Option<Span>,
+    /// The handle is the item of a loop over this collection of handles
+    /// (`for h in workers { timeout(d, h).await }`).
+    pub from_collection: Option<String>,
 }
 
 /// What one fn does with its task handles.
@@ -322,6 +325,8 @@ pub fn of_fn(cx: &Cx, sig: &syn::Signature, body: &syn::Block) -> Rc<FnHandles> 
             seen_awaits: HashSet::new(),
             depth: 0,
             bodies: Vec::new(),
+            optional: HashSet::new(),
+            borrowed_items: HashSet::new(),
             local: None,
         };
         let (start, end) = {
@@ -339,6 +344,9 @@ pub fn of_fn(cx: &Cx, sig: &syn::Signature, body: &syn::Block) -> Rc<FnHandles> 
                         }
                         Some(true) => {
                             w.out.collections.insert(p.ident.to_string());
+                        }
+                        None if wraps_handle(&t.ty, &["Option"]) => {
+                            w.optional.insert(p.ident.to_string());
                         }
                         None => {}
                     }
@@ -383,6 +391,11 @@ struct Walk<'c, 'a> {
     depth: usize,
     /// Start offsets of the closures and `async` blocks around the current point (0: the fn).
     bodies: Vec<usize>,
+    /// Parameters declared `Option<JoinHandle<_>>`: `if let Some(h) = task` binds a handle.
+    optional: HashSet<String>,
+    /// Loop variables that borrow their handle (`for h in &mut handles`, `.iter_mut()`): a
+    /// deadline on one leaves the handle in the collection.
+    borrowed_items: HashSet<String>,
     /// A copy of the resolver with the `use` items of the blocks around the current point,
     /// made only when a block of the fn has one (`use tokio::time::timeout;` in a body).
     local: Option<super::Resolver>,
@@ -672,14 +685,20 @@ impl Walk<'_, '_> {
                 at: node.byte_end,
                 loop_start: self.loops.last().copied(),
                 timer,
+                from_collection: None,
             });
             return;
         }
+        let mut from_collection = None;
         let (handle, inline) = if self.task_spawn(arg) == Some(SpawnFlavor::Task) {
             (None, Some(self.cx.span_of(arg)))
         } else {
             match self.handle_name(arg) {
                 Some(n) if self.out.tasks.contains_key(&n) => (Some(n), None),
+                Some(n) if self.loop_vars.contains_key(&n) && !self.borrowed_items.contains(&n) => {
+                    from_collection = self.loop_vars.get(&n).cloned();
+                    (Some(n), None)
+                }
                 _ => return,
             }
         };
@@ -692,6 +711,7 @@ impl Walk<'_, '_> {
             at: node.byte_end,
             loop_start: self.loops.last().copied(),
             timer,
+            from_collection,
         });
     }
 
@@ -1176,8 +1196,11 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
 
     fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
         if let syn::Expr::Let(l) = &*i.cond {
-            // `if let Some(h) = self.worker.take() { .. }`
-            if self.taken_field(&l.expr) {
+            // `if let Some(h) = self.worker.take() { .. }`, `if let Some(h) = task { .. }` for
+            // a parameter `task: Option<JoinHandle<_>>`.
+            let optional_param = matches!(peel(&l.expr), syn::Expr::Path(p)
+                if p.path.get_ident().is_some_and(|i| self.optional.contains(&i.to_string())));
+            if self.taken_field(&l.expr) || optional_param {
                 let at = self.start(l);
                 self.bind_taken(&l.pat, at);
             }
@@ -1193,6 +1216,18 @@ impl<'ast> Visit<'ast> for Walk<'_, '_> {
 
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
         self.visit_expr(&l.expr);
+        let borrows = match strip_parens(&l.expr) {
+            syn::Expr::Reference(_) => true,
+            syn::Expr::MethodCall(m) => m.method == "iter" || m.method == "iter_mut",
+            _ => false,
+        };
+        for v in pat_idents(&l.pat) {
+            if borrows {
+                self.borrowed_items.insert(v);
+            } else {
+                self.borrowed_items.remove(&v);
+            }
+        }
         let vars: Vec<(String, String)> = match self.collection_of(&l.expr) {
             Some(c) => pat_idents(&l.pat)
                 .into_iter()
