@@ -38,6 +38,8 @@ pub struct Handle {
     pub body: usize,
     /// A `spawn_blocking` handle: `abort` cannot stop its closure.
     pub blocking: bool,
+    /// Names the spawned future uses (recorded only in a fn that holds a token's drop guard).
+    uses: Vec<String>,
 }
 
 /// One argument of a fail-fast join that is (or awaits) a task handle.
@@ -114,6 +116,9 @@ pub struct FnHandles {
     /// `Vec<JoinHandle<_>>`).
     pub collections: HashSet<String>,
     aborted: HashSet<String>,
+    /// Tokens whose drop guard the fn holds (`let _guard = token.clone().drop_guard();`): an
+    /// early return cancels them, and with them the tasks that were handed one.
+    guarded_tokens: HashSet<String>,
     /// An abort on something that is not a known handle (a field, a guard): it may be one.
     aborts_other: bool,
     uses: HashMap<String, Vec<usize>>,
@@ -126,7 +131,12 @@ impl FnHandles {
     /// Is the task behind `name` (a handle, its abort handle, or a collection) aborted
     /// somewhere in the fn? Also true when something unrecognized is aborted.
     pub fn aborted(&self, name: &str) -> bool {
-        self.aborts_other || self.aborted.contains(name)
+        self.aborts_other
+            || self.aborted.contains(name)
+            || (!self.guarded_tokens.is_empty()
+                && self.bindings().any(|(n, h, _)| {
+                    n == name && h.uses.iter().any(|u| self.guarded_tokens.contains(u))
+                }))
     }
 
     /// Is the handle named again after byte offset `at` (awaited, aborted, stored, returned)?
@@ -662,8 +672,21 @@ impl Walk<'_, '_> {
                 scope_end,
                 blocking,
                 body,
+                uses: Vec::new(),
             },
         );
+    }
+
+    /// `let _guard = token.clone().drop_guard();`: the guarded token.
+    fn note_drop_guard(&mut self, pat: &syn::Pat, init: &syn::Expr) {
+        let syn::Pat::Ident(_) = pat else { return };
+        if let syn::Expr::MethodCall(m) = peel(init) {
+            if m.method == "drop_guard" || m.method == "drop_guard_ref" {
+                if let Some(root) = root_ident(&m.receiver) {
+                    self.out.guarded_tokens.insert(root);
+                }
+            }
+        }
     }
 
     fn deadline(&mut self, node: Span, written: String, arg: &syn::Expr, timer: Option<Span>) {
@@ -862,6 +885,21 @@ impl<'ast> Visit<'ast> for EarlyExit {
     fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
         self.0 = true;
     }
+    // `bail!(..)`, `ensure!(..)` (by name: a macro is not resolved here), or a macro whose
+    // tokens hold a `return`.
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        let name = m.path.segments.last().map(|s| s.ident.to_string());
+        let by_name = name.is_some_and(|n| {
+            k::EARLY_RETURN_MACROS
+                .iter()
+                .any(|t| crate::semantic::known::last_segment(t) == n)
+        });
+        let mut idents = HashSet::new();
+        if !by_name {
+            super::dataflow::collect_token_idents(&m.tokens, &mut idents);
+        }
+        self.0 |= by_name || idents.contains("return");
+    }
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
@@ -914,9 +952,22 @@ impl Walk<'_, '_> {
                 w.out.tasks.get(from).cloned()
             }
         };
+        self.note_drop_guard(pat, &init.expr);
         if let Some(flavor) = self.task_spawn(&init.expr) {
             let span = self.cx.span_of(&*init.expr);
-            self.bind(name, at, Some((span, flavor == SpawnFlavor::Blocking)));
+            self.bind(
+                name.clone(),
+                at,
+                Some((span, flavor == SpawnFlavor::Blocking)),
+            );
+            if !self.out.guarded_tokens.is_empty() {
+                let arg = spawn_call(self.cx, strip_result(&init.expr)).and_then(|s| s.arg);
+                if let (Some(arg), Some(h)) = (arg, self.out.tasks.get_mut(&name)) {
+                    h.uses = super::dataflow::names_used_in_expr(arg)
+                        .into_iter()
+                        .collect();
+                }
+            }
             return;
         }
         // `let h = tokio::spawn(..).fuse();`, `let h = handle.fuse();` (for `futures::select!`).

@@ -12,6 +12,15 @@ pub const TRY_JOIN_MACROS: &[&str] = &[
     "futures_util::try_join",
 ];
 
+/// Macros that return an error from the enclosing fn (`bail!(..)`, a failed `ensure!(..)`):
+/// as early a return as `?`.
+pub const EARLY_RETURN_MACROS: &[&str] = &[
+    "anyhow::bail",
+    "anyhow::ensure",
+    "eyre::bail",
+    "eyre::ensure",
+];
+
 /// The same as functions: a future of the joined futures' outputs, or the first `Err`.
 pub const TRY_JOIN_FNS: &[&str] = &[
     "futures::future::try_join",

@@ -576,6 +576,11 @@ pub static LISTS: &[List] = &[
         entries: handles::TRY_JOIN_MACROS,
     },
     List {
+        name: "handles::EARLY_RETURN_MACROS",
+        kind: Kind::Paths,
+        entries: handles::EARLY_RETURN_MACROS,
+    },
+    List {
         name: "handles::TRY_JOIN_FNS",
         kind: Kind::Paths,
         entries: handles::TRY_JOIN_FNS,
