@@ -318,6 +318,12 @@ impl Locals {
         let syn::Expr::Path(p) = &*c.func else {
             return Evidence::No;
         };
+        // `Arc::new(Barrier::new(n))`: shared ownership holds the same value.
+        if let [inner] = c.args.iter().collect::<Vec<_>>()[..] {
+            if is_shared_new(resolver, &p.path) {
+                return self.evidence(resolver, inner, kind);
+            }
+        }
         let is = |targets: &[&str]| resolver.is(&p.path, targets) == Tri::Yes;
         let yes = match kind {
             ValueKind::Path => is(b::PATH_CTORS),
@@ -595,6 +601,22 @@ fn is_file_open(resolver: &Resolver, path: &syn::Path) -> bool {
     resolver.is(path, &targets) == Tri::Yes
 }
 
+/// `Arc::new`, `Rc::new`, `Box::new`: a pointer that shares or owns the value it is given.
+fn is_shared_new(resolver: &Resolver, path: &syn::Path) -> bool {
+    let segs = &path.segments;
+    if segs.len() < 2 || segs[segs.len() - 1].ident != "new" {
+        return false;
+    }
+    let ty = segs[segs.len() - 2].ident.to_string();
+    if !matches!(ty.as_str(), "Arc" | "Rc" | "Box") {
+        return false;
+    }
+    let mut t = path.clone();
+    t.segments.pop();
+    t.segments.pop_punct();
+    resolver.is(&t, super::known::cancel::VALUE_WRAPPERS) != Tri::No
+}
+
 /// The kind a declared type gives (`&Path`, `PathBuf`, `Arc<Condvar>`, `Option<File>` is not).
 /// `Foo`, `&Foo`, `&mut Foo`, `Self`: a named type with no generic arguments (a wrapper such
 /// as `Arc<Foo>` names no type whose methods we know).
@@ -678,6 +700,7 @@ pub fn declared_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
         (b::PATH_TYPES, ValueKind::Path),
         (b::FILE_TYPES, ValueKind::File),
         (b::CONDVAR_TYPES, ValueKind::Condvar),
+        (b::BARRIER_TYPES, ValueKind::Barrier),
         (b::COMMAND_TYPES, ValueKind::Command),
         (b::CHILD_TYPES, ValueKind::Child),
         (b::THREAD_HANDLE_TYPES, ValueKind::Thread),

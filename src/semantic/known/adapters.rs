@@ -40,6 +40,8 @@ pub const SYNC_ADAPTERS: &[&str] = &[
     "with",
     "get_or_insert_with",
     "or_insert_with",
+    "get_or_init",
+    "get_or_try_init",
 ];
 
 /// Functions that run their closure off the async executor: the runtimes' blocking pools, an

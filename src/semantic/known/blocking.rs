@@ -176,6 +176,7 @@ pub const STDIN: &[&str] = &["std::io::stdin"];
 
 /// Declared types of the values above (`cvar: Condvar`, `child: std::process::Child`).
 pub const CONDVAR_TYPES: &[&str] = &["std::sync::Condvar"];
+pub const BARRIER_TYPES: &[&str] = &["std::sync::Barrier"];
 pub const COMMAND_TYPES: &[&str] = &["std::process::Command"];
 pub const CHILD_TYPES: &[&str] = &["std::process::Child"];
 pub const THREAD_HANDLE_TYPES: &[&str] = &["std::thread::JoinHandle"];

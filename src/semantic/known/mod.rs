@@ -371,6 +371,11 @@ pub static LISTS: &[List] = &[
         entries: blocking::CONDVAR_TYPES,
     },
     List {
+        name: "blocking::BARRIER_TYPES",
+        kind: Kind::Paths,
+        entries: blocking::BARRIER_TYPES,
+    },
+    List {
         name: "blocking::COMMAND_TYPES",
         kind: Kind::Paths,
         entries: blocking::COMMAND_TYPES,
