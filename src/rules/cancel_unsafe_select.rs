@@ -98,19 +98,59 @@ impl Rule for CancelUnsafeSelect {
             return;
         }
         for (i, branch) in branches.iter().enumerate() {
-            // Another branch must be able to win and let the loop go round again.
-            let others_continue = branches
-                .iter()
-                .enumerate()
-                .any(|(j, b)| j != i && !leaves_loop(&b.handler));
-            if !others_continue {
-                continue;
-            }
             let Some(op) = branch_op(cx, &branch.future, options.queue_places) else {
                 continue;
             };
+            // Another branch must be able to win and let the loop go round again: a `break`
+            // out of the inner loop still comes back when an outer loop reads the same source.
+            let comes_back = reentered_by_outer_loop(&cx.frames, op.call);
+            let others_continue = branches.iter().enumerate().any(|(j, b)| {
+                j != i && (!leaves_loop(&b.handler) || (comes_back && only_breaks(&b.handler)))
+            });
+            if !others_continue {
+                continue;
+            }
             report(cx, mac, &branch.future, &op, out);
         }
+    }
+}
+
+/// Is the select inside a loop that is itself inside another loop (in the same fn), whose
+/// iterations do not bind the operation's receiver afresh (`for conn in conns { loop { .. } }`
+/// reads a new `conn` each time; `loop { ask(&mut sock); loop { .. sock.read_exact(..) } }`
+/// reads the same `sock` again)?
+fn reentered_by_outer_loop(frames: &[crate::semantic::Frame], call: &syn::Expr) -> bool {
+    use crate::semantic::Frame;
+    let root = match call {
+        syn::Expr::MethodCall(m) => crate::semantic::dataflow::root_ident(&m.receiver),
+        _ => None,
+    };
+    let mut loops = 0;
+    for f in frames.iter().rev() {
+        match f {
+            Frame::Loop { pat_vars, .. } => {
+                loops += 1;
+                if loops >= 2 {
+                    return root.as_ref().is_none_or(|r| !pat_vars.contains(r));
+                }
+            }
+            Frame::Fn { .. } | Frame::Closure { .. } | Frame::AsyncBlock => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// A handler whose way out is a plain `break` (no `return`, no `?`).
+fn only_breaks(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Break(b) => b.label.is_none(),
+        syn::Expr::Block(b) => b
+            .block
+            .stmts
+            .iter()
+            .any(|s| matches!(s, syn::Stmt::Expr(syn::Expr::Break(b), _) if b.label.is_none())),
+        _ => false,
     }
 }
 

@@ -140,6 +140,21 @@ pub fn branch_op<'a>(cx: &Cx, future: &'a syn::Expr, queue_places: bool) -> Opti
                 return None;
             };
             let name = p.path.segments.last()?.ident.to_string();
+            // `AsyncReadExt::read_exact(&mut s, &mut buf)`: a trait's method called by its path.
+            let segs = &p.path.segments;
+            let by_trait_path = segs.len() >= 2
+                && segs[segs.len() - 2]
+                    .ident
+                    .to_string()
+                    .starts_with(char::is_uppercase);
+            if by_trait_path && k::PARTIAL_IO.contains(&name.as_str()) {
+                return Some(BranchOp {
+                    loss: Loss::PartialIo,
+                    call,
+                    name,
+                    unless: Vec::new(),
+                });
+            }
             let key = use_key(&p.path, &cx.resolver, cx.file.module_path, cx.self_type());
             Some(BranchOp {
                 loss: Loss::Wrapped,
@@ -255,12 +270,22 @@ fn value_survives(arg: &syn::Expr) -> bool {
             .segments
             .last()
             .is_some_and(|s| s.ident.to_string().starts_with(char::is_uppercase)),
-        // A variant or tuple struct of constants (`Message::Ping(Vec::new())` is not one).
+        // A variant or tuple struct of constants (`Message::Ping(Vec::new())`), or a fresh
+        // empty value (`Vec::new()`, `String::default()`, `Default::default()`): made again
+        // next round.
         syn::Expr::Call(c) => {
-            matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last()
-                .is_some_and(|s| s.ident.to_string().starts_with(char::is_uppercase)))
-                && c.args.iter().all(value_survives)
+            let Some(last) = (match &*c.func {
+                syn::Expr::Path(p) => p.path.segments.last(),
+                _ => None,
+            }) else {
+                return false;
+            };
+            let name = last.ident.to_string();
+            (name.starts_with(char::is_uppercase) && c.args.iter().all(value_survives))
+                || (c.args.is_empty() && matches!(name.as_str(), "new" | "default"))
         }
+        // `vec![]`: an empty vector.
+        syn::Expr::Macro(m) => m.mac.path.is_ident("vec") && m.mac.tokens.is_empty(),
         _ => false,
     }
 }
@@ -396,12 +421,16 @@ mod tests {
             "Command::Tick",
             "Seq(1)",
             "PING",
+            "Message::Ping(Vec::new())",
+            "Message::Ping(vec![])",
+            "Frame::Empty(Default::default())",
         ] {
             assert!(value_survives(&expr(survives)), "{survives}");
         }
         for lost in [
             "msg",
-            "Message::Ping(vec![])",
+            "Message::Ping(vec![seq])",
+            "Message::Text(Vec::from(line))",
             "pending.take().unwrap()",
             "Seq(n)",
         ] {
