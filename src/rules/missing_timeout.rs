@@ -100,16 +100,56 @@ impl Rule for MissingTimeout {
         match e {
             syn::Expr::Call(c) => check_client_call(cx, c, out),
             syn::Expr::MethodCall(m) => check_built_chain(cx, m, out),
-            syn::Expr::Await(a) if !cx.exec.under_deadline() => check_connect(cx, opts, a, out),
+            syn::Expr::Await(a) if !cx.exec.under_deadline() => {
+                // `let attempt = TcpStream::connect(addr); attempt.await`: made earlier in the
+                // fn, awaited bare here.
+                let call = bound_earlier(cx, &a.base).unwrap_or(peel(&a.base));
+                check_connect(cx, opts, call, Some(a), out)
+            }
             _ => {}
+        }
+    }
+
+    /// A connect raced in a `select!` is awaited by the macro: with no timer branch (and no
+    /// deadline around the select), nothing bounds it.
+    fn check_select(
+        &self,
+        cx: &Cx,
+        _mac: &syn::Macro,
+        branches: &[crate::semantic::macros::SelectBranch],
+        _otherwise: &[syn::Expr],
+        out: &mut Sink,
+    ) {
+        let opts = cx.config.options::<Options>();
+        if cx.skips_test_code(opts.check_tests)
+            || cx.exec.under_deadline()
+            || branches
+                .iter()
+                .any(|b| crate::semantic::exec::races_a_timer(&b.future))
+        {
+            return;
+        }
+        for b in branches {
+            check_connect(
+                cx,
+                opts,
+                crate::semantic::cancel::branch_call(&b.future),
+                None,
+                out,
+            );
         }
     }
 }
 
 /// A connect awaited right here with no deadline. A helper whose every in-crate caller bounds
 /// it (`timeout(d, self.dial(addr))`) is covered by its callers.
-fn check_connect(cx: &Cx, opts: &Options, a: &syn::ExprAwait, out: &mut Sink) {
-    let call = peel(&a.base);
+fn check_connect(
+    cx: &Cx,
+    opts: &Options,
+    call: &syn::Expr,
+    a: Option<&syn::ExprAwait>,
+    out: &mut Sink,
+) {
     let connects = match call {
         syn::Expr::Call(c) => is_connect_call(cx, opts, c),
         syn::Expr::MethodCall(m) => is_connect_method(cx, opts, m),
@@ -127,6 +167,27 @@ fn check_connect(cx: &Cx, opts: &Options, a: &syn::ExprAwait, out: &mut Sink) {
             out.report_if(diag, vec![Condition::NotOnlyUnderDeadline(f, public)])
         }
         None => out.report(diag),
+    }
+}
+
+/// The initializer of the `let` that bound a plain name awaited here, among the statements
+/// of the enclosing blocks before this one.
+fn bound_earlier<'a>(cx: &Cx<'a>, e: &syn::Expr) -> Option<&'a syn::Expr> {
+    let syn::Expr::Path(p) = peel(e) else {
+        return None;
+    };
+    let name = p.path.get_ident()?;
+    let name = name.to_string();
+    // The latest `let` that binds the name decides, whatever its pattern.
+    let l = cx.outer_stmts.iter().rev().find_map(|stmts| {
+        stmts.iter().rev().find_map(|s| match s {
+            syn::Stmt::Local(l) if dataflow::pat_idents(&l.pat).contains(&name) => Some(l),
+            _ => None,
+        })
+    })?;
+    match (&l.pat, &l.init) {
+        (syn::Pat::Ident(_), Some(init)) => Some(peel(&init.expr)),
+        _ => None,
     }
 }
 
@@ -353,7 +414,7 @@ fn check_built_chain(cx: &Cx, m: &syn::ExprMethodCall, out: &mut Sink) {
     );
 }
 
-fn connect_diagnostic(cx: &Cx, call: &syn::Expr, a: &syn::ExprAwait) -> Diagnostic {
+fn connect_diagnostic(cx: &Cx, call: &syn::Expr, a: Option<&syn::ExprAwait>) -> Diagnostic {
     let span = cx.span_of(call);
     let snippet = cx.snippet(span);
     let written = short(snippet);
@@ -364,6 +425,10 @@ fn connect_diagnostic(cx: &Cx, call: &syn::Expr, a: &syn::ExprAwait) -> Diagnost
         .with_note(NOTE_WHY);
     // `connect(a).await?` → `tokio::time::timeout(d, connect(a)).await??`: the same error
     // path gets one more `?` for the elapsed deadline.
+    // A `select!` branch has no `.await` of its own to edit.
+    let Some(a) = a else {
+        return diag;
+    };
     let end = cx.span_of(a);
     let after = cx.file.text.get(end.byte_end..).unwrap_or("");
     if runtime == Runtime::Tokio && cx.krate.depends_on("tokio") && after.starts_with('?') {
