@@ -863,6 +863,11 @@ impl<'a> Walker<'a> {
         self_ty: Option<&str>,
         kind: &FnKind,
     ) {
+        if let (Some(t), Some(_)) = (self_ty, sig.receiver()) {
+            self.facts
+                .receiver_methods
+                .insert(format!("{t}::{}", sig.ident));
+        }
         if !self.rule_enabled(crate::registry::UNPOLLED_FUTURE.id) {
             return;
         }

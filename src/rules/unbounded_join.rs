@@ -4,7 +4,7 @@ use super::{Rule, RuleMeta, Sink};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Suggestion};
 use crate::registry;
 use crate::semantic::calls::SpawnFlavor;
-use crate::semantic::dataflow::peel;
+use crate::semantic::dataflow::{peel, root_ident};
 use crate::semantic::known::join::{BOUNDED_STREAM_METHODS, FUTURE_SETS, JOIN_ALL};
 use crate::semantic::loops::{self, WorkKind};
 use crate::semantic::{Cx, Tri};
@@ -95,8 +95,22 @@ fn set_type(name: &str) -> Option<&'static str> {
 /// Report, unless the enclosing fn's name says running everything at once is its purpose
 /// (asked only here: it is rare that a finding is made at all).
 fn report(cx: &Cx, out: &mut Sink, diag: Diagnostic) {
-    if !loops::says_parallel(cx) {
-        out.report(diag);
+    report_unless(cx, out, diag, None);
+}
+
+/// [`report`], unless the input maps each item through a method of its own type by path
+/// (`assets.into_iter().map(Asset::spawn)`): then the crate must confirm that fn takes no
+/// `self` (a fn handed the item as data).
+fn report_unless(cx: &Cx, out: &mut Sink, diag: Diagnostic, input: Option<&syn::Expr>) {
+    if loops::says_parallel(cx) {
+        return;
+    }
+    match input.and_then(loops::mapped_type_fn) {
+        Some(key) => out.report_if(
+            diag,
+            vec![crate::semantic::facts::Condition::NotAMethod(key)],
+        ),
+        None => out.report(diag),
     }
 }
 
@@ -140,7 +154,7 @@ impl Rule for UnboundedJoin {
                 continue;
             };
             let kind = crate::semantic::type_name(&t.ty);
-            if set_type(&kind).is_none() || kind == "JoinSet" {
+            if set_type(&kind).is_none() {
                 continue;
             }
             if let syn::Expr::MethodCall(m) = peel(&init.expr) {
@@ -207,7 +221,7 @@ fn check_call(cx: &Cx, c: &syn::ExprCall, n: usize, out: &mut Sink) {
         .with_note(NOTE_WHY)
         .with_note(note_n(n))
         .with_suggestion(bounded_join(cx, c, replacement, tried, n));
-        report(cx, out, diag);
+        report_unless(cx, out, diag, Some(input));
         return;
     }
     // `FuturesUnordered::from_iter(xs)`
@@ -265,10 +279,55 @@ fn check_method(cx: &Cx, m: &syn::ExprMethodCall, n: usize, out: &mut Sink) {
                 return;
             };
             let kind = crate::semantic::type_name(ty);
-            if set_type(&kind).is_some_and(|k| k != "JoinSet")
-                && !loops::width_is_fixed(cx, &m.receiver)
-            {
+            if set_type(&kind).is_some() && !loops::width_is_fixed(cx, &m.receiver) {
                 report_collect(cx, m, &kind, out);
+            }
+        }
+        // `inflight.extend(keys.iter().map(|k| load(k)))` on a set of futures or tasks.
+        "extend" => {
+            let (Some(arg), Some(root)) = (m.args.first(), root_ident(&m.receiver)) else {
+                return;
+            };
+            let kind = cx.fn_mutables().and_then(|mb| mb.sets.get(&root).copied());
+            if let Some(kind) = kind {
+                if !loops::width_is_fixed(cx, arg) {
+                    report_collect(cx, m, kind, out);
+                }
+            }
+        }
+        // `events.into_iter().for_each(|ev| { tokio::spawn(..); })` over data: the loop in
+        // another form.
+        "for_each"
+            if !loops::width_is_fixed(cx, &m.receiver) && loops::chain_is_data(cx, &m.receiver) =>
+        {
+            let Some(syn::Expr::Closure(c)) = m.args.first().map(peel) else {
+                return;
+            };
+            let stmts: Vec<&syn::Expr> = match peel(&c.body) {
+                syn::Expr::Block(b) => b
+                    .block
+                    .stmts
+                    .iter()
+                    .filter_map(|s| match s {
+                        syn::Stmt::Expr(e, _) => Some(e),
+                        _ => None,
+                    })
+                    .collect(),
+                e => vec![e],
+            };
+            for e in stmts {
+                if let Some(spawn) = crate::semantic::calls::spawn_call(cx, e)
+                    .filter(|s| s.flavor == SpawnFlavor::Task && s.unless.is_none())
+                {
+                    let header = cx.span_of(&*m.receiver);
+                    let diag =
+                        Diagnostic::new(META.id, cx.span_of(e), message_spawn(&spawn.written))
+                            .with_help(help_spawn(n))
+                            .with_label(LABEL)
+                            .with_secondary(header, LABEL_LOOP)
+                            .with_note(NOTE_WHY);
+                    report(cx, out, diag);
+                }
             }
         }
         _ => {}
@@ -282,7 +341,13 @@ fn report_collect(cx: &Cx, m: &syn::ExprMethodCall, kind: &str, out: &mut Sink) 
         .with_label(LABEL)
         .with_help(help_join(n))
         .with_note(NOTE_WHY);
-    report(cx, out, diag);
+    // What is collected (`xs.map(f).collect()`) or extended with (`set.extend(xs.map(f))`).
+    let input = if m.method == "extend" {
+        m.args.first()
+    } else {
+        Some(&*m.receiver)
+    };
+    report_unless(cx, out, diag, input);
 }
 
 /// A `for` loop over data that spawns, pushes into a `FuturesUnordered` or spawns on a

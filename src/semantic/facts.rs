@@ -64,6 +64,9 @@ pub struct FileFacts {
     pub cancel_unsafe_fns: HashSet<String>,
     /// Every fn with a body, by [`fn_keys`], and whether it is `async`.
     pub fn_asyncness: Vec<(String, bool)>,
+    /// Methods with a `self` receiver, as `Type::name`: `xs.map(Type::name)` calls each
+    /// item's own method.
+    pub receiver_methods: HashSet<String>,
     /// `async fn`s whose body watches a stop signal it was handed (a parameter's or `self`'s
     /// receiver, token, `Notify` or flag): a task running one is stopped by its owner.
     pub stop_polling_fns: HashSet<String>,
@@ -273,6 +276,7 @@ pub struct CrateFacts {
     pub whole_crate: bool,
     pub cancel_unsafe_fns: HashSet<String>,
     pub fn_asyncness: HashMap<String, HashSet<bool>>,
+    pub receiver_methods: HashSet<String>,
     pub stop_polling_fns: HashSet<String>,
     pub spawn_wrappers: HashSet<String>,
     pub blocking_fns: HashSet<String>,
@@ -332,6 +336,7 @@ impl CrateFacts {
         self.stop_polling_fns.extend(file.stop_polling_fns);
         self.spawn_wrappers.extend(file.spawn_wrappers);
         self.blocking_fns.extend(file.blocking_fns);
+        self.receiver_methods.extend(file.receiver_methods);
         for (key, is_async) in file.fn_asyncness {
             self.fn_asyncness.entry(key).or_default().insert(is_async);
         }
@@ -419,6 +424,7 @@ impl CrateFacts {
             Condition::MacroKnownNotToAwait(name) => {
                 self.defined_macros.contains(name) && !self.awaiting_macros.contains(name)
             }
+            Condition::NotAMethod(key) => !self.receiver_methods.contains(key),
             Condition::DeclaredLock(name, kind) => {
                 // `Metrics.inner`: that struct's own field; for a struct the crate does not
                 // declare, every field of the name.
@@ -540,6 +546,9 @@ pub enum Condition {
     NoneStopsOnSignal(Vec<String>),
     /// The fn of this key is a spawn wrapper: its result is a task's `JoinHandle`.
     IsSpawnWrapper(String),
+    /// `Type::name` is not a method with a `self` receiver (so `xs.map(Type::name)` is data
+    /// handed to a fn, not each item doing its own work).
+    NotAMethod(String),
     /// The sync fn of this key makes a blocking call itself.
     CalleeBlocks(String),
 }

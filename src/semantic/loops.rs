@@ -365,6 +365,14 @@ fn states_intent(comment: &str) -> bool {
     })
 }
 
+/// Does an iterator chain walk the fn's data (a parameter, an awaited result, what is computed
+/// from them), as [`iterates_data`] asks of a `for` loop's iterator?
+pub fn chain_is_data(cx: &Cx, e: &syn::Expr) -> bool {
+    let from_data = chain_awaits(e)
+        || data_root(e).is_some_and(|r| cx.fn_mutables().is_some_and(|m| m.data.contains(&r)));
+    from_data && !place_names(e).iter().any(|n| names_parts(n))
+}
+
 /// `0..REPLICAS` (also `..=`, `.rev()`) with `const REPLICAS: usize = 3;` in this file: a
 /// constant range of at most 4 items, like `0..3`.
 pub fn const_range_is_small(cx: &Cx, iter: &syn::Expr) -> bool {
@@ -578,6 +586,31 @@ fn maps_with_item_work(cx: &Cx, input: &syn::Expr) -> bool {
         e = peel(&m.receiver);
     }
     false
+}
+
+/// `map(Asset::spawn)` in a chain: a fn of a type by its path (`Type::name`). When it is a
+/// method with a `self` receiver (the crate's facts decide), it is `map(|a| a.spawn())`: the
+/// item does its own work, a part of the program rather than data.
+pub fn mapped_type_fn(input: &syn::Expr) -> Option<String> {
+    let mut e = peel(input);
+    while let syn::Expr::MethodCall(m) = e {
+        if m.method == "map" {
+            if let Some(syn::Expr::Path(p)) = m.args.first().map(peel) {
+                let segs = &p.path.segments;
+                let n = segs.len();
+                let is_type = |s: &syn::PathSegment| {
+                    s.ident
+                        .to_string()
+                        .starts_with(|c: char| c.is_ascii_uppercase())
+                };
+                if n >= 2 && is_type(&segs[n - 2]) && segs[n - 2].ident != "Self" {
+                    return Some(format!("{}::{}", segs[n - 2].ident, segs[n - 1].ident));
+                }
+            }
+        }
+        e = peel(&m.receiver);
+    }
+    None
 }
 
 /// Does a collection's or item's name say it holds the program's own parts (see

@@ -269,6 +269,8 @@ impl MutableBindings {
             runtimes: HashSet<String>,
             mut_refs: HashSet<String>,
             awaiting_closures: HashSet<String>,
+            /// `for` loops over data around the current point.
+            data_loops: usize,
         }
         impl<'ast> Visit<'ast> for Scan<'_> {
             fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
@@ -281,6 +283,21 @@ impl MutableBindings {
                 if m.method == "push" && m.args.first().is_some_and(is_spawn_like) {
                     if let Some(root) = dataflow::root_ident(&m.receiver) {
                         self.handle_vecs.insert(root);
+                    }
+                }
+                // `futs.push(send(user))` in a loop over data, `futs.extend(users.iter()..)`:
+                // the collection grows with the data.
+                let grows = (m.method == "push" || m.method == "push_back") && self.data_loops > 0
+                    || m.method == "extend";
+                if grows
+                    && m.args.iter().any(|a| {
+                        dataflow::names_used_in_expr(a)
+                            .iter()
+                            .any(|u| self.data.contains(u))
+                    })
+                {
+                    if let Some(root) = dataflow::root_ident(&m.receiver) {
+                        self.data.insert(root);
                     }
                 }
                 // `xs.truncate(n)`: from here on `xs` has a width the fn chose.
@@ -403,10 +420,15 @@ impl MutableBindings {
             }
             fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
                 let used = dataflow::names_used_in_expr(&f.expr);
-                if used.iter().any(|u| self.data.contains(u)) {
+                let over_data = used.iter().any(|u| self.data.contains(u))
+                    && !dataflow::caps_width(&f.expr)
+                    && !dataflow::iter_is_small_literal(&f.expr);
+                if over_data {
                     self.data.extend(dataflow::pat_idents(&f.pat));
                 }
+                self.data_loops += usize::from(over_data);
                 syn::visit::visit_expr_for_loop(self, f);
+                self.data_loops -= usize::from(over_data);
             }
             fn visit_item(&mut self, _: &'ast syn::Item) {}
         }
@@ -421,6 +443,7 @@ impl MutableBindings {
             runtimes: HashSet::new(),
             mut_refs: HashSet::new(),
             awaiting_closures: HashSet::new(),
+            data_loops: 0,
         };
         let mut params = HashSet::new();
         let type_params = opaque_type_params(sig);
