@@ -1191,6 +1191,7 @@ impl<'a> Visit<'a> for Walker<'a> {
                     .unwrap_or_default()
             }),
             self_ty: semantic::type_name(&i.self_ty),
+            generics: &i.generics,
             has_attr_macro: i.attrs.iter().any(|a| {
                 !matches!(
                     a.path().get_ident().map(|i| i.to_string()).as_deref(),

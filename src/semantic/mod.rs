@@ -201,6 +201,9 @@ pub enum Frame<'a> {
     Impl {
         trait_name: Option<String>,
         self_ty: String,
+        /// The impl's own generics (`impl<F: Future> Executor<F> for Exec`): what its methods'
+        /// parameters of type `F` are.
+        generics: &'a syn::Generics,
         /// `#[async_trait]` (or another attribute macro) on the impl.
         has_attr_macro: bool,
     },
@@ -254,7 +257,12 @@ pub struct MutableBindings {
 }
 
 impl MutableBindings {
-    pub fn of_fn(sig: &syn::Signature, body: &syn::Block, resolver: &Resolver) -> MutableBindings {
+    pub fn of_fn(
+        sig: &syn::Signature,
+        impl_generics: Option<&syn::Generics>,
+        body: &syn::Block,
+        resolver: &Resolver,
+    ) -> MutableBindings {
         use std::collections::{HashMap, HashSet};
         use syn::visit::Visit;
         /// One pass over the body collecting every per-fn fact.
@@ -446,7 +454,8 @@ impl MutableBindings {
             data_loops: 0,
         };
         let mut params = HashSet::new();
-        let type_params = opaque_type_params(sig);
+        let mut type_params = opaque_type_params(&sig.generics);
+        type_params.extend(impl_generics.map(opaque_type_params).unwrap_or_default());
         let mut self_mut = false;
         for input in &sig.inputs {
             match input {
@@ -499,14 +508,13 @@ impl MutableBindings {
 }
 
 /// Type parameters bounded by a future or closure trait (`F: Future`, `where T: FnOnce()`).
-fn opaque_type_params(sig: &syn::Signature) -> std::collections::HashSet<String> {
-    let mut type_params: std::collections::HashSet<String> = sig
-        .generics
+fn opaque_type_params(generics: &syn::Generics) -> std::collections::HashSet<String> {
+    let mut type_params: std::collections::HashSet<String> = generics
         .type_params()
         .filter(|t| bounds_spawnable(&t.bounds))
         .map(|t| t.ident.to_string())
         .collect();
-    if let Some(w) = &sig.generics.where_clause {
+    if let Some(w) = &generics.where_clause {
         for pred in &w.predicates {
             if let syn::WherePredicate::Type(t) = pred {
                 if let syn::Type::Path(p) = &t.bounded_ty {
@@ -534,7 +542,7 @@ pub fn is_spawn_wrapper(sig: &syn::Signature) -> bool {
     if !returns_handle {
         return false;
     }
-    let type_params = opaque_type_params(sig);
+    let type_params = opaque_type_params(&sig.generics);
     sig.inputs.iter().any(|i| match i {
         syn::FnArg::Typed(t) => is_opaque_type(&t.ty, &type_params),
         syn::FnArg::Receiver(_) => false,
@@ -571,6 +579,13 @@ fn is_opaque_type(ty: &syn::Type, type_params: &std::collections::HashSet<String
             let Some(last) = p.path.segments.last() else {
                 return false;
             };
+            // `BoxFuture<'static, ()>`: futures' alias of `Pin<Box<dyn Future + Send>>`.
+            if known::spawn::BOXED_FUTURES
+                .iter()
+                .any(|b| last.ident == known::last_segment(b))
+            {
+                return true;
+            }
             let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
                 return false;
             };
@@ -883,12 +898,24 @@ impl<'a> Cx<'a> {
 
     /// The mutable handles of the innermost fn.
     pub fn fn_mutables(&self) -> Option<&MutableBindings> {
-        self.frames.iter().rev().find_map(|f| match f {
-            Frame::Fn {
-                mutable, sig, body, ..
-            } => Some(mutable.get_or_init(|| MutableBindings::of_fn(sig, body, &self.resolver))),
+        let i = self
+            .frames
+            .iter()
+            .rposition(|f| matches!(f, Frame::Fn { .. }))?;
+        let Frame::Fn {
+            mutable, sig, body, ..
+        } = &self.frames[i]
+        else {
+            return None;
+        };
+        let impl_generics = match i.checked_sub(1).map(|j| &self.frames[j]) {
+            Some(Frame::Impl { generics, .. }) => Some(*generics),
             _ => None,
-        })
+        };
+        Some(
+            mutable
+                .get_or_init(|| MutableBindings::of_fn(sig, impl_generics, body, &self.resolver)),
+        )
     }
 
     /// Should a rule with a `check-tests` option skip this code? (Test code is skipped unless

@@ -146,6 +146,11 @@ pub static LISTS: &[List] = &[
         entries: spawn::SPAWNABLE_TRAITS,
     },
     List {
+        name: "spawn::BOXED_FUTURES",
+        kind: Kind::Paths,
+        entries: spawn::BOXED_FUTURES,
+    },
+    List {
         name: "attrs::AWAITED_ADAPTERS",
         kind: Kind::Methods,
         entries: attrs::AWAITED_ADAPTERS,

@@ -69,6 +69,13 @@ pub const RUNTIME_HANDLE_METHODS: &[&str] = &["handle", "clone"];
 
 /// Traits of the work a spawn takes: a parameter bounded by one of them is a future or closure
 /// handed in by the caller, so a fn that spawns it is a runtime abstraction.
+/// Aliases of a boxed `dyn Future` (`Pin<Box<dyn Future<Output = T> + Send + 'a>>`): a
+/// parameter of one is a future its caller chose.
+pub const BOXED_FUTURES: &[&str] = &[
+    "futures::future::BoxFuture",
+    "futures::future::LocalBoxFuture",
+];
+
 pub const SPAWNABLE_TRAITS: &[&str] = &[
     "std::future::Future",
     "std::future::IntoFuture",
