@@ -929,7 +929,9 @@ impl<'a> Walker<'a> {
                 otherwise,
             } => {
                 // A branch on a timer is a deadline for the others.
-                let timer = branches.iter().any(|b| exec::races_a_timer(&b.future));
+                let timer = branches
+                    .iter()
+                    .any(|b| exec::races_a_timer_in(&w.cx, &b.future));
                 if timer {
                     w.cx.exec.deadline(true);
                 }

@@ -125,7 +125,7 @@ impl Rule for MissingTimeout {
             || cx.exec.under_deadline()
             || branches
                 .iter()
-                .any(|b| crate::semantic::exec::races_a_timer(&b.future))
+                .any(|b| crate::semantic::exec::races_a_timer_in(cx, &b.future))
         {
             return;
         }
@@ -237,7 +237,8 @@ fn check_client_call(cx: &Cx, c: &syn::ExprCall, out: &mut Sink) {
     {
         return;
     }
-    if cx.is(&p.path, timeout::REQWEST_GET) == Tri::Yes {
+    // `timeout(d, reqwest::get(url))`: this one request is bounded.
+    if cx.is(&p.path, timeout::REQWEST_GET) == Tri::Yes && !cx.exec.under_deadline() {
         let written = cx.snippet(cx.span_of(&p.path)).to_string();
         out.report(
             Diagnostic::new(
@@ -251,7 +252,10 @@ fn check_client_call(cx: &Cx, c: &syn::ExprCall, out: &mut Sink) {
         );
         return;
     }
-    if !c.args.is_empty() || cx.is(&p.path, timeout::REQWEST_CLIENT_NEW) != Tri::Yes {
+    if last.ident == "get"
+        || !c.args.is_empty()
+        || cx.is(&p.path, timeout::REQWEST_CLIENT_NEW) != Tri::Yes
+    {
         return;
     }
     let path_span = cx.span_of(&p.path);
@@ -334,8 +338,13 @@ fn check_built_chain(cx: &Cx, m: &syn::ExprMethodCall, out: &mut Sink) {
                 return;
             }
             let written = cx.snippet(cx.span_of(&rp.path));
+            // `ClientBuilder::new()` is a builder already: its client type is `Client`.
             let base = match &helper {
-                None => written.rsplit_once("::").map_or("Client", |(b, _)| b),
+                None => written
+                    .rsplit_once("::")
+                    .map_or("Client", |(b, _)| b)
+                    .strip_suffix("Builder")
+                    .unwrap_or_else(|| written.rsplit_once("::").map_or("Client", |(b, _)| b)),
                 Some(_) => "reqwest::Client",
             };
             (cx.span_of(rc), helper, base)

@@ -230,6 +230,37 @@ pub fn is_main_attr(a: &syn::Attribute) -> bool {
     segs.len() >= 2 && segs.last().is_some_and(|s| s.ident == "main")
 }
 
+/// [`races_a_timer`], also for a future made earlier in the fn and polled by name
+/// (`let grace = sleep(d); tokio::pin!(grace);` then `_ = &mut grace =>`): the `let` that bound
+/// it, among the enclosing blocks' earlier statements, says what it is.
+pub fn races_a_timer_in(cx: &super::Cx, future: &syn::Expr) -> bool {
+    races_a_timer(future)
+        || timer_local(future).is_some_and(|name| {
+            cx.outer_stmts.iter().rev().any(|stmts| {
+                stmts.iter().rev().any(|s| {
+                    matches!(s, syn::Stmt::Local(l)
+                        if super::dataflow::pat_idents(&l.pat).contains(&name)
+                            && l.init.as_ref().is_some_and(|i| races_a_timer(&i.expr)))
+                })
+            })
+        })
+}
+
+/// The local a branch future polls: `grace`, `&mut grace`, `grace.as_mut()`, `t` of `t.fuse()`.
+pub fn timer_local(future: &syn::Expr) -> Option<String> {
+    let mut e = super::dataflow::peel(future);
+    while let syn::Expr::MethodCall(m) = e {
+        if !matches!(m.method.to_string().as_str(), "as_mut" | "fuse") {
+            return None;
+        }
+        e = super::dataflow::peel(&m.receiver);
+    }
+    match e {
+        syn::Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        _ => None,
+    }
+}
+
 /// Does a `select!` branch's future name a timer or a deadline (`sleep(d)`, `interval.tick()`)?
 pub fn races_a_timer(future: &syn::Expr) -> bool {
     let mut names = std::collections::HashSet::new();

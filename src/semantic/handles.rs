@@ -337,6 +337,7 @@ pub fn of_fn(cx: &Cx, sig: &syn::Signature, body: &syn::Block) -> Rc<FnHandles> 
             bodies: Vec::new(),
             optional: HashSet::new(),
             borrowed_items: HashSet::new(),
+            timers: HashSet::new(),
             local: None,
         };
         let (start, end) = {
@@ -406,6 +407,9 @@ struct Walk<'c, 'a> {
     /// Loop variables that borrow their handle (`for h in &mut handles`, `.iter_mut()`): a
     /// deadline on one leaves the handle in the collection.
     borrowed_items: HashSet<String>,
+    /// Locals bound to a timer (`let grace = sleep(d);`): a `select!` branch polling one is a
+    /// deadline for the others.
+    timers: HashSet<String>,
     /// A copy of the resolver with the `use` items of the blocks around the current point,
     /// made only when a block of the fn has one (`use tokio::time::timeout;` in a body).
     local: Option<super::Resolver>,
@@ -779,7 +783,11 @@ impl Walk<'_, '_> {
             {
                 let timer = branches
                     .iter()
-                    .find(|b| super::exec::races_a_timer(&b.future))
+                    .find(|b| {
+                        super::exec::races_a_timer(&b.future)
+                            || super::exec::timer_local(&b.future)
+                                .is_some_and(|n| self.timers.contains(&n))
+                    })
                     .map(|b| self.cx.span_of(&b.future));
                 if let Some(timer) = timer {
                     for b in branches {
@@ -909,6 +917,16 @@ impl Walk<'_, '_> {
     /// What a `let` binds: handles, collections of them, abort handles, early returns.
     fn local(&mut self, l: &syn::Local) {
         syn::visit::visit_local(self, l);
+        if let Some((pat, init)) = super::dataflow::let_parts(l) {
+            let names = pat_idents(pat);
+            if super::exec::races_a_timer(init) {
+                self.timers.extend(names);
+            } else {
+                names.iter().for_each(|n| {
+                    self.timers.remove(n);
+                });
+            }
+        }
         let (pat, ty) = match &l.pat {
             syn::Pat::Type(t) => (&*t.pat, Some(&*t.ty)),
             p => (p, None),
