@@ -57,9 +57,21 @@ pub fn branch_call(e: &syn::Expr) -> &syn::Expr {
                 e = &m.receiver
             }
             syn::Expr::Call(c) if c.args.len() == 1 && is_box_pin(&c.func) => e = &c.args[0],
+            // `timeout(d, s.read_exact(..))`: the deadline owns the read, and drops it with
+            // itself when another branch wins.
+            syn::Expr::Call(c) if c.args.len() == 2 && is_timeout_call(&c.func) => e = &c.args[1],
             _ => return e,
         }
     }
+}
+
+/// `timeout(d, fut)` / `tokio::time::timeout(d, fut)` (by name: the wrapper's last segment).
+fn is_timeout_call(f: &syn::Expr) -> bool {
+    matches!(f, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| {
+        super::known::handles::TIMEOUT_FNS
+            .iter()
+            .any(|t| s.ident == super::known::last_segment(t))
+    }))
 }
 
 fn is_box_pin(f: &syn::Expr) -> bool {
@@ -281,11 +293,23 @@ fn value_survives(arg: &syn::Expr) -> bool {
                 return false;
             };
             let name = last.ident.to_string();
+            // `Arc::clone(&snapshot)`: a copy of the pointer, by its path.
+            let path_clone = name == "clone" && c.args.len() == 1;
             (name.starts_with(char::is_uppercase) && c.args.iter().all(value_survives))
                 || (c.args.is_empty() && matches!(name.as_str(), "new" | "default"))
+                || path_clone
         }
-        // `vec![]`: an empty vector.
-        syn::Expr::Macro(m) => m.mac.path.is_ident("vec") && m.mac.tokens.is_empty(),
+        // `vec![]`: an empty vector; `format!(..)`: a string made again from what the loop
+        // still holds.
+        syn::Expr::Macro(m) => {
+            (m.mac.path.is_ident("vec") && m.mac.tokens.is_empty()) || m.mac.path.is_ident("format")
+        }
+        // `(id, name.clone())`: a tuple of copies.
+        syn::Expr::Tuple(t) => t.elems.iter().all(value_survives),
+        // `Beat::Alive { node: 7 }`: a struct variant of constants.
+        syn::Expr::Struct(st) => {
+            st.rest.is_none() && st.fields.iter().all(|f| value_survives(&f.expr))
+        }
         _ => false,
     }
 }
@@ -424,6 +448,10 @@ mod tests {
             "Message::Ping(Vec::new())",
             "Message::Ping(vec![])",
             "Frame::Empty(Default::default())",
+            "Arc::clone(&snapshot)",
+            "Beat::Alive { node: 7 }",
+            "format!(\"processed {n}\")",
+            "(1, name.clone())",
         ] {
             assert!(value_survives(&expr(survives)), "{survives}");
         }
@@ -433,6 +461,8 @@ mod tests {
             "Message::Text(Vec::from(line))",
             "pending.take().unwrap()",
             "Seq(n)",
+            "(id, msg)",
+            "Beat::Data { payload }",
         ] {
             assert!(!value_survives(&expr(lost)), "{lost}");
         }

@@ -104,7 +104,14 @@ pub const CANCEL_SAFE: &[&str] = &[
 
 /// Adapters that wrap a branch future without changing what it is (`futures::select!` needs
 /// `.fuse()`).
-pub const BRANCH_ADAPTERS: &[&str] = &["fuse", "boxed", "instrument", "in_current_span"];
+pub const BRANCH_ADAPTERS: &[&str] = &[
+    "fuse",
+    "boxed",
+    "instrument",
+    "in_current_span",
+    "map",
+    "map_err",
+];
 
 /// Async API whose future does nothing until polled, by path: a `let _ = ..` of one drops the
 /// work unstarted.
