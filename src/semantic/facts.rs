@@ -102,8 +102,12 @@ pub fn use_key(
         return String::new();
     };
     let qualifier = match segs.first().map(String::as_str) {
+        // `use handlers::ping as ping_handler;`: the item is `handlers::ping`, under its own
+        // name.
         _ if segs.len() == 1 && path.leading_colon.is_none() => match resolver.resolve(path) {
-            super::Resolution::Known(full) if full.len() >= 2 => full[full.len() - 2].clone(),
+            super::Resolution::Known(full) if full.len() >= 2 => {
+                return qualified(&full[full.len() - 2], self_ty, &full[full.len() - 1]);
+            }
             _ => return name.clone(),
         },
         Some("self" | "super" | "crate") if path.leading_colon.is_none() => {
@@ -124,7 +128,7 @@ pub fn use_key(
             };
             match full.len() {
                 0 | 1 => return name.clone(),
-                n => full[n - 2].clone(),
+                n => return qualified(&full[n - 2], self_ty, &full[n - 1]),
             }
         }
     };
