@@ -212,7 +212,9 @@ fn check_stream(cx: &Cx, a: &syn::ExprAwait, out: &mut Sink) {
     let [syn::Expr::Closure(closure)] = call.args.iter().collect::<Vec<_>>()[..] else {
         return;
     };
-    if closure.inputs.iter().all(|p| pat_idents(p).is_empty()) {
+    if closure.inputs.iter().all(|p| pat_idents(p).is_empty())
+        || loops::consumes_events(cx, &call.receiver)
+    {
         return;
     }
     // The per-item future: an async block returned by the closure, an async closure, or for

@@ -295,7 +295,12 @@ pub fn comments_above(cx: &Cx, line: u32) -> Vec<String> {
     while l > 1 {
         l -= 1;
         let line_text = text_of(l).trim();
-        if line_text.starts_with("//") {
+        // `//` lines, and the lines of a `/* .. */` block comment (`*`-led or its ends).
+        if line_text.starts_with("//")
+            || line_text.starts_with("/*")
+            || line_text.starts_with('*')
+            || line_text.ends_with("*/")
+        {
             comments.push(line_text.to_lowercase());
             continue;
         }
@@ -346,6 +351,8 @@ pub fn says_sequential(cx: &Cx, line: u32) -> bool {
 /// unless a negation stands in the few words before it ("these don't need to run
 /// sequentially"), or the comment is a to-do about making it concurrent ("TODO: parallelize").
 fn states_intent(comment: &str) -> bool {
+    // "one-by-one" is "one by one".
+    let comment = comment.replace('-', " ");
     let todo = sequencing::TODO_MARKERS.iter().any(|m| comment.contains(m))
         && sequencing::CONCURRENCY_WORDS
             .iter()
@@ -353,16 +360,48 @@ fn states_intent(comment: &str) -> bool {
     if todo {
         return false;
     }
-    sequencing::SEQUENTIAL_INTENT.iter().any(|w| {
-        comment.match_indices(w).any(|(at, _)| {
-            let before: Vec<&str> = comment[..at].split_whitespace().rev().take(4).collect();
-            !before.iter().any(|word| {
-                word.ends_with("n't")
-                    || sequencing::NEGATIONS
-                        .contains(&word.trim_matches(|c: char| !c.is_alphanumeric()))
-            })
+    let negated = |at: usize| {
+        comment[..at].split_whitespace().rev().take(4).any(|word| {
+            word.ends_with("n't")
+                || sequencing::NEGATIONS
+                    .contains(&word.trim_matches(|c: char| !c.is_alphanumeric()))
         })
-    })
+    };
+    // An intent phrase that is not negated, or concurrency that is ("must not run
+    // concurrently", "never parallelize").
+    sequencing::SEQUENTIAL_INTENT
+        .iter()
+        .any(|w| comment.match_indices(w).any(|(at, _)| !negated(at)))
+        || sequencing::CONCURRENCY_WORDS
+            .iter()
+            .any(|w| comment.match_indices(w).any(|(at, _)| negated(at)))
+}
+
+/// Is a stream one of events that arrive one by one: a catalog wrapper over a receiver,
+/// listener or timer (`ReceiverStream::new(rx)`), or the read half of a pair split in this fn
+/// (`let (tx, rx) = socket.split();`)? Consuming it in order is the point.
+pub fn consumes_events(cx: &Cx, stream: &syn::Expr) -> bool {
+    let (root, _) = super::dataflow::method_chain(stream);
+    match peel(root) {
+        syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p) if {
+            let mut ty = p.path.clone();
+            ty.segments.pop();
+            ty.segments.pop_punct();
+            !ty.segments.is_empty() && cx.is(&ty, sequencing::EVENT_STREAMS) == Tri::Yes
+        }),
+        syn::Expr::Path(p) => p.path.get_ident().is_some_and(|name| {
+            let name = name.to_string();
+            cx.outer_stmts.iter().any(|stmts| {
+                stmts.iter().any(|s| {
+                    matches!(s, syn::Stmt::Local(l) if matches!(&l.pat, syn::Pat::Tuple(t)
+                        if t.elems.len() == 2 && pat_idents(&t.elems[1]).contains(&name))
+                        && l.init.as_ref().is_some_and(|i| matches!(peel(&i.expr),
+                            syn::Expr::MethodCall(m) if m.method == "split" && m.args.is_empty())))
+                })
+            })
+        }),
+        _ => false,
+    }
 }
 
 /// Does an iterator chain walk the fn's data (a parameter, an awaited result, what is computed
@@ -371,6 +410,21 @@ pub fn chain_is_data(cx: &Cx, e: &syn::Expr) -> bool {
     let from_data = chain_awaits(e)
         || data_root(e).is_some_and(|r| cx.fn_mutables().is_some_and(|m| m.data.contains(&r)));
     from_data && !place_names(e).iter().any(|n| names_parts(n))
+}
+
+/// `Err(..)`: a pattern of the error case.
+fn matches_error(pat: &syn::Pat) -> bool {
+    matches!(pat, syn::Pat::TupleStruct(t) if t.path.segments.last().is_some_and(|s| s.ident == "Err"))
+}
+
+/// `Ok(..)` / `Some(..)`: a pattern of the success case (its `else` is the failure).
+fn matches_success(pat: &syn::Pat) -> bool {
+    let pat = match pat {
+        syn::Pat::Type(t) => &*t.pat,
+        p => p,
+    };
+    matches!(pat, syn::Pat::TupleStruct(t)
+        if t.path.segments.last().is_some_and(|s| s.ident == "Ok" || s.ident == "Some"))
 }
 
 /// `0..REPLICAS` (also `..=`, `.rev()`) with `const REPLICAS: usize = 3;` in this file: a
@@ -712,6 +766,7 @@ fn cached(cx: &Cx, key: usize, walk: impl FnOnce(&mut Walker)) -> Rc<LoopSummary
         mutables: cx.fn_mutables(),
         awaited_base: 0,
         awaited_method: 0,
+        error_paths: 0,
         open: Vec::new(),
         collectors: Vec::new(),
         done: Vec::new(),
@@ -766,6 +821,10 @@ struct Walker<'c, 'a> {
     /// The method call an `.await` awaits (`client.remove(id).await`): a request, not a
     /// collection changed in place.
     awaited_method: usize,
+    /// Error paths around the current point: the branch of an `if let Err(e) = ..`, an
+    /// `Err(..) =>` arm, the `else` of a `let Ok(x) = .. else`. A `return` there gives up on
+    /// an error, as `?` does, whatever it returns (`StatusCode::INTERNAL_SERVER_ERROR`).
+    error_paths: usize,
     open: Vec<Open>,
     collectors: Vec<Collector>,
     done: Vec<(usize, LoopSummary)>,
@@ -1137,9 +1196,10 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
         // `return Err(e.into())` on the error path is a `?` written out: the loop still walks
         // every item when nothing fails. Any other `return` ends the walk early.
-        let error_path = matches!(r.expr.as_deref().map(peel), Some(syn::Expr::Call(c))
-            if matches!(&*c.func, syn::Expr::Path(p)
-                if p.path.segments.last().is_some_and(|s| s.ident == "Err")));
+        let error_path = self.error_paths > 0
+            || matches!(r.expr.as_deref().map(peel), Some(syn::Expr::Call(c))
+                if matches!(&*c.func, syn::Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "Err")));
         if error_path {
             self.mark_try();
         } else {
@@ -1201,7 +1261,11 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
                 w.visit_expr(&init.expr);
             });
             if let Some((_, diverge)) = &init.diverge {
+                // `let Ok(x) = .. else { return .. }`: the else is the error path.
+                let error = matches_success(&l.pat);
+                self.error_paths += usize::from(error);
                 self.visit_expr(diverge);
+                self.error_paths -= usize::from(error);
             }
         } else {
             for o in &mut self.open {
@@ -1229,7 +1293,22 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             if let Some((_, g)) = &arm.guard {
                 self.visit_expr(g);
             }
+            let error = matches_error(&arm.pat);
+            self.error_paths += usize::from(error);
             self.visit_expr(&arm.body);
+            self.error_paths -= usize::from(error);
+        }
+    }
+
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        // `if let Err(e) = res { return .. }`
+        let error = matches!(&*i.cond, syn::Expr::Let(l) if matches_error(&l.pat));
+        self.visit_expr(&i.cond);
+        self.error_paths += usize::from(error);
+        self.visit_block(&i.then_branch);
+        self.error_paths -= usize::from(error);
+        if let Some((_, e)) = &i.else_branch {
+            self.visit_expr(e);
         }
     }
 

@@ -506,6 +506,11 @@ pub static LISTS: &[List] = &[
         entries: sequencing::SEQUENTIAL_INTENT,
     },
     List {
+        name: "sequencing::EVENT_STREAMS",
+        kind: Kind::Paths,
+        entries: sequencing::EVENT_STREAMS,
+    },
+    List {
         name: "sequencing::NEGATIONS",
         kind: Kind::Words,
         entries: sequencing::NEGATIONS,

@@ -106,6 +106,18 @@ pub const COLLECTION_MUTATORS: &[&str] = &[
     "clear",
 ];
 
+/// Stream wrappers over a receiver, a listener or a timer: a stream of events that arrive one
+/// by one, not of data already at hand. `for_each` over one is a consumer, like
+/// `while let Some(x) = rx.recv().await`.
+pub const EVENT_STREAMS: &[&str] = &[
+    "tokio_stream::wrappers::ReceiverStream",
+    "tokio_stream::wrappers::UnboundedReceiverStream",
+    "tokio_stream::wrappers::BroadcastStream",
+    "tokio_stream::wrappers::WatchStream",
+    "tokio_stream::wrappers::TcpListenerStream",
+    "tokio_stream::wrappers::IntervalStream",
+];
+
 /// Stream combinators that run one item's future after another.
 pub const SEQUENTIAL_STREAM_METHODS: &[&str] = &["for_each", "try_for_each", "then"];
 
