@@ -318,6 +318,31 @@ impl MutableBindings {
                 }
                 syn::visit::visit_expr_method_call(self, m);
             }
+            fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+                // `if ids.len() > MAX { return Err(..); }`: past it, `ids` has a width the fn
+                // checked.
+                if let syn::Expr::Binary(b) = dataflow::peel(&i.cond) {
+                    let too_long = matches!(b.op, syn::BinOp::Gt(_) | syn::BinOp::Ge(_));
+                    let diverges = i.else_branch.is_none()
+                        && i.then_branch.stmts.last().is_some_and(|s| {
+                            matches!(s, syn::Stmt::Expr(syn::Expr::Return(_), _))
+                                || matches!(s, syn::Stmt::Macro(m) if m.mac.path.segments.last()
+                                    .is_some_and(|seg| seg.ident == "bail" || seg.ident == "panic"))
+                                || matches!(s, syn::Stmt::Expr(syn::Expr::Macro(m), _) if m.mac.path.segments.last()
+                                    .is_some_and(|seg| seg.ident == "bail" || seg.ident == "panic"))
+                        });
+                    if let (true, true, syn::Expr::MethodCall(m)) =
+                        (too_long, diverges, dataflow::peel(&b.left))
+                    {
+                        if m.method == "len" && m.args.is_empty() {
+                            if let Some(root) = dataflow::root_ident(&m.receiver) {
+                                self.data.remove(&root);
+                            }
+                        }
+                    }
+                }
+                syn::visit::visit_expr_if(self, i);
+            }
             fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
                 // `xs = xs[..n].to_vec();`
                 if dataflow::caps_width(&a.right) {
