@@ -86,10 +86,22 @@ impl Locals {
                         l.field_owners.insert(p.ident.to_string(), t);
                     }
                 }
-                let ty = named_type(&pt.ty).filter(|t| !generics.contains(t));
+                // `ix: Arc<Indexer>` calls `Indexer`'s methods through the pointer; an
+                // extractor's binding (`State(state): State<Arc<App>>`) is its wrapped value.
+                let ty = match &*pt.pat {
+                    syn::Pat::Ident(_) => deref_target(&pt.ty),
+                    syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 => {
+                        single_type_arg(&pt.ty).and_then(deref_target)
+                    }
+                    _ => None,
+                }
+                .filter(|t| !generics.contains(t));
                 for n in pat_idents(&pt.pat) {
-                    if let (Some(t), syn::Pat::Ident(_)) = (&ty, &*pt.pat) {
+                    if let Some(t) = &ty {
                         l.types.insert(n.clone(), t.clone());
+                        if !matches!(&*pt.pat, syn::Pat::Ident(_)) {
+                            l.field_owners.insert(n.clone(), t.clone());
+                        }
                     }
                     l.kinds.insert(n, kind.map(|k| (k, None)));
                 }
@@ -628,6 +640,18 @@ pub fn named_type(ty: &syn::Type) -> Option<String> {
             let last = p.path.segments.last()?;
             last.arguments.is_none().then(|| last.ident.to_string())
         }
+        _ => None,
+    }
+}
+
+/// The one type argument of a path type (`State<Arc<App>>`: `Arc<App>`).
+fn single_type_arg(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let syn::PathArguments::AngleBracketed(a) = &p.path.segments.last()?.arguments else {
+        return None;
+    };
+    match a.args.iter().collect::<Vec<_>>()[..] {
+        [syn::GenericArgument::Type(t)] => Some(t),
         _ => None,
     }
 }
