@@ -633,9 +633,6 @@ impl<'a> Walker<'a> {
             is_test: attrs.iter().any(semantic::is_test_attr),
             awaits,
         };
-        for rule in &self.rules {
-            rule.check_fn(&self.cx, &node, &mut self.sink);
-        }
         let name = sig.ident.to_string();
         let key = semantic::facts::fn_keys(&self.module_path, node.self_ty.as_deref(), &name);
         self.facts.fn_defs.extend(key.into_iter().next());
@@ -674,6 +671,11 @@ impl<'a> Walker<'a> {
         self.cx.bound.push(Default::default());
         let outer = std::mem::take(&mut self.cx.outer_stmts);
         self.with_frame(frame, |w| {
+            // Rules see the fn from inside its own frame: its parameters' kinds, its bindings
+            // (`fn_mutables`), whether it is test code.
+            for rule in &w.rules {
+                rule.check_fn(&w.cx, &node, &mut w.sink);
+            }
             w.visit_signature(sig);
             w.visit_block(body);
         });
