@@ -444,35 +444,42 @@ fn classify_method(cx: &Cx, m: &syn::ExprMethodCall) -> Option<Found> {
     }
     let locals = cx.exec.locals()?;
     let receiver = |kind: ValueKind| locals.evidence(&cx.resolver, &m.receiver, kind);
-    let (kind, evidence) = match n {
+    // (what blocks, the kind of value the receiver must be, the evidence that it is one)
+    let (kind, value, evidence) = match n {
         _ if blocking::PATH_FS_METHODS.contains(&n) && m.args.is_empty() => {
-            (Kind::Fs, receiver(ValueKind::Path))
+            (Kind::Fs, ValueKind::Path, receiver(ValueKind::Path))
         }
         "open" if m.args.len() == 1 => (
             Kind::Fs,
+            ValueKind::File,
             locals.method_evidence(&cx.resolver, m, ValueKind::File),
         ),
         // On a file held in a local or field; on `File::open(p)?` itself, the open is reported.
         _ if blocking::FILE_IO_METHODS.contains(&n) && !opens_in_place(&m.receiver) => {
-            (Kind::Fs, receiver(ValueKind::File))
+            (Kind::Fs, ValueKind::File, receiver(ValueKind::File))
         }
-        _ if blocking::STDIN_READS.contains(&n) => (Kind::Wait, receiver(ValueKind::Stdin)),
-        "output" | "status" if m.args.is_empty() => (Kind::Process, receiver(ValueKind::Command)),
+        _ if blocking::STDIN_READS.contains(&n) => {
+            (Kind::Wait, ValueKind::Stdin, receiver(ValueKind::Stdin))
+        }
+        "output" | "status" if m.args.is_empty() => (
+            Kind::Process,
+            ValueKind::Command,
+            receiver(ValueKind::Command),
+        ),
         "wait" | "wait_with_output" if m.args.is_empty() => match receiver(ValueKind::Child) {
-            Evidence::Yes => (Kind::Process, Evidence::Yes),
-            _ => (Kind::Wait, receiver(ValueKind::Barrier)),
+            Evidence::Yes => (Kind::Process, ValueKind::Child, Evidence::Yes),
+            _ => (Kind::Wait, ValueKind::Barrier, receiver(ValueKind::Barrier)),
         },
-        "join" if m.args.is_empty() => (Kind::Wait, receiver(ValueKind::Thread)),
-        "recv" | "recv_timeout" => (Kind::Wait, receiver(ValueKind::StdReceiver)),
+        "join" if m.args.is_empty() => (Kind::Wait, ValueKind::Thread, receiver(ValueKind::Thread)),
+        "recv" | "recv_timeout" => (
+            Kind::Wait,
+            ValueKind::StdReceiver,
+            receiver(ValueKind::StdReceiver),
+        ),
         "wait" | "wait_while" | "wait_timeout" | "wait_timeout_while" => {
-            (Kind::Wait, receiver(ValueKind::Condvar))
+            (Kind::Wait, ValueKind::Condvar, receiver(ValueKind::Condvar))
         }
         _ => return None,
-    };
-    let value = match kind {
-        Kind::Fs if n == "open" || blocking::FILE_IO_METHODS.contains(&n) => ValueKind::File,
-        Kind::Fs => ValueKind::Path,
-        _ => ValueKind::Condvar,
     };
     match evidence {
         Evidence::Yes => found(kind, name),

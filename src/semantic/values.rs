@@ -593,7 +593,15 @@ impl<'e> MethodCall<'e> {
 
 /// Kinds a declaration elsewhere in the crate can establish.
 fn declarable(kind: ValueKind) -> bool {
-    matches!(kind, ValueKind::Path | ValueKind::File | ValueKind::Condvar)
+    matches!(
+        kind,
+        ValueKind::Path
+            | ValueKind::File
+            | ValueKind::Condvar
+            | ValueKind::Barrier
+            | ValueKind::StdReceiver
+            | ValueKind::Thread
+    )
 }
 
 /// `File::open`, `File::create`, `fs_err::File::open`, ...
