@@ -149,10 +149,16 @@ impl Walk<'_, '_> {
             }
         }
         // Locals of the block end here; in edition 2024 so do the tail's temporaries (before
-        // 2024 they live to the end of the enclosing statement).
+        // 2024 they live to the end of the enclosing statement). A guard that is the tail's
+        // value (`{ Some(m.lock().unwrap()) }`) is moved out with it, in every edition.
+        let value: Vec<usize> = match b.stmts.last() {
+            Some(syn::Stmt::Expr(e, None)) => value_guard_calls(e),
+            _ => Vec::new(),
+        };
         let mut k = mark.min(self.live.len());
         while k < self.live.len() {
-            if self.guards[self.live[k]].name.is_some() || self.edition_2024 {
+            let g = &self.guards[self.live[k]];
+            if (g.name.is_some() || self.edition_2024) && !value.contains(&g.call) {
                 self.live.remove(k);
             } else {
                 k += 1;
@@ -229,13 +235,13 @@ impl Walk<'_, '_> {
         names.iter().for_each(|n| self.shadow(n));
         // The guard the binding holds, if the initializer is one (`m.lock().unwrap()`).
         let (bound, borrowed) = match &l.pat {
-            syn::Pat::Wild(_) => (None, false),
-            _ => match guard_call(&init.expr) {
-                Some(call) => (Some(call), false),
-                None => (extended_guard_call(&init.expr), true),
+            syn::Pat::Wild(_) => (Vec::new(), false),
+            _ => match value_guard_calls(&init.expr) {
+                calls if !calls.is_empty() => (calls, false),
+                _ => (extended_guard_call(&init.expr).into_iter().collect(), true),
             },
         };
-        if let Some(call) = bound {
+        for call in bound {
             if let Some(&i) = self.live[mark.min(self.live.len())..]
                 .iter()
                 .find(|&&i| self.guards[i].call == call)
@@ -327,7 +333,12 @@ impl Walk<'_, '_> {
                     }
                     self.expr(&arm.body, Follow::None);
                 }
-                self.end_scrutinee(mark);
+                let values: Vec<usize> = m
+                    .arms
+                    .iter()
+                    .flat_map(|a| value_guard_calls(&a.body))
+                    .collect();
+                self.end_scrutinee_keeping(mark, &values);
             }
             E::While(w) => {
                 let mark = self.live.len();
@@ -463,7 +474,15 @@ impl Walk<'_, '_> {
         if let Some((_, e)) = &i.else_branch {
             self.expr(e, Follow::None);
         }
-        self.end_scrutinee(mark);
+        // A guard that is a branch's value leaves the `if` with it.
+        let mut values = Vec::new();
+        if let Some(syn::Stmt::Expr(e, None)) = i.then_branch.stmts.last() {
+            values.extend(value_guard_calls(e));
+        }
+        if let Some((_, e)) = &i.else_branch {
+            values.extend(value_guard_calls(e));
+        }
+        self.end_scrutinee_keeping(mark, &values);
     }
 
     /// `if let Ok(g) = m.lock()` / `match m.lock() { Ok(g) => .. }`: the pattern's binding is
@@ -495,6 +514,18 @@ impl Walk<'_, '_> {
     /// scrutinee's pattern).
     fn end_scrutinee(&mut self, mark: usize) {
         self.live.truncate(mark.min(self.live.len()));
+    }
+
+    /// [`Self::end_scrutinee`], except the guards that are the expression's value.
+    fn end_scrutinee_keeping(&mut self, mark: usize, values: &[usize]) {
+        let mut k = mark.min(self.live.len());
+        while k < self.live.len() {
+            if values.contains(&self.guards[self.live[k]].call) {
+                k += 1;
+            } else {
+                self.live.remove(k);
+            }
+        }
     }
 
     fn consume_captures(&mut self, body: &syn::Expr) {
@@ -665,6 +696,33 @@ fn is_span(receiver: &syn::Expr) -> bool {
     }
 }
 
+/// The guards an expression's value holds: its own guard call, or the value of each branch of
+/// an `if`, `match` or block (`if x { Some(m.lock().unwrap()) } else { None }`).
+fn value_guard_calls(e: &syn::Expr) -> Vec<usize> {
+    fn tail(b: &syn::Block, out: &mut Vec<usize>) {
+        if let Some(syn::Stmt::Expr(e, None)) = b.stmts.last() {
+            walk(e, out);
+        }
+    }
+    fn walk(e: &syn::Expr, out: &mut Vec<usize>) {
+        match e {
+            syn::Expr::If(i) => {
+                tail(&i.then_branch, out);
+                if let Some((_, e)) = &i.else_branch {
+                    walk(e, out);
+                }
+            }
+            syn::Expr::Match(m) => m.arms.iter().for_each(|a| walk(&a.body, out)),
+            syn::Expr::Block(b) => tail(&b.block, out),
+            syn::Expr::Paren(p) => walk(&p.expr, out),
+            e => out.extend(guard_call(e)),
+        }
+    }
+    let mut out = Vec::new();
+    walk(e, &mut out);
+    out
+}
+
 /// What a `LockResult` is unwrapped with, keeping the guard: `.unwrap()`, `.expect(..)`,
 /// `.unwrap_or_else(PoisonError::into_inner)`, and the forms a handler's `?` needs,
 /// `.map_err(..)` and `.ok()`. (An async lock's `lock()` is a future, with none of these.)
@@ -708,6 +766,13 @@ fn guard_call(e: &syn::Expr) -> Option<usize> {
         syn::Expr::Try(t) => guard_call(&t.expr),
         syn::Expr::Paren(p) => guard_call(&p.expr),
         syn::Expr::Group(g) => guard_call(&g.expr),
+        // `Some(m.lock().unwrap())`: the option holds the guard.
+        syn::Expr::Call(c)
+            if c.args.len() == 1
+                && matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Some") || p.path.is_ident("Ok")) =>
+        {
+            guard_call(&c.args[0])
+        }
         _ => None,
     }
 }
