@@ -663,7 +663,8 @@ impl<'a> Walker<'a> {
         if async_to_callers {
             self.note_stop_polling(sig, body, node_self_ty.as_deref(), &kind_of_fn);
         }
-        if self.rule_enabled(crate::registry::DETACHED_SPAWN.id) && semantic::is_spawn_wrapper(sig)
+        if self.rule_enabled(crate::registry::DETACHED_SPAWN.id)
+            && semantic::returns_join_handle(sig)
         {
             let keys = self.fact_keys(sig, node_self_ty.as_deref(), &kind_of_fn);
             self.facts.spawn_wrappers.extend(keys);

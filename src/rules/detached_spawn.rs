@@ -3,14 +3,16 @@
 use super::{Rule, RuleMeta, Sink};
 use crate::diagnostic::Diagnostic;
 use crate::registry;
-use crate::semantic::calls::{returns_result, spawn_call, wrapper_call, Spawn, SpawnFlavor};
+use crate::semantic::calls::{
+    handle_fn_call, returns_result, spawn_call, wrapper_call, Spawn, SpawnFlavor,
+};
 use crate::semantic::dataflow::{let_parts, peel};
 use crate::semantic::facts::Condition;
 use crate::semantic::tasks::{
     awaited_callees, dropped_values, feeds_actor, polls_stop_signal, reports_outcome, spawns_param,
     used_later,
 };
-use crate::semantic::{Cx, Runtime};
+use crate::semantic::{Cx, Frame, Runtime};
 
 // ---- what the user reads -------------------------------------------------------------------
 
@@ -86,7 +88,7 @@ impl Rule for DetachedSpawn {
     }
 
     fn check_block(&self, cx: &Cx, b: &syn::Block, out: &mut Sink) {
-        if cx.skips_test_code(cx.config.options::<Options>().check_tests) {
+        if cx.skips_test_code(cx.config.options::<Options>().check_tests) || in_drop(cx) {
             return;
         }
         for (i, stmt) in b.stmts.iter().enumerate() {
@@ -111,7 +113,10 @@ impl Rule for DetachedSpawn {
                 _ => continue,
             };
             for value in dropped_values(init) {
-                let Some(spawn) = spawn_call(cx, value).or_else(|| wrapper_call(cx, value)) else {
+                let Some(spawn) = spawn_call(cx, value)
+                    .or_else(|| wrapper_call(cx, value))
+                    .or_else(|| handle_fn_call(cx, value))
+                else {
                     continue;
                 };
                 if owned_elsewhere(cx, &spawn, &b.stmts[..i], init) {
@@ -127,6 +132,21 @@ impl Rule for DetachedSpawn {
             }
         }
     }
+}
+
+/// Is this code in `Drop::drop`? It cannot await: a cleanup that must be async can only be
+/// started there (`fn drop(&mut self) { tokio::spawn(self.close()); }`), by design.
+fn in_drop(cx: &Cx) -> bool {
+    let mut fns = cx
+        .frames
+        .iter()
+        .rev()
+        .skip_while(|f| !matches!(f, Frame::Fn { .. }));
+    matches!(
+        (fns.next(), fns.next()),
+        (Some(Frame::Fn { name, .. }), Some(Frame::Impl { trait_name: Some(t), .. }))
+            if name == "drop" && t == "Drop"
+    )
 }
 
 /// Is the task's lifetime or outcome owned some other way than by its handle?

@@ -62,6 +62,46 @@ pub fn wrapper_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
     })
 }
 
+/// A call of a fn or method of the crate that may hand back a task's `JoinHandle`
+/// (`self.start_flusher()`, `start_cleanup(db)`), with no future of the caller's: the crate's
+/// facts decide (`Condition::IsSpawnWrapper`, for every fn declared to return a `JoinHandle`).
+/// A method counts only on a receiver of known type.
+pub fn handle_fn_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
+    let (key, written) = match peel(e) {
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return None;
+            };
+            let name = p.path.segments.last()?.ident.to_string();
+            if name.starts_with(char::is_uppercase) {
+                return None;
+            }
+            let key =
+                super::facts::use_key(&p.path, &cx.resolver, cx.file.module_path, cx.self_type());
+            (key, cx.snippet(cx.span_of(&p.path)).to_string())
+        }
+        syn::Expr::MethodCall(m) => {
+            let key = super::facts::method_key(
+                &m.receiver,
+                cx.exec.locals(),
+                cx.self_type(),
+                &m.method.to_string(),
+            );
+            if key.starts_with(super::facts::UNKNOWN_RECEIVER) {
+                return None;
+            }
+            (key, m.method.to_string())
+        }
+        _ => return None,
+    };
+    Some(Spawn {
+        written,
+        flavor: SpawnFlavor::Task,
+        arg: None,
+        unless: Some(super::facts::Condition::IsSpawnWrapper(key)),
+    })
+}
+
 /// Is `e` (after peeling parentheses) a call that spawns a task or thread?
 pub fn spawn_call<'a>(cx: &Cx, e: &'a syn::Expr) -> Option<Spawn<'a>> {
     match peel(e) {

@@ -559,12 +559,7 @@ fn opaque_type_params(generics: &syn::Generics) -> std::collections::HashSet<Str
 /// `JoinHandle` (`fn spawn_named<F: Future>(name: &str, f: F) -> JoinHandle<F::Output>`)? Its
 /// callers get the handle of the task it starts, and dropping that handle detaches the task.
 pub fn is_spawn_wrapper(sig: &syn::Signature) -> bool {
-    let syn::ReturnType::Type(_, ty) = &sig.output else {
-        return false;
-    };
-    let returns_handle = matches!(&**ty, syn::Type::Path(p)
-        if p.path.segments.last().is_some_and(|s| s.ident == "JoinHandle"));
-    if !returns_handle {
+    if !returns_join_handle(sig) {
         return false;
     }
     let type_params = opaque_type_params(&sig.generics);
@@ -572,6 +567,16 @@ pub fn is_spawn_wrapper(sig: &syn::Signature) -> bool {
         syn::FnArg::Typed(t) => is_opaque_type(&t.ty, &type_params),
         syn::FnArg::Receiver(_) => false,
     })
+}
+
+/// Is the fn declared to return a `JoinHandle<..>` (`fn start_flusher(&self) -> JoinHandle<()>`)?
+/// Its caller gets the handle of a task it started; dropping it detaches that task.
+pub fn returns_join_handle(sig: &syn::Signature) -> bool {
+    let syn::ReturnType::Type(_, ty) = &sig.output else {
+        return false;
+    };
+    matches!(&**ty, syn::Type::Path(p)
+        if p.path.segments.last().is_some_and(|s| s.ident == "JoinHandle"))
 }
 
 /// Does a bound list name a future or closure trait of the catalog (`Future + Send`)?
