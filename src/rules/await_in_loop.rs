@@ -221,6 +221,15 @@ fn check_stream(cx: &Cx, a: &syn::ExprAwait, out: &mut Sink) {
     // `.then(|x| fetch(x))` the returned future itself.
     let body_is_work = match &*closure.body {
         syn::Expr::Async(_) => false,
+        // `|uid| { let c = client.clone(); async move { .. } }`: the block's tail is the future.
+        syn::Expr::Block(b)
+            if matches!(
+                b.block.stmts.last(),
+                Some(syn::Stmt::Expr(syn::Expr::Async(_), None))
+            ) =>
+        {
+            false
+        }
         _ if closure.asyncness.is_some() => false,
         body if call.method == "then" => {
             if !is_work(cx, body) {

@@ -246,7 +246,11 @@ fn check_method(cx: &Cx, m: &syn::ExprMethodCall, n: usize, out: &mut Sink) {
         name if BOUNDED_STREAM_METHODS.contains(&name) => {
             let Some(limit) = m.args.first() else { return };
             let unlimited = match peel(limit) {
-                syn::Expr::Path(p) => p.path.is_ident("None"),
+                // `None`, and `usize::MAX` (as good as none).
+                syn::Expr::Path(p) => {
+                    p.path.is_ident("None")
+                        || p.path.segments.last().is_some_and(|s| s.ident == "MAX")
+                }
                 syn::Expr::Lit(syn::ExprLit {
                     lit: syn::Lit::Int(i),
                     ..

@@ -189,6 +189,18 @@ pub fn of_item_closure(cx: &Cx, c: &syn::ExprClosure, body_is_work: bool) -> Rc<
         w.open_loop(key, item, None, true);
         match &*c.body {
             syn::Expr::Async(b) if !body_is_work => w.visit_block(&b.block),
+            // `|uid| { let c = client.clone(); async move { .. } }`: set-up, then the future.
+            syn::Expr::Block(b) if !body_is_work => {
+                let n = b.block.stmts.len();
+                for (i, s) in b.block.stmts.iter().enumerate() {
+                    match s {
+                        syn::Stmt::Expr(syn::Expr::Async(a), None) if i + 1 == n => {
+                            w.visit_block(&a.block)
+                        }
+                        s => w.visit_stmt(s),
+                    }
+                }
+            }
             body if body_is_work => {
                 w.begin_work(body, body as *const syn::Expr as usize, WorkKind::Await);
                 w.visit_expr(body);
