@@ -307,19 +307,7 @@ fn check_method(cx: &Cx, m: &syn::ExprMethodCall, n: usize, out: &mut Sink) {
             let Some(syn::Expr::Closure(c)) = m.args.first().map(peel) else {
                 return;
             };
-            let stmts: Vec<&syn::Expr> = match peel(&c.body) {
-                syn::Expr::Block(b) => b
-                    .block
-                    .stmts
-                    .iter()
-                    .filter_map(|s| match s {
-                        syn::Stmt::Expr(e, _) => Some(e),
-                        _ => None,
-                    })
-                    .collect(),
-                e => vec![e],
-            };
-            for e in stmts {
+            for e in crate::semantic::dataflow::expr_stmts(peel(&c.body)) {
                 if let Some(spawn) = crate::semantic::calls::spawn_call(cx, e)
                     .filter(|s| s.flavor == SpawnFlavor::Task && s.unless.is_none())
                 {

@@ -335,19 +335,7 @@ pub fn leaves_loop(e: &syn::Expr) -> bool {
 /// A handler that sets a flag (`running = false;`) or cancels a token: a `while !done`-style
 /// loop ends on its next test.
 fn stops_by_flag(e: &syn::Expr) -> bool {
-    let stmts: Vec<&syn::Expr> = match e {
-        syn::Expr::Block(b) => b
-            .block
-            .stmts
-            .iter()
-            .filter_map(|s| match s {
-                syn::Stmt::Expr(e, _) => Some(e),
-                _ => None,
-            })
-            .collect(),
-        e => vec![e],
-    };
-    stmts.iter().any(|e| match e {
+    super::dataflow::expr_stmts(e).iter().any(|e| match e {
         syn::Expr::Assign(a) => matches!(
             &*a.right,
             syn::Expr::Lit(syn::ExprLit {

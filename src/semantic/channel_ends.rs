@@ -225,39 +225,31 @@ impl RequestTypes {
         fn replies<'f>(mut fields: impl Iterator<Item = &'f syn::Field>) -> bool {
             fields.any(|f| idents_of(&f.ty).iter().any(|i| names_reply(i)))
         }
-        fn items(list: &[syn::Item], out: &mut RequestTypes, depth: usize) {
-            for item in list {
-                match item {
-                    syn::Item::Struct(st) => {
-                        if replies(st.fields.iter()) {
-                            out.names.insert(st.ident.to_string());
-                        }
-                        for f in &st.fields {
-                            if let Some(n) = &f.ident {
-                                let key = format!("{}.{n}", st.ident);
-                                out.field_types.insert(key, idents_of(&f.ty));
-                            }
-                        }
-                    }
-                    syn::Item::Enum(en)
-                        if replies(en.variants.iter().flat_map(|v| v.fields.iter())) =>
-                    {
-                        out.names.insert(en.ident.to_string());
-                    }
-                    syn::Item::Mod(m) if depth < 16 => {
-                        if let Some((_, inner)) = &m.content {
-                            items(inner, out, depth + 1);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
         let mut out = RequestTypes {
             names: HashSet::new(),
             field_types: std::collections::HashMap::new(),
         };
-        items(&file.items, &mut out, 0);
+        for item in super::items::file_items(file) {
+            match item {
+                syn::Item::Struct(st) => {
+                    if replies(st.fields.iter()) {
+                        out.names.insert(st.ident.to_string());
+                    }
+                    for f in &st.fields {
+                        if let Some(n) = &f.ident {
+                            let key = format!("{}.{n}", st.ident);
+                            out.field_types.insert(key, idents_of(&f.ty));
+                        }
+                    }
+                }
+                syn::Item::Enum(en)
+                    if replies(en.variants.iter().flat_map(|v| v.fields.iter())) =>
+                {
+                    out.names.insert(en.ident.to_string());
+                }
+                _ => {}
+            }
+        }
         out
     }
 }

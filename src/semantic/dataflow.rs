@@ -213,6 +213,23 @@ pub fn let_parts(l: &syn::Local) -> Option<(&syn::Pat, &syn::Expr)> {
     Some((pat, &init.expr))
 }
 
+/// The expressions a block-or-expression runs as its statements: each expression statement
+/// of `{ .. }` (with or without `;`), or the expression itself.
+pub fn expr_stmts(e: &syn::Expr) -> Vec<&syn::Expr> {
+    match e {
+        syn::Expr::Block(b) => b
+            .block
+            .stmts
+            .iter()
+            .filter_map(|s| match s {
+                syn::Stmt::Expr(e, _) => Some(e),
+                _ => None,
+            })
+            .collect(),
+        e => vec![e],
+    }
+}
+
 /// Strip parentheses, groups and references: `&(x)` → `x`.
 pub fn peel(e: &syn::Expr) -> &syn::Expr {
     match e {

@@ -204,56 +204,37 @@ struct TypeAliases(HashMap<String, syn::Type>);
 
 impl TypeAliases {
     fn of(file: &syn::File) -> TypeAliases {
-        fn items(list: &[syn::Item], out: &mut HashMap<String, syn::Type>, depth: usize) {
-            for item in list {
-                match item {
-                    syn::Item::Type(t) if t.generics.params.is_empty() => {
-                        out.insert(t.ident.to_string(), (*t.ty).clone());
-                    }
-                    syn::Item::Mod(m) if depth < 16 => {
-                        if let Some((_, inner)) = &m.content {
-                            items(inner, out, depth + 1);
-                        }
-                    }
-                    _ => {}
+        let mut out = HashMap::new();
+        for item in super::items::file_items(file) {
+            if let syn::Item::Type(t) = item {
+                if t.generics.params.is_empty() {
+                    out.insert(t.ident.to_string(), (*t.ty).clone());
                 }
             }
         }
-        let mut out = HashMap::new();
-        items(&file.items, &mut out, 0);
         TypeAliases(out)
     }
 }
 
 impl HandleFields {
     fn of(file: &syn::File) -> HandleFields {
-        fn items(list: &[syn::Item], out: &mut HandleFields, depth: usize) {
-            for item in list {
-                match item {
-                    syn::Item::Struct(st) => {
-                        for f in &st.fields {
-                            let Some(name) = &f.ident else { continue };
-                            if wraps_handle(&f.ty, &["Vec", "VecDeque"]) {
-                                out.vecs.insert(name.to_string());
-                            } else if wraps_handle(&f.ty, &["Option"]) {
-                                out.opts.insert(name.to_string());
-                            }
-                        }
-                    }
-                    syn::Item::Mod(m) if depth < 16 => {
-                        if let Some((_, inner)) = &m.content {
-                            items(inner, out, depth + 1);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
         let mut out = HandleFields {
             vecs: HashSet::new(),
             opts: HashSet::new(),
         };
-        items(&file.items, &mut out, 0);
+        for item in super::items::file_items(file) {
+            let syn::Item::Struct(st) = item else {
+                continue;
+            };
+            for f in &st.fields {
+                let Some(name) = &f.ident else { continue };
+                if wraps_handle(&f.ty, &["Vec", "VecDeque"]) {
+                    out.vecs.insert(name.to_string());
+                } else if wraps_handle(&f.ty, &["Option"]) {
+                    out.opts.insert(name.to_string());
+                }
+            }
+        }
         out
     }
 }

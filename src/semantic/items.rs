@@ -173,6 +173,26 @@ fn tokens(t: &impl quote::ToTokens) -> String {
     out
 }
 
+/// Every item of a file, its inline modules' too (to a depth of 16), in order: what the
+/// per-file declaration tables (type aliases, struct fields, constants, message types) read.
+pub fn file_items(file: &syn::File) -> Vec<&syn::Item> {
+    fn walk<'f>(list: &'f [syn::Item], out: &mut Vec<&'f syn::Item>, depth: usize) {
+        for item in list {
+            out.push(item);
+            if let syn::Item::Mod(m) = item {
+                if let Some((_, inner)) = &m.content {
+                    if depth < 16 {
+                        walk(inner, out, depth + 1);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&file.items, &mut out, 0);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

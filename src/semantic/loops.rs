@@ -480,31 +480,20 @@ struct FileConsts(HashMap<String, i128>);
 
 impl FileConsts {
     fn of(file: &syn::File) -> FileConsts {
-        fn items(list: &[syn::Item], out: &mut HashMap<String, i128>, depth: usize) {
-            for item in list {
-                match item {
-                    syn::Item::Const(c) => {
-                        if let syn::Expr::Lit(syn::ExprLit {
-                            lit: syn::Lit::Int(i),
-                            ..
-                        }) = peel(&c.expr)
-                        {
-                            if let Ok(v) = i.base10_parse() {
-                                out.insert(c.ident.to_string(), v);
-                            }
-                        }
+        let mut out = HashMap::new();
+        for item in super::items::file_items(file) {
+            if let syn::Item::Const(c) = item {
+                if let syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(i),
+                    ..
+                }) = peel(&c.expr)
+                {
+                    if let Ok(v) = i.base10_parse() {
+                        out.insert(c.ident.to_string(), v);
                     }
-                    syn::Item::Mod(m) if depth < 16 => {
-                        if let Some((_, inner)) = &m.content {
-                            items(inner, out, depth + 1);
-                        }
-                    }
-                    _ => {}
                 }
             }
         }
-        let mut out = HashMap::new();
-        items(&file.items, &mut out, 0);
         FileConsts(out)
     }
 }

@@ -759,27 +759,16 @@ pub fn declared_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
 pub fn field_type(cx: &super::Cx, owner: &str, field: &str) -> Option<String> {
     struct FieldTypes(HashMap<String, String>);
     let types = cx.file.memo.get(|| {
-        fn items(list: &[syn::Item], out: &mut HashMap<String, String>, depth: usize) {
-            for item in list {
-                match item {
-                    syn::Item::Struct(st) => {
-                        for f in &st.fields {
-                            if let (Some(n), Some(t)) = (&f.ident, deref_target(&f.ty)) {
-                                out.insert(format!("{}.{n}", st.ident), t);
-                            }
-                        }
+        let mut out = HashMap::new();
+        for item in super::items::file_items(cx.file.ast) {
+            if let syn::Item::Struct(st) = item {
+                for f in &st.fields {
+                    if let (Some(n), Some(t)) = (&f.ident, deref_target(&f.ty)) {
+                        out.insert(format!("{}.{n}", st.ident), t);
                     }
-                    syn::Item::Mod(m) if depth < 16 => {
-                        if let Some((_, inner)) = &m.content {
-                            items(inner, out, depth + 1);
-                        }
-                    }
-                    _ => {}
                 }
             }
         }
-        let mut out = HashMap::new();
-        items(&cx.file.ast.items, &mut out, 0);
         FieldTypes(out)
     });
     types.0.get(&format!("{owner}.{field}")).cloned()
