@@ -662,6 +662,7 @@ impl<'a> Walker<'a> {
         self.note_fn_asyncness(sig, async_to_callers, node_self_ty.as_deref(), &kind_of_fn);
         if async_to_callers {
             self.note_stop_polling(sig, body, node_self_ty.as_deref(), &kind_of_fn);
+            self.note_permit_taker(sig, body, node_self_ty.as_deref(), &kind_of_fn);
         }
         if self.rule_enabled(crate::registry::DETACHED_SPAWN.id)
             && semantic::returns_join_handle(sig)
@@ -836,6 +837,32 @@ impl<'a> Walker<'a> {
         }
         let keys = self.fact_keys(sig, self_ty, kind);
         self.facts.stop_polling_fns.extend(keys);
+    }
+
+    /// An `async fn` whose own statements wait for a semaphore permit (`let _p =
+    /// sem.acquire().await?;`): a call of it starts only when a permit is free.
+    fn note_permit_taker(
+        &mut self,
+        sig: &syn::Signature,
+        body: &syn::Block,
+        self_ty: Option<&str>,
+        kind: &FnKind,
+    ) {
+        if !self.rule_enabled(crate::registry::UNBOUNDED_JOIN.id) {
+            return;
+        }
+        let takes = body.stmts.iter().any(|s| {
+            let e = match s {
+                syn::Stmt::Local(l) => l.init.as_ref().map(|i| &*i.expr),
+                syn::Stmt::Expr(e, _) => Some(e),
+                _ => None,
+            };
+            e.is_some_and(semantic::loops::awaits_permit)
+        });
+        if takes {
+            let keys = self.fact_keys(sig, self_ty, kind);
+            self.facts.permit_takers.extend(keys);
+        }
     }
 
     /// The keys a fact about a fn is recorded under, those its calls are looked up by

@@ -102,16 +102,20 @@ fn report(cx: &Cx, out: &mut Sink, diag: Diagnostic) {
 /// (`assets.into_iter().map(Asset::spawn)`): then the crate must confirm that fn takes no
 /// `self` (a fn handed the item as data).
 fn report_unless(cx: &Cx, out: &mut Sink, diag: Diagnostic, input: Option<&syn::Expr>) {
+    use crate::semantic::facts::{use_key, Condition};
     if loops::says_parallel(cx) {
         return;
     }
-    match input.and_then(loops::mapped_type_fn) {
-        Some(key) => out.report_if(
-            diag,
-            vec![crate::semantic::facts::Condition::NotAMethod(key)],
-        ),
-        None => out.report(diag),
+    let mut unless = Vec::new();
+    if let Some(key) = input.and_then(loops::mapped_type_fn) {
+        unless.push(Condition::NotAMethod(key));
     }
+    // `map(|u| fetch_limited(sem, u))`: a crate fn that waits for a permit itself caps it.
+    if let Some(path) = input.and_then(loops::mapped_callee) {
+        let key = use_key(path, &cx.resolver, cx.file.module_path, cx.self_type());
+        unless.push(Condition::NotPermitTaker(key));
+    }
+    out.report_if(diag, unless);
 }
 
 // ---- the check -----------------------------------------------------------------------------

@@ -70,6 +70,9 @@ pub struct FileFacts {
     /// `async fn`s whose body watches a stop signal it was handed (a parameter's or `self`'s
     /// receiver, token, `Notify` or flag): a task running one is stopped by its owner.
     pub stop_polling_fns: HashSet<String>,
+    /// `async fn`s whose own body waits for a semaphore permit (`sem.acquire().await`): each
+    /// call runs only when a permit is free, so a fan-out of calls is capped by it.
+    pub permit_takers: HashSet<String>,
     /// Spawn wrappers ([`super::is_spawn_wrapper`]): fns that start a task from a future their
     /// caller hands in and return its `JoinHandle`.
     pub spawn_wrappers: HashSet<String>,
@@ -282,6 +285,7 @@ pub struct CrateFacts {
     pub fn_asyncness: HashMap<String, HashSet<bool>>,
     pub receiver_methods: HashSet<String>,
     pub stop_polling_fns: HashSet<String>,
+    pub permit_takers: HashSet<String>,
     pub spawn_wrappers: HashSet<String>,
     pub blocking_fns: HashSet<String>,
 }
@@ -338,6 +342,7 @@ impl CrateFacts {
         self.async_send_fields.extend(file.async_send_fields);
         self.cancel_unsafe_fns.extend(file.cancel_unsafe_fns);
         self.stop_polling_fns.extend(file.stop_polling_fns);
+        self.permit_takers.extend(file.permit_takers);
         self.spawn_wrappers.extend(file.spawn_wrappers);
         self.blocking_fns.extend(file.blocking_fns);
         self.receiver_methods.extend(file.receiver_methods);
@@ -429,6 +434,7 @@ impl CrateFacts {
                 self.defined_macros.contains(name) && !self.awaiting_macros.contains(name)
             }
             Condition::NotAMethod(key) => !self.receiver_methods.contains(key),
+            Condition::NotPermitTaker(key) => !self.permit_takers.contains(key),
             Condition::DeclaredLock(name, kind) => {
                 // `Metrics.inner`: that struct's own field; for a struct the crate does not
                 // declare, every field of the name.
@@ -550,6 +556,9 @@ pub enum Condition {
     NoneStopsOnSignal(Vec<String>),
     /// The fn of this key is a spawn wrapper: its result is a task's `JoinHandle`.
     IsSpawnWrapper(String),
+    /// The fn of this key does not wait for a permit in its own body (see
+    /// [`FileFacts::permit_takers`]).
+    NotPermitTaker(String),
     /// `Type::name` is not a method with a `self` receiver (so `xs.map(Type::name)` is data
     /// handed to a fn, not each item doing its own work).
     NotAMethod(String),

@@ -588,6 +588,52 @@ pub fn width_is_fixed(cx: &Cx, input: &syn::Expr) -> bool {
     in_batch || !cx.fn_mutables().is_some_and(|m| m.data.contains(&root))
 }
 
+/// `sem.acquire().await` (also under `?`, `.unwrap()`, `.expect(..)`): a wait for a permit.
+pub fn awaits_permit(e: &syn::Expr) -> bool {
+    let mut e = peel(e);
+    loop {
+        e = match e {
+            syn::Expr::Try(t) => peel(&t.expr),
+            syn::Expr::MethodCall(m)
+                if matches!(m.method.to_string().as_str(), "unwrap" | "expect") =>
+            {
+                peel(&m.receiver)
+            }
+            syn::Expr::Await(a) => {
+                return matches!(peel(&a.base), syn::Expr::MethodCall(m) if {
+                    let name = m.method.to_string();
+                    join::SLOT_WAITS.contains(&name.as_str())
+                        && !matches!(name.as_str(), "next" | "try_next" | "join_next")
+                });
+            }
+            _ => return false,
+        };
+    }
+}
+
+/// The crate fn a fan-out maps each item to (`ids.iter().map(|id| fetch_limited(sem, id))`,
+/// `.map(fetch_limited)`), for the crate-wide "waits for a permit itself" fact.
+pub fn mapped_callee(input: &syn::Expr) -> Option<&syn::Path> {
+    let mut e = peel(input);
+    while let syn::Expr::MethodCall(m) = e {
+        if m.method == "map" {
+            match m.args.first().map(peel) {
+                Some(syn::Expr::Path(p)) => return Some(&p.path),
+                Some(syn::Expr::Closure(c)) => {
+                    if let syn::Expr::Call(call) = peel(&c.body) {
+                        if let syn::Expr::Path(p) = &*call.func {
+                            return Some(&p.path);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        e = peel(&m.receiver);
+    }
+    None
+}
+
 /// `ids.iter().map(|id| async move { let _p = sem.acquire().await?; .. })`: each future waits
 /// for a permit before it works, so at most the semaphore's width runs at once.
 fn maps_with_permit(input: &syn::Expr) -> bool {
