@@ -661,8 +661,7 @@ impl<'a> Walker<'a> {
         let async_to_callers = is_async && !attrs.iter().any(exec::is_main_attr);
         self.note_fn_asyncness(sig, async_to_callers, node_self_ty.as_deref(), &kind_of_fn);
         if async_to_callers {
-            self.note_stop_polling(sig, body, node_self_ty.as_deref(), &kind_of_fn);
-            self.note_permit_taker(sig, body, node_self_ty.as_deref(), &kind_of_fn);
+            self.note_async_body(sig, body, node_self_ty.as_deref(), &kind_of_fn);
         }
         if self.rule_enabled(crate::registry::DETACHED_SPAWN.id)
             && semantic::returns_join_handle(sig)
@@ -815,53 +814,42 @@ impl<'a> Walker<'a> {
         self.rules.iter().any(|r| r.meta().id == id)
     }
 
-    /// An `async fn` whose body watches a stop signal it was handed, under the keys of
-    /// [`Self::note_fn_asyncness`]: a task that runs it is stopped by its owner.
-    fn note_stop_polling(
+    /// Crate-wide facts of an `async fn`'s own body, under the keys of
+    /// [`Self::note_fn_asyncness`]: it watches a stop signal it was handed (a task that runs it
+    /// is stopped by its owner), or it waits for a semaphore permit before its work (a fan-out
+    /// of calls of it is capped by the semaphore).
+    fn note_async_body(
         &mut self,
         sig: &syn::Signature,
         body: &syn::Block,
         self_ty: Option<&str>,
         kind: &FnKind,
     ) {
-        if !self.rule_enabled(crate::registry::DETACHED_SPAWN.id) {
-            return;
-        }
-        let (open, close) = (body.brace_token.span.open(), body.brace_token.span.close());
-        let (from, to) = (self.cx.span(open).byte_start, self.cx.span(close).byte_end);
-        let text = self.cx.file.text.get(from..to).unwrap_or("");
-        if !semantic::tasks::may_poll_stop_signal(text)
-            || !semantic::tasks::body_polls_stop_signal(body)
-        {
+        let polls_stop = self.rule_enabled(crate::registry::DETACHED_SPAWN.id) && {
+            let (open, close) = (body.brace_token.span.open(), body.brace_token.span.close());
+            let (from, to) = (self.cx.span(open).byte_start, self.cx.span(close).byte_end);
+            let text = self.cx.file.text.get(from..to).unwrap_or("");
+            semantic::tasks::may_poll_stop_signal(text)
+                && semantic::tasks::body_polls_stop_signal(body)
+        };
+        let takes_permit = self.rule_enabled(crate::registry::UNBOUNDED_JOIN.id)
+            && body.stmts.iter().any(|s| {
+                let e = match s {
+                    syn::Stmt::Local(l) => l.init.as_ref().map(|i| &*i.expr),
+                    syn::Stmt::Expr(e, _) => Some(e),
+                    _ => None,
+                };
+                e.is_some_and(semantic::loops::awaits_permit)
+            });
+        if !(polls_stop || takes_permit) {
             return;
         }
         let keys = self.fact_keys(sig, self_ty, kind);
-        self.facts.stop_polling_fns.extend(keys);
-    }
-
-    /// An `async fn` whose own statements wait for a semaphore permit (`let _p =
-    /// sem.acquire().await?;`): a call of it starts only when a permit is free.
-    fn note_permit_taker(
-        &mut self,
-        sig: &syn::Signature,
-        body: &syn::Block,
-        self_ty: Option<&str>,
-        kind: &FnKind,
-    ) {
-        if !self.rule_enabled(crate::registry::UNBOUNDED_JOIN.id) {
-            return;
+        if takes_permit {
+            self.facts.permit_takers.extend(keys.iter().cloned());
         }
-        let takes = body.stmts.iter().any(|s| {
-            let e = match s {
-                syn::Stmt::Local(l) => l.init.as_ref().map(|i| &*i.expr),
-                syn::Stmt::Expr(e, _) => Some(e),
-                _ => None,
-            };
-            e.is_some_and(semantic::loops::awaits_permit)
-        });
-        if takes {
-            let keys = self.fact_keys(sig, self_ty, kind);
-            self.facts.permit_takers.extend(keys);
+        if polls_stop {
+            self.facts.stop_polling_fns.extend(keys);
         }
     }
 
@@ -1025,17 +1013,8 @@ impl<'a> Walker<'a> {
         }
         if channels::SEND_METHODS.contains(&name) && self.cx.exec.current().on_executor() {
             if let syn::Expr::Field(f) = semantic::dataflow::peel(&m.receiver) {
-                if let syn::Member::Named(field) = &f.member {
-                    // `self.tx` in an impl is that struct's field; another base's owner is
-                    // unknown, so it stands for every field of the name.
-                    let on_self = matches!(semantic::dataflow::peel(&f.base),
-                        syn::Expr::Path(p) if p.path.is_ident("self"));
-                    let key = match self.cx.self_type() {
-                        Some(t) if on_self => format!("{t}.{field}"),
-                        _ => field.to_string(),
-                    };
-                    self.facts.async_send_fields.insert(key);
-                }
+                let key = semantic::dataflow::field_key(f, self.cx.self_type());
+                self.facts.async_send_fields.extend(key);
             }
         }
     }

@@ -666,6 +666,14 @@ fn workspace() -> TempDir {
 }
 
 /// The files with findings, from `short` output.
+/// The arguments of a run that shows one rule only, in short form: `PATHS.. --message-format
+/// short -q -A all -W RULE`.
+fn only_rule<'a>(paths: &[&'a str], rule: &'a str) -> Vec<&'a str> {
+    let mut args = paths.to_vec();
+    args.extend(["--message-format", "short", "-q", "-A", "all", "-W", rule]);
+    args
+}
+
 fn files_reported(r: &Run) -> Vec<String> {
     let mut files: Vec<String> = r
         .lines()
@@ -820,18 +828,7 @@ fn cfg_gated_module_files_are_cfg_variants() {
         ),
         ("src/plain.rs", b"pub async fn ready() -> u32 {\n    2\n}\n"),
     ]);
-    let r = run_in(
-        Some(dir.path()),
-        &[
-            "--message-format",
-            "short",
-            "-q",
-            "-A",
-            "all",
-            "-W",
-            "async_without_await",
-        ],
-    );
+    let r = run_in(Some(dir.path()), &only_rule(&[], "async_without_await"));
     assert_eq!(files_reported(&r), ["src/plain.rs"], "{}", r.stdout);
 }
 
@@ -842,16 +839,7 @@ fn a_file_of_no_package_is_application_code() {
     let text = "pub async fn dial(addr: &str) -> std::io::Result<()> {\n    let _s = tokio::net::TcpStream::connect(addr).await?;\n    Ok(())\n}\n";
     let lone = tempfile::tempdir().unwrap();
     write(lone.path(), "dial.rs", text);
-    let args = [
-        "dial.rs",
-        "--message-format",
-        "short",
-        "-q",
-        "-A",
-        "all",
-        "-W",
-        "missing_timeout",
-    ];
+    let args = only_rule(&["dial.rs"], "missing_timeout");
     let r = run_in(Some(lone.path()), &args);
     assert_eq!(r.lines().len(), 1, "{r:#?}");
     let lib = project(&[
@@ -888,16 +876,7 @@ fn path_mode_treats_cfg_test_module_files_as_test_code() {
     write(root, "src/net/tests/helpers.rs", LOOP);
     // Not declared by anyone: linted as ordinary code.
     write(root, "src/orphan.rs", LOOP);
-    let args = [
-        "src",
-        "--message-format",
-        "short",
-        "-q",
-        "-A",
-        "all",
-        "-W",
-        "await_in_loop",
-    ];
+    let args = only_rule(&["src"], "await_in_loop");
     let r = run_in(Some(root), &args);
     assert_eq!(
         files_reported(&r),
@@ -1355,16 +1334,7 @@ fn path_mode_decides_test_code_and_build_scripts_inside_the_package() {
     }
     let r = run_in(
         Some(dir.path()),
-        &[
-            "tests/proj",
-            "--message-format",
-            "short",
-            "-q",
-            "-A",
-            "all",
-            "-W",
-            "blocking_in_async",
-        ],
+        &only_rule(&["tests/proj"], "blocking_in_async"),
     );
     let flagged: Vec<&str> = r
         .stdout

@@ -78,13 +78,8 @@ pub fn sender_destination(tx: &str, rest: &[syn::Stmt], self_ty: Option<&str>) -
         }
         fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
             if let (syn::Expr::Field(f), true) = (&*a.left, self.is_tx(&a.right)) {
-                if let syn::Member::Named(n) = &f.member {
-                    let on_self =
-                        matches!(peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self"));
-                    self.field = Some(match self.self_ty {
-                        Some(t) if on_self => format!("{t}.{n}"),
-                        _ => n.to_string(),
-                    });
+                if let Some(key) = super::dataflow::field_key(f, self.self_ty) {
+                    self.field = Some(key);
                 }
             }
             syn::visit::visit_expr_assign(self, a);

@@ -230,6 +230,24 @@ pub fn expr_stmts(e: &syn::Expr) -> Vec<&syn::Expr> {
     }
 }
 
+/// Is `e` the `self` of a method (through parentheses and references)?
+pub fn is_self(e: &syn::Expr) -> bool {
+    matches!(peel(e), syn::Expr::Path(p) if p.path.is_ident("self"))
+}
+
+/// The crate-wide key of a named field read: `Owner.field` for `self.field` in an `impl` of
+/// `self_ty` (that struct's own field), else the bare `field` (a value of unknown type: every
+/// field of the name). `None` for a tuple field.
+pub fn field_key(f: &syn::ExprField, self_ty: Option<&str>) -> Option<String> {
+    let syn::Member::Named(n) = &f.member else {
+        return None;
+    };
+    Some(match self_ty {
+        Some(t) if is_self(&f.base) => format!("{t}.{n}"),
+        _ => n.to_string(),
+    })
+}
+
 /// Strip parentheses, groups and references: `&(x)` → `x`.
 pub fn peel(e: &syn::Expr) -> &syn::Expr {
     match e {

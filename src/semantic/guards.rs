@@ -4,7 +4,7 @@
 //! arms; edition 2024's tail and `if let` rules). One ordered walk per async body.
 
 use super::awaits::is_awaiting_macro;
-use super::dataflow::{names_used_in_expr, pat_idents, peel};
+use super::dataflow::{field_key, names_used_in_expr, pat_idents, peel};
 use super::facts::Condition;
 use super::known::locks::{BORROW_METHODS, GUARD_METHODS, SPAN_ENTERS, SPAN_WORDS, STD_STREAMS};
 use super::locks::{KnownLocks, LockDecl};
@@ -634,15 +634,10 @@ impl Walk<'_, '_> {
                 }
                 Receiver::Unknown
             }
-            syn::Expr::Field(f) => match &f.member {
-                // `self.inner` in `impl Metrics`: judged by `Metrics`'s own declaration.
-                syn::Member::Named(n) => match self.cx.self_type() {
-                    Some(ty) if matches!(peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self")) => {
-                        Receiver::Declared(format!("{ty}.{n}"))
-                    }
-                    _ => Receiver::Declared(n.to_string()),
-                },
-                syn::Member::Unnamed(_) => Receiver::Unknown,
+            // `self.inner` in `impl Metrics`: judged by `Metrics`'s own declaration.
+            syn::Expr::Field(f) => match field_key(f, self.cx.self_type()) {
+                Some(key) => Receiver::Declared(key),
+                None => Receiver::Unknown,
             },
             _ => Receiver::Unknown,
         }

@@ -590,25 +590,17 @@ pub fn width_is_fixed(cx: &Cx, input: &syn::Expr) -> bool {
 
 /// `sem.acquire().await` (also under `?`, `.unwrap()`, `.expect(..)`): a wait for a permit.
 pub fn awaits_permit(e: &syn::Expr) -> bool {
-    let mut e = peel(e);
-    loop {
-        e = match e {
-            syn::Expr::Try(t) => peel(&t.expr),
-            syn::Expr::MethodCall(m)
-                if matches!(m.method.to_string().as_str(), "unwrap" | "expect") =>
-            {
-                peel(&m.receiver)
-            }
-            syn::Expr::Await(a) => {
-                return matches!(peel(&a.base), syn::Expr::MethodCall(m) if {
-                    let name = m.method.to_string();
-                    join::SLOT_WAITS.contains(&name.as_str())
-                        && !matches!(name.as_str(), "next" | "try_next" | "join_next")
-                });
-            }
-            _ => return false,
-        };
-    }
+    matches!(super::tasks::strip_result(e), syn::Expr::Await(a) if is_permit_wait(&a.base))
+}
+
+/// Is an awaited expression a wait for a permit (`sem.acquire()`, `acquire_owned`, ..: a slot
+/// wait that is no set's `next`)?
+fn is_permit_wait(base: &syn::Expr) -> bool {
+    matches!(peel(base), syn::Expr::MethodCall(m) if {
+        let name = m.method.to_string();
+        join::SLOT_WAITS.contains(&name.as_str())
+            && !matches!(name.as_str(), "next" | "try_next" | "join_next")
+    })
 }
 
 /// The crate fn a fan-out maps each item to (`ids.iter().map(|id| fetch_limited(sem, id))`,
@@ -640,11 +632,7 @@ fn maps_with_permit(input: &syn::Expr) -> bool {
     struct Permit(bool);
     impl<'ast> Visit<'ast> for Permit {
         fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
-            if let syn::Expr::MethodCall(m) = peel(&a.base) {
-                let name = m.method.to_string();
-                self.0 |= join::SLOT_WAITS.contains(&name.as_str())
-                    && !matches!(name.as_str(), "next" | "try_next" | "join_next");
-            }
+            self.0 |= is_permit_wait(&a.base);
             syn::visit::visit_expr_await(self, a);
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}

@@ -178,11 +178,12 @@ fn receiver_type(cx: &Cx, receiver: &syn::Expr, before: &[syn::Stmt]) -> Option<
             }
         }
         syn::Expr::Field(f) => {
-            let on_self = matches!(peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self"));
             let syn::Member::Named(field) = &f.member else {
                 return None;
             };
-            let owner = cx.self_type().filter(|_| on_self)?;
+            let owner = cx
+                .self_type()
+                .filter(|_| super::dataflow::is_self(&f.base))?;
             super::values::field_type(cx, owner, &field.to_string())
         }
         _ => None,
@@ -203,19 +204,9 @@ fn bound_before(before: &[syn::Stmt], name: &str) -> bool {
 fn async_sender(cx: &Cx, receiver: &syn::Expr, before: &[syn::Stmt]) -> Option<Vec<Condition>> {
     use super::values::{Evidence, ValueKind};
     match peel(receiver) {
-        syn::Expr::Field(f) => match &f.member {
-            // `self.tx` in an impl: that struct's own field (falling back to every `tx`).
-            syn::Member::Named(n) => {
-                let on_self =
-                    matches!(peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self"));
-                let key = match cx.self_type() {
-                    Some(t) if on_self => format!("{t}.{n}"),
-                    _ => n.to_string(),
-                };
-                Some(vec![Condition::DeclaredAs(key, ValueKind::AsyncSender)])
-            }
-            syn::Member::Unnamed(_) => None,
-        },
+        // `self.tx` in an impl: that struct's own field (falling back to every `tx`).
+        syn::Expr::Field(f) => super::dataflow::field_key(f, cx.self_type())
+            .map(|key| vec![Condition::DeclaredAs(key, ValueKind::AsyncSender)]),
         syn::Expr::Path(p) => {
             let name = p.path.get_ident()?.to_string();
             let declared = cx.exec.locals().is_some_and(|l| {
