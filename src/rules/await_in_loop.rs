@@ -336,7 +336,7 @@ fn report_stream(cx: &Cx, call: &syn::ExprMethodCall, work: &Work, out: &mut Sin
 /// A short description of the awaited work: its source if short, else `callee(..)`.
 fn describe(cx: &Cx, work: &Work) -> String {
     let text = cx.snippet(cx.span(work.span));
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let one_line = super::one_line(text);
     if one_line.chars().count() <= 48 {
         return one_line;
     }

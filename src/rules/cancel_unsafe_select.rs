@@ -172,7 +172,7 @@ fn report(cx: &Cx, mac: &syn::Macro, future: &syn::Expr, op: &BranchOp, out: &mu
 
 /// The call as written if short, else `.name(..)`.
 fn describe(text: &str, name: &str) -> String {
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let one_line = super::one_line(text);
     if one_line.chars().count() <= 48 {
         one_line
     } else {

@@ -153,6 +153,12 @@ pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
 };
 
 /// Metadata of every id the tool reports: the rules, then its own reports.
+/// Source text as a message quotes it: on one line, each run of whitespace (a chain written one
+/// call per line) one space.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 pub fn all_meta() -> impl Iterator<Item = &'static RuleMeta> {
     RULES
         .iter()

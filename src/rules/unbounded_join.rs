@@ -414,7 +414,7 @@ fn check_loop(cx: &Cx, l: &syn::ExprForLoop, n: usize, out: &mut Sink) {
 }
 
 fn short(text: &str) -> String {
-    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let one = super::one_line(text);
     if one.chars().count() > 40 {
         let head: String = one.chars().take(37).collect();
         format!("{head}..")
