@@ -596,8 +596,10 @@ fn short(snippet: &str) -> String {
     if snippet.len() <= 60 && !snippet.contains('\n') {
         return snippet.to_string();
     }
+    // A chain written one call per line is named on one line (`config .path .canonicalize(..)`).
+    let snippet = &super::one_line(snippet);
     match snippet.rfind('(') {
-        Some(i) if !snippet[..i].contains('\n') => format!("{}(..)", &snippet[..i]),
+        Some(i) if i <= 60 => format!("{}(..)", &snippet[..i]),
         _ => match snippet.find('(') {
             Some(i) => format!("{}(..)", &snippet[..i]),
             None => snippet.to_string(),

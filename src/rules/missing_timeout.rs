@@ -501,6 +501,7 @@ fn short(snippet: &str) -> String {
     if snippet.len() <= 60 && !snippet.contains('\n') {
         return snippet.to_string();
     }
+    let snippet = &super::one_line(snippet);
     match snippet.find('(') {
         Some(i) => format!("{}(..)", &snippet[..i]),
         None => snippet.to_string(),
