@@ -490,6 +490,31 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
     })
 }
 
+/// The paths of `#[cfg_attr(pred, path = "x.rs")]`: one per platform variant of the module.
+fn cfg_attr_paths(attrs: &[syn::Attribute]) -> Vec<String> {
+    use syn::punctuated::Punctuated;
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("cfg_attr"))
+        .filter_map(|a| {
+            a.parse_args_with(Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+                .ok()
+        })
+        .flat_map(|metas| {
+            metas.into_iter().skip(1).filter_map(|m| match m {
+                syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match nv.value {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => Some(s.value()),
+                    _ => None,
+                },
+                _ => None,
+            })
+        })
+        .collect()
+}
+
 fn block_items(block: &syn::Block) -> Vec<&syn::Item> {
     block
         .stmts
@@ -526,32 +551,47 @@ impl<'a> Walker<'a> {
             if path.is_none() && m.attrs.iter().any(|a| a.path().is_ident("path")) {
                 return; // `#[path = concat!(env!("OUT_DIR"), ..)]`: generated at build time
             }
-            // The same declaration again (rustc rejects it) names the same file: the shell
-            // needs it once (20,000 copies of `mod x;` are 20,000 file look-ups and reports).
-            let key = (name.clone(), path.clone(), self.inline_mods.clone());
-            if !self.declared_mods.insert(key) {
-                return;
-            }
+            // `#[cfg_attr(target_os = "linux", path = "linux.rs")]`, one per platform: each
+            // file is the module on some target, so each is linted (as `#[cfg]` variants are);
+            // a missing one is another platform's business, as is the default file then.
+            let variants = cfg_attr_paths(&m.attrs);
+            let platform_paths = !variants.is_empty();
+            let paths = if platform_paths && path.is_none() {
+                variants.into_iter().map(Some).chain([None]).collect()
+            } else {
+                vec![path]
+            };
             let span = self.cx.span(m.span());
-            self.modules.push(ModDecl {
-                name,
-                path_attr: path,
-                inline_parents: self.inline_mods.clone(),
-                span,
-                cfg_gated: self.cfg_depth > 0
-                    || has_cfg(&m.attrs)
-                    || self
-                        .cx
-                        .frames
-                        .iter()
-                        .any(|f| matches!(f, Frame::Macro { .. })),
-                cfg_test: m.attrs.iter().any(semantic::is_cfg_test)
-                    || self
-                        .cx
-                        .frames
-                        .iter()
-                        .any(|f| matches!(f, Frame::Mod { cfg_test: true, .. })),
-            });
+            let cfg_gated = platform_paths
+                || self.cfg_depth > 0
+                || has_cfg(&m.attrs)
+                || self
+                    .cx
+                    .frames
+                    .iter()
+                    .any(|f| matches!(f, Frame::Macro { .. }));
+            let cfg_test = m.attrs.iter().any(semantic::is_cfg_test)
+                || self
+                    .cx
+                    .frames
+                    .iter()
+                    .any(|f| matches!(f, Frame::Mod { cfg_test: true, .. }));
+            for path in paths {
+                // The same declaration again (rustc rejects it) names the same file: the shell
+                // needs it once (20,000 copies of `mod x;` are 20,000 file look-ups and reports).
+                let key = (name.clone(), path.clone(), self.inline_mods.clone());
+                if !self.declared_mods.insert(key) {
+                    continue;
+                }
+                self.modules.push(ModDecl {
+                    name: name.clone(),
+                    path_attr: path,
+                    inline_parents: self.inline_mods.clone(),
+                    span,
+                    cfg_gated,
+                    cfg_test,
+                });
+            }
             return;
         };
         self.module_path.push(name.clone());

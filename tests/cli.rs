@@ -530,6 +530,28 @@ fn missing_module_file_is_reported_at_its_declaration() {
     assert!(!r.stdout.contains("missing_gated"));
 }
 
+#[test]
+fn platform_module_files_chosen_by_cfg_attr_path_are_all_linted() {
+    // `#[cfg_attr(target_os = "linux", path = "linux.rs")] mod platform;`: which file is the
+    // module depends on the target, so each one that exists is linted, and none is missing
+    // (the default `platform.rs` need not exist when every platform names its own).
+    let dir = project(&[
+        (
+            "src/lib.rs",
+            b"#[cfg_attr(target_os = \"linux\", path = \"linux.rs\")]\n#[cfg_attr(windows, path = \"windows.rs\")]\nmod platform;\n",
+        ),
+        ("src/linux.rs", b"pub async fn pid() -> u32 {\n    1\n}\n"),
+        ("src/windows.rs", b"pub async fn pid() -> u32 {\n    2\n}\n"),
+    ]);
+    let r = run_in(Some(dir.path()), &["--message-format", "short", "-q"]);
+    assert_eq!(
+        files_reported(&r),
+        ["src/linux.rs", "src/windows.rs"],
+        "{r:#?}"
+    );
+    assert!(!r.stdout.contains("parse_error"), "{}", r.stdout);
+}
+
 // ---- failed runs: exit status 2 ------------------------------------------------------------
 
 #[test]

@@ -153,10 +153,35 @@ pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
 };
 
 /// Metadata of every id the tool reports: the rules, then its own reports.
-/// Source text as a message quotes it: on one line, each run of whitespace (a chain written one
-/// call per line) one space.
+/// Source text as a message quotes it: on one line, each run of whitespace one space, and none
+/// where a chain written one call per line breaks (`conn\n    .query(..)\n    ?` is `conn.query(..)?`).
 pub fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    let code: Vec<&str> = text.lines().map(strip_line_comment).collect();
+    for piece in code.iter().flat_map(|l| l.split_whitespace()) {
+        let glued = out.ends_with(['(', '[', '.']) || piece.starts_with(['.', '?', ')', ']']);
+        if !out.is_empty() && !glued {
+            out.push(' ');
+        }
+        out.push_str(piece);
+    }
+    out
+}
+
+/// A line without its `// comment` (a `//` inside a string literal is not one).
+fn strip_line_comment(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    let (mut in_str, mut i) = (false, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_str => i += 1,
+            b'"' => in_str = !in_str,
+            b'/' if !in_str && bytes.get(i + 1) == Some(&b'/') => return &line[..i],
+            _ => {}
+        }
+        i += 1;
+    }
+    line
 }
 
 pub fn all_meta() -> impl Iterator<Item = &'static RuleMeta> {
@@ -171,4 +196,20 @@ pub use crate::registry::canonical_id;
 pub fn meta(id: &str) -> Option<&'static RuleMeta> {
     let id = canonical_id(id)?;
     all_meta().find(|m| m.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_line_glues_a_chain_written_one_call_per_line() {
+        let chain = "dir\n        .canonicalize()\n        .context(\"x\")\n        ?";
+        assert_eq!(super::one_line(chain), "dir.canonicalize().context(\"x\")?");
+        assert_eq!(super::one_line("f(\n    a,\n    b,\n)"), "f(a, b,)");
+        assert_eq!(super::one_line("let  x =\ty"), "let x = y");
+        let commented = "base // the root\n    .join(\"http://h\") // the url\n    .exists()";
+        assert_eq!(
+            super::one_line(commented),
+            "base.join(\"http://h\").exists()"
+        );
+    }
 }
