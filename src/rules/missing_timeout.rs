@@ -219,10 +219,14 @@ fn is_connect_method(cx: &Cx, opts: &Options, m: &syn::ExprMethodCall) -> bool {
     {
         return true;
     }
-    matches!(name.as_str(), "request" | "get")
-        && cx.exec.locals().is_some_and(|l| {
-            l.evidence(&cx.resolver, &m.receiver, ValueKind::HyperClient) == Evidence::Yes
-        })
+    let kind = match name.as_str() {
+        "request" | "get" => ValueKind::HyperClient,
+        "connect" => ValueKind::Socket,
+        _ => return false,
+    };
+    cx.exec
+        .locals()
+        .is_some_and(|l| l.evidence(&cx.resolver, &m.receiver, kind) == Evidence::Yes)
 }
 
 fn check_client_call(cx: &Cx, c: &syn::ExprCall, out: &mut Sink) {

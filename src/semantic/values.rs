@@ -30,6 +30,8 @@ pub enum ValueKind {
     Stdin,
     /// A hyper client (requests without a deadline of their own).
     HyperClient,
+    /// A socket not yet connected (`tokio::net::TcpSocket`): `connect` waits on the peer.
+    Socket,
     /// A `tokio::sync::Semaphore` (its `acquire` waits in a fair queue).
     Semaphore,
     /// A channel sender whose `send(v)` is a future (tokio's bounded `mpsc::Sender`,
@@ -198,7 +200,7 @@ impl Locals {
         if let syn::Pat::Ident(p) = pat {
             let name = p.ident.to_string();
             self.learn_type(&name, e);
-            const LEARNED: [ValueKind; 9] = [
+            const LEARNED: [ValueKind; 10] = [
                 ValueKind::Path,
                 ValueKind::File,
                 ValueKind::Command,
@@ -208,6 +210,7 @@ impl Locals {
                 ValueKind::Condvar,
                 ValueKind::Stdin,
                 ValueKind::HyperClient,
+                ValueKind::Socket,
             ];
             // What the initializer surely is, else a path by the crate's declarations. The
             // kind-independent steps (`?`, `.unwrap()`, a method call's chain) are taken once.
@@ -346,6 +349,7 @@ impl Locals {
             ValueKind::Condvar => is(b::CONDVAR_NEW),
             ValueKind::Stdin => is(b::STDIN),
             ValueKind::HyperClient => is(t::HYPER_CLIENTS),
+            ValueKind::Socket => is(t::SOCKET_CTORS),
             ValueKind::Child
             | ValueKind::StdReceiver
             | ValueKind::Semaphore
@@ -738,6 +742,7 @@ pub fn declared_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
         (b::THREAD_HANDLE_TYPES, ValueKind::Thread),
         (b::STD_RECEIVER_TYPES, ValueKind::StdReceiver),
         (t::HYPER_CLIENT_TYPES, ValueKind::HyperClient),
+        (t::SOCKET_TYPES, ValueKind::Socket),
         (super::known::cancel::SEMAPHORE_TYPE, ValueKind::Semaphore),
         (super::known::cancel::ASYNC_SENDERS, ValueKind::AsyncSender),
     ];

@@ -22,6 +22,15 @@ pub const CONNECTS: &[&str] = &[
     "lapin::Connection::connect_with_config",
 ];
 
+/// Sockets configured before they connect: their `connect(addr)` waits on the peer like
+/// `TcpStream::connect` does.
+pub const SOCKET_CTORS: &[&str] = &[
+    "tokio::net::TcpSocket::new_v4",
+    "tokio::net::TcpSocket::new_v6",
+];
+
+pub const SOCKET_TYPES: &[&str] = &["tokio::net::TcpSocket"];
+
 /// redis-rs `Client` methods that open a connection (trusted in crates that depend on redis).
 pub const REDIS_OPENS: &[&str] = &[
     "get_async_connection",
