@@ -46,6 +46,18 @@ fn help(lib: Family, n: usize) -> String {
              queued (back-pressure); where the producer must not wait, `tx.try_send(msg)` fails \
              when the queue is full: drop or count the message there"
         ),
+        Family::Flume => format!(
+            "bound it: `bounded({n})`, then `tx.send_async(msg).await` waits while {n} messages \
+             are queued (back-pressure; a plain `send` would block the thread); where the \
+             producer must not wait, `tx.try_send(msg)` fails when the queue is full: drop or \
+             count the message there"
+        ),
+        Family::Blocking => format!(
+            "bound it: `bounded({n})` gives back-pressure, but its `send` blocks the thread while \
+             {n} messages are queued, which stalls an executor: in async code send with \
+             `tx.try_send(msg)` (fails when full: drop or count the message there), or use an \
+             async channel (`tokio::sync::mpsc::channel({n})`, flume's `send_async`)"
+        ),
     }
 }
 
@@ -56,7 +68,9 @@ fn help_single(lib: Family) -> &'static str {
             cannot pile up, and the receiver learns when the sender is gone"
         }
         Family::Futures => "for one message use `futures::channel::oneshot::channel()`",
-        Family::Bounded => "for one message use a oneshot channel, or `bounded(1)`",
+        Family::Bounded | Family::Flume | Family::Blocking => {
+            "for one message use a oneshot channel, or `bounded(1)`"
+        }
     }
 }
 

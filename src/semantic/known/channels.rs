@@ -7,8 +7,13 @@ pub enum Family {
     Tokio,
     /// `futures::channel::mpsc::unbounded` → `channel(N)`.
     Futures,
-    /// `async_channel`/`flume`/`crossbeam_channel`/`kanal` `unbounded` → `bounded(N)`.
+    /// `async_channel`/`async_std`/`smol` `unbounded`, kanal's `unbounded_async` → `bounded(N)`,
+    /// whose `send(msg)` is a future.
     Bounded,
+    /// `flume::unbounded` → `bounded(N)`: `send_async(msg).await` waits, `send` blocks.
+    Flume,
+    /// `crossbeam_channel`'s and kanal's sync `unbounded` → `bounded(N)`: `send` blocks the thread.
+    Blocking,
 }
 
 #[derive(Debug)]
@@ -78,20 +83,20 @@ pub const UNBOUNDED_CTORS: &[Ctor] = &[
         "bounded_async",
         false,
     ),
-    ctor("flume::unbounded", Family::Bounded, "bounded", true),
+    ctor("flume::unbounded", Family::Flume, "bounded", true),
     ctor(
         "crossbeam_channel::unbounded",
-        Family::Bounded,
+        Family::Blocking,
         "bounded",
         true,
     ),
     ctor(
         "crossbeam::channel::unbounded",
-        Family::Bounded,
+        Family::Blocking,
         "bounded",
         true,
     ),
-    ctor("kanal::unbounded", Family::Bounded, "bounded", true),
+    ctor("kanal::unbounded", Family::Blocking, "bounded", true),
 ];
 
 /// The constructor paths, for the catalog test.
