@@ -138,6 +138,20 @@ impl Walk<'_, '_> {
         }
     }
 
+    /// End the temporaries created since `mark`, except the guards that are a value leaving
+    /// the scope (`Some(m.lock().unwrap())` as a branch's tail).
+    fn end_temps_keeping(&mut self, mark: usize, values: &[usize]) {
+        let mut k = mark.min(self.live.len());
+        while k < self.live.len() {
+            let g = &self.guards[self.live[k]];
+            if g.name.is_none() && !values.contains(&g.call) {
+                self.live.remove(k);
+            } else {
+                k += 1;
+            }
+        }
+    }
+
     fn block(&mut self, b: &syn::Block) {
         let mark = self.live.len();
         let n = b.stmts.len();
@@ -331,7 +345,11 @@ impl Walk<'_, '_> {
                     if let Some((_, g)) = &arm.guard {
                         self.expr(g, Follow::None);
                     }
+                    // An arm's body is a temporary scope of its own (every edition): its
+                    // temporaries end with the arm, unless one is the arm's value.
+                    let arm_mark = self.live.len();
                     self.expr(&arm.body, Follow::None);
+                    self.end_temps_keeping(arm_mark, &value_guard_calls(&arm.body));
                 }
                 let values: Vec<usize> = m
                     .arms
@@ -466,22 +484,27 @@ impl Walk<'_, '_> {
             // An `if` condition is a scope of its own: its temporaries end before the branches.
             self.end_temps(mark);
         }
+        // The body of an `if` and its `else` block are temporary scopes (every edition): the
+        // temporaries of a branch's tail end with the branch, unless one is its value.
+        let mut values = Vec::new();
+        if let Some(syn::Stmt::Expr(e, None)) = i.then_branch.stmts.last() {
+            values.extend(value_guard_calls(e));
+        }
+        let then_mark = self.live.len();
         self.block(&i.then_branch);
+        self.end_temps_keeping(then_mark, &values);
         if is_let && self.edition_2024 {
             // Edition 2024: the scrutinee's temporaries end before `else`.
             self.end_scrutinee(mark);
         }
         if let Some((_, e)) = &i.else_branch {
+            let else_values = value_guard_calls(e);
+            let else_mark = self.live.len();
             self.expr(e, Follow::None);
+            self.end_temps_keeping(else_mark, &else_values);
+            values.extend(else_values);
         }
         // A guard that is a branch's value leaves the `if` with it.
-        let mut values = Vec::new();
-        if let Some(syn::Stmt::Expr(e, None)) = i.then_branch.stmts.last() {
-            values.extend(value_guard_calls(e));
-        }
-        if let Some((_, e)) = &i.else_branch {
-            values.extend(value_guard_calls(e));
-        }
         self.end_scrutinee_keeping(mark, &values);
     }
 
