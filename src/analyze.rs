@@ -741,7 +741,7 @@ impl<'a> Walker<'a> {
             let name = sig.ident.to_string();
             self.facts
                 .declared
-                .push((name.clone(), values::declared_kind(resolver, ty)));
+                .push((name.clone(), values::returned_kind(resolver, ty)));
             if let syn::Type::Path(p) = &**ty {
                 if p.path
                     .segments

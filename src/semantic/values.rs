@@ -713,6 +713,27 @@ fn optional_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
     }
 }
 
+/// The kind a fn's return type hands its callers: the type's own, or what a `Result<T, _>` or
+/// `Option<T>` holds (`fn cache_dir() -> io::Result<PathBuf>`). A caller that calls a method
+/// of the kind on the value (`cache_dir()?.exists()`) has unwrapped it: neither wrapper has
+/// such methods.
+pub fn returned_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
+    declared_kind(resolver, ty).or_else(|| {
+        let syn::Type::Path(p) = ty else { return None };
+        let last = p.path.segments.last()?;
+        if last.ident != "Result" && last.ident != "Option" {
+            return None;
+        }
+        match &last.arguments {
+            syn::PathArguments::AngleBracketed(a) => match a.args.first()? {
+                syn::GenericArgument::Type(inner) => declared_kind(resolver, inner),
+                _ => None,
+            },
+            _ => None,
+        }
+    })
+}
+
 pub fn declared_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
     let p = match ty {
         syn::Type::Path(p) => &p.path,
