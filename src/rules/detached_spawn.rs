@@ -119,7 +119,7 @@ impl Rule for DetachedSpawn {
                 else {
                     continue;
                 };
-                if owned_elsewhere(cx, &spawn, &b.stmts[..i], init) {
+                if owned_elsewhere(cx, &spawn, &b.stmts[..i], &b.stmts[i + 1..], init) {
                     continue;
                 }
                 let label = label.clone().unwrap_or_else(|| LABEL_STMT.to_string());
@@ -150,7 +150,13 @@ fn in_drop(cx: &Cx) -> bool {
 }
 
 /// Is the task's lifetime or outcome owned some other way than by its handle?
-fn owned_elsewhere(cx: &Cx, spawn: &Spawn, before: &[syn::Stmt], stmt: &syn::Expr) -> bool {
+fn owned_elsewhere(
+    cx: &Cx,
+    spawn: &Spawn,
+    before: &[syn::Stmt],
+    after: &[syn::Stmt],
+    stmt: &syn::Expr,
+) -> bool {
     let Some(arg) = spawn.arg else { return false };
     // A runtime abstraction spawning its caller's future (`fn spawn(fut: F) { tokio::spawn(fut); }`):
     // detaching is its contract; its callers are the ones to judge.
@@ -162,7 +168,7 @@ fn owned_elsewhere(cx: &Cx, spawn: &Spawn, before: &[syn::Stmt], stmt: &syn::Exp
     }
     polls_stop_signal(arg)
         || reports_outcome(arg)
-        || feeds_actor(before, stmt, Some(arg))
+        || feeds_actor(before, Some(after), stmt, Some(arg))
         // The pair made in memory (`let (tx, rx) = channel();`, not data destructured from an
         // awaited result) just before the `match`/`if` whose branch spawns.
         || cx.outer_stmts.iter().any(|outer| {
@@ -173,7 +179,7 @@ fn owned_elsewhere(cx: &Cx, spawn: &Spawn, before: &[syn::Stmt], stmt: &syn::Exp
                     syn::Expr::Call(_) | syn::Expr::MethodCall(_)
                 )))
             });
-            made_in_memory && feeds_actor(last, stmt, Some(arg))
+            made_in_memory && feeds_actor(last, None, stmt, Some(arg))
         })
 }
 

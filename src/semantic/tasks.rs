@@ -34,6 +34,10 @@ fn dropped_into<'a>(e: &'a syn::Expr, out: &mut Vec<&'a syn::Expr>) {
         syn::Expr::Unsafe(b) => block_tail_into(&b.block, out),
         // `drop(tokio::spawn(..))`: dropped on purpose is still dropped.
         syn::Expr::Call(c) if is_drop_call(c) => dropped_into(&c.args[0], out),
+        // `_ = tokio::spawn(..);`, the assignment form of `let _ =`.
+        syn::Expr::Assign(a) if matches!(peel(&a.left), syn::Expr::Infer(_)) => {
+            dropped_into(&a.right, out)
+        }
         _ => out.push(e),
     }
 }
@@ -414,7 +418,18 @@ fn handles_param(e: &syn::Expr, params: &HashSet<String>) -> bool {
 /// is thrown away. (A pair made in memory, `let (svc, worker) = Buffer::pair(..)`, owns its bare
 /// worker.) Awaited inside the task and handled there
 /// (`async move { if let Err(e) = conn.await { .. } }`), it is owned.
-pub fn feeds_actor(before: &[syn::Stmt], spawn: &syn::Expr, arg: Option<&syn::Expr>) -> bool {
+///
+/// A pair out of awaited I/O is an owner only while its kept half lives on after the spawn
+/// (`sender.send_request(..)` later, or returned): `let (conn, meta) = handshake(io).await?;`
+/// with `meta` only logged before the spawn owns nothing. An accepted connection and its peer
+/// address (`let (stream, addr) = listener.accept().await?;`) are never such a pair. `after` is
+/// `None` where the statements after the spawn are not at hand (a spawn in a `match` branch).
+pub fn feeds_actor(
+    before: &[syn::Stmt],
+    after: Option<&[syn::Stmt]>,
+    spawn: &syn::Expr,
+    arg: Option<&syn::Expr>,
+) -> bool {
     let mut used = super::dataflow::names_used_in_expr(spawn);
     // A value the task owns holds what it was built from: `let mut queue = Queue { rx, .. };`
     // or `let pipe = Pipe::new(tx);` then `spawn(async move { queue.run().await })` holds `rx`.
@@ -456,12 +471,18 @@ pub fn feeds_actor(before: &[syn::Stmt], spawn: &syn::Expr, arg: Option<&syn::Ex
         else {
             return false;
         };
+        let from_io = awaits_call(&init.expr);
+        if from_io && accepts(&init.expr) {
+            return false;
+        }
         // The other half is kept (named, not `_sink`): the task lives as long as it does.
         halves.len() == 2
             && halves.iter().any(|h| {
-                !h.is_empty() && h.iter().all(|n| !used.contains(n) && !n.starts_with('_'))
+                !h.is_empty()
+                    && h.iter().all(|n| !used.contains(n) && !n.starts_with('_'))
+                    && (!from_io || after.is_none_or(|rest| h.iter().any(|n| used_later(rest, n))))
             })
-            && !(awaits_call(&init.expr) && arg.is_some_and(|a| is_half_itself(a, moved)))
+            && !(from_io && arg.is_some_and(|a| is_half_itself(a, moved)))
     })
 }
 
@@ -473,6 +494,20 @@ fn makes_pair(e: &syn::Expr) -> bool {
         syn::Expr::Await(a) => makes_pair(&a.base),
         syn::Expr::Try(t) => makes_pair(&t.expr),
         syn::Expr::Match(m) => makes_pair(&m.expr),
+        _ => false,
+    }
+}
+
+/// The awaited call is a listener's `accept()`: a connection and its peer's address.
+fn accepts(e: &syn::Expr) -> bool {
+    match peel(e) {
+        syn::Expr::Await(a) => {
+            matches!(peel(&a.base), syn::Expr::MethodCall(m)
+                if super::known::join::ACCEPT_METHODS.contains(&m.method.to_string().as_str()))
+        }
+        syn::Expr::Try(t) => accepts(&t.expr),
+        syn::Expr::Match(m) => accepts(&m.expr),
+        syn::Expr::MethodCall(m) if m.args.is_empty() => accepts(&m.receiver),
         _ => false,
     }
 }
