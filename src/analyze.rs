@@ -405,6 +405,8 @@ fn walk(
         items: ItemTree::default(),
         macro_depth: 0,
         declared_mods: Default::default(),
+        spawned_blocks: Default::default(),
+        spawned_frames: Vec::new(),
         pending_exec: None,
         offload_wrappers: config
             .options::<crate::registry::BlockingInAsyncOptions>()
@@ -459,6 +461,10 @@ struct Walker<'a> {
     offload_wrappers: Vec<String>,
     /// HTTP requests sent in this file (`.get(url)…send()`), and those bounded by a timeout.
     requests: (usize, usize),
+    /// `async` blocks handed to a spawn (`tokio::spawn(async move { .. })`), by address, and
+    /// the frame index of each one being walked: a task runs under no caller's deadline.
+    spawned_blocks: std::collections::HashSet<usize>,
+    spawned_frames: Vec<usize>,
 }
 
 /// The keys calls of a fn are recorded under ([`semantic::facts::fn_keys`]).
@@ -790,6 +796,10 @@ impl<'a> Walker<'a> {
                     }
                     self.facts.future_uses.insert(key);
                 }
+                syn::Expr::Async(a) if spawned => {
+                    self.spawned_blocks
+                        .insert(a as *const syn::ExprAsync as usize);
+                }
                 _ => {}
             }
         }
@@ -801,7 +811,17 @@ impl<'a> Walker<'a> {
         if self.cx.exec.under_deadline() {
             self.facts.deadline_callees.insert(key);
         } else if awaited {
-            let caller = self.enclosing_fn();
+            // Awaited in a spawned task: no caller of the enclosing fn bounds it.
+            let fn_frame = self
+                .cx
+                .frames
+                .iter()
+                .rposition(|f| matches!(f, Frame::Fn { .. }));
+            let in_task = self
+                .spawned_frames
+                .last()
+                .is_some_and(|&i| fn_frame.is_none_or(|f| i > f));
+            let caller = if in_task { None } else { self.enclosing_fn() };
             self.facts.bare_awaited_callees.insert((key, caller));
         }
     }
@@ -990,21 +1010,22 @@ impl<'a> Walker<'a> {
                 let timer = branches
                     .iter()
                     .any(|b| exec::races_a_timer_in(&w.cx, &b.future));
-                if timer {
-                    w.cx.exec.deadline(true);
-                }
+                // The race ends before a handler runs: only the branch futures are under it.
                 for b in branches {
                     w.visit_pat(&b.pat);
+                    if timer {
+                        w.cx.exec.deadline(true);
+                    }
                     w.visit_expr(&b.future);
+                    if timer {
+                        w.cx.exec.deadline(false);
+                    }
                     if let Some(g) = &b.guard {
                         w.visit_expr(g);
                     }
                     w.visit_expr(&b.handler);
                 }
                 otherwise.iter().for_each(|e| w.visit_expr(e));
-                if timer {
-                    w.cx.exec.deadline(false);
-                }
             }
             MacroBody::Opaque => {}
         });
@@ -1305,6 +1326,7 @@ impl<'a> Visit<'a> for Walker<'a> {
     }
 
     fn visit_item_trait(&mut self, t: &'a syn::ItemTrait) {
+        self.facts.declared_traits.insert(t.ident.to_string());
         let start = match (&t.unsafety, &t.auto_token) {
             (Some(u), _) => u.span,
             (None, Some(a)) => a.span,
@@ -1408,9 +1430,18 @@ impl<'a> Visit<'a> for Walker<'a> {
     }
 
     fn visit_expr_async(&mut self, a: &'a syn::ExprAsync) {
+        let spawned = self
+            .spawned_blocks
+            .contains(&(a as *const syn::ExprAsync as usize));
+        if spawned {
+            self.spawned_frames.push(self.cx.frames.len());
+        }
         self.cx.exec.enter(Exec::Executor);
         self.with_frame(Frame::AsyncBlock, |w| visit::visit_expr_async(w, a));
         self.cx.exec.exit();
+        if spawned {
+            self.spawned_frames.pop();
+        }
     }
 
     fn visit_expr_match(&mut self, m: &'a syn::ExprMatch) {

@@ -21,6 +21,8 @@ pub struct FileFacts {
     pub awaiting_macros: HashSet<String>,
     /// Names of every `macro_rules!` macro the file defines.
     pub defined_macros: HashSet<String>,
+    /// Names of the traits the crate declares.
+    pub declared_traits: HashSet<String>,
     /// Fns called somewhere without being awaited in place, by [`use_key`]: for an async fn,
     /// its future is used as a value (spawned, joined, selected, stored).
     pub future_uses: HashSet<String>,
@@ -182,6 +184,8 @@ pub struct FnRef {
     pub name: String,
     pub method: bool,
     pub via_trait: bool,
+    /// The trait an impl's method implements (its last segment: `Transport`).
+    pub trait_name: Option<String>,
 }
 
 impl FnRef {
@@ -191,6 +195,7 @@ impl FnRef {
             name: name.to_string(),
             method: self_ty.is_some() || via_trait,
             via_trait,
+            trait_name: None,
         }
     }
 
@@ -219,16 +224,22 @@ pub fn enclosing_fn(frames: &[super::Frame<'_>], file_module: &[String]) -> Opti
     let super::Frame::Fn { name, .. } = &frames[i] else {
         return None;
     };
-    let (self_ty, via_trait) = match i.checked_sub(1).map(|j| &frames[j]) {
+    let (self_ty, trait_name, via_trait) = match i.checked_sub(1).map(|j| &frames[j]) {
         Some(super::Frame::Impl {
             self_ty,
             trait_name,
             ..
-        }) => (Some(self_ty.as_str()), trait_name.is_some()),
-        Some(super::Frame::Trait) => (None, true),
-        _ => (None, false),
+        }) => (
+            Some(self_ty.as_str()),
+            trait_name.clone(),
+            trait_name.is_some(),
+        ),
+        Some(super::Frame::Trait) => (None, None, true),
+        _ => (None, None, false),
     };
-    Some(FnRef::new(&module, self_ty, via_trait, name))
+    let mut f = FnRef::new(&module, self_ty, via_trait, name);
+    f.trait_name = trait_name;
+    Some(f)
 }
 
 /// How a module is named in a key: its last segment, or `crate` for the root.
@@ -260,6 +271,8 @@ pub struct CrateFacts {
     pub awaiting_async_fns: HashSet<String>,
     pub awaiting_macros: HashSet<String>,
     pub defined_macros: HashSet<String>,
+    /// Names of the traits the crate declares.
+    pub declared_traits: HashSet<String>,
     pub future_uses: HashSet<String>,
     pub lock_decls: HashMap<String, HashSet<LockDecl>>,
     pub deadline_callees: HashSet<String>,
@@ -317,6 +330,7 @@ impl CrateFacts {
         self.awaiting_async_fns.extend(file.awaiting_async_fns);
         self.awaiting_macros.extend(file.awaiting_macros);
         self.defined_macros.extend(file.defined_macros);
+        self.declared_traits.extend(file.declared_traits);
         self.future_uses.extend(file.future_uses);
         for (name, kind) in file.lock_decls {
             self.lock_decls.entry(name).or_default().insert(kind);
@@ -391,20 +405,30 @@ impl CrateFacts {
         // dispatch) may be this fn's: they cannot prove it bounded, but without a known bare
         // caller they leave its coverage unknown, which stays silent.
         let unknown = format!("{UNKNOWN_RECEIVER}::{}", f.name);
+        let unknown_bare = self.bare_awaited_callees.get(&unknown);
         let reached_unknown = f.via_trait
-            || (f.method
-                && (self.deadline_callees.contains(&unknown)
-                    || self.bare_awaited_callees.contains_key(&unknown)));
+            || (f.method && (self.deadline_callees.contains(&unknown) || unknown_bare.is_some()));
         // A future kept rather than awaited (returned, boxed, joined) is bounded, or not, by
         // whoever awaits it, as for a connect's own future.
         let bounded = keys
             .iter()
             .any(|k| self.deadline_callees.contains(k) || self.future_uses.contains(k));
-        let bare: Vec<&Option<FnRef>> = keys
+        let mut bare: Vec<&Option<FnRef>> = keys
             .iter()
             .filter_map(|k| self.bare_awaited_callees.get(k))
             .flatten()
             .collect();
+        // The impl's method of a trait the crate declares is called through it
+        // (`self.transport.connect(a)` on a generic or `dyn` receiver): each such call awaited
+        // bare is a caller, covered only if its own callers are. (A foreign trait's method,
+        // tower's `call`, is called by code we do not see, and by name everywhere.)
+        let crate_trait = f
+            .trait_name
+            .as_ref()
+            .is_some_and(|t| self.declared_traits.contains(t));
+        if crate_trait {
+            bare.extend(unknown_bare.into_iter().flatten());
+        }
         if bare.is_empty() {
             return bounded || (public && depth == 0) || reached_unknown;
         }
