@@ -281,6 +281,41 @@ fn method_of_item(e: &syn::Expr, item: &HashSet<String>) -> bool {
     !calls.is_empty() && is_place(root) && root_ident(root).is_some_and(|r| item.contains(&r))
 }
 
+/// Does the work run an accept loop (`loop { let (s, _) = listener.accept().await?; .. }`)?
+/// A task per configured listener is a server, one of the program's parts: its connections
+/// are `detached_spawn`'s business, not a fan-out over data.
+fn serves_connections(e: &syn::Expr) -> bool {
+    #[derive(Default)]
+    struct V {
+        loops: usize,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+            self.loops += 1;
+            syn::visit::visit_expr_loop(self, l);
+            self.loops -= 1;
+        }
+        fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+            self.loops += 1;
+            syn::visit::visit_expr_while(self, w);
+            self.loops -= 1;
+        }
+        fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+            if self.loops > 0 {
+                if let syn::Expr::MethodCall(m) = peel(&a.base) {
+                    self.found |= m.args.is_empty()
+                        && ACCEPT_METHODS.contains(&m.method.to_string().as_str());
+                }
+            }
+            syn::visit::visit_expr_await(self, a);
+        }
+    }
+    let mut v = V::default();
+    v.visit_expr(e);
+    v.found
+}
+
 /// Words of an identifier, `_`-separated and lowercased, contain the phrase `word`
 /// (`rate_limit` in `check_rate_limit`).
 pub fn name_has_word(name: &str, word: &str) -> bool {
@@ -963,6 +998,7 @@ impl Walker<'_, '_> {
         };
         let item = &o.s.item;
         let collects_item = matches!(kind, WorkKind::Await) && collects(e, item);
+        let serves = matches!(kind, WorkKind::Spawn(..)) && serves_connections(e);
         let work = Work {
             id,
             span: e.span(),
@@ -977,7 +1013,7 @@ impl Walker<'_, '_> {
             nested_await: false,
             borrows_item: false,
             collects_item,
-            item_does_work: method_of_item(e, item),
+            item_does_work: method_of_item(e, item) || serves,
             discarded: false,
             independent: false,
         };
