@@ -467,6 +467,47 @@ struct Walker<'a> {
     spawned_frames: Vec<usize>,
 }
 
+/// The re-exports of a `pub use` tree declared in module `here` ([`FileFacts::reexport_globs`]).
+fn reexports(tree: &syn::UseTree, prefix: &mut Vec<String>, here: &str, facts: &mut FileFacts) {
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            reexports(&p.tree, prefix, here, facts);
+            prefix.pop();
+        }
+        syn::UseTree::Group(g) => g
+            .items
+            .iter()
+            .for_each(|t| reexports(t, prefix, here, facts)),
+        syn::UseTree::Glob(_) => {
+            if let Some(source) = prefix
+                .last()
+                .filter(|s| !matches!(s.as_str(), "self" | "super"))
+            {
+                facts
+                    .reexport_globs
+                    .push((here.to_string(), source.clone()));
+            }
+        }
+        syn::UseTree::Name(n) => {
+            if let Some(source) = prefix.last() {
+                let name = n.ident.to_string();
+                facts
+                    .reexport_names
+                    .push((format!("{here}::{name}"), format!("{source}::{name}")));
+            }
+        }
+        syn::UseTree::Rename(r) => {
+            if let Some(source) = prefix.last() {
+                facts.reexport_names.push((
+                    format!("{here}::{}", r.rename),
+                    format!("{source}::{}", r.ident),
+                ));
+            }
+        }
+    }
+}
+
 /// The keys calls of a fn are recorded under ([`semantic::facts::fn_keys`]).
 fn fn_ref_keys(f: &semantic::facts::FnRef) -> Vec<String> {
     if f.method {
@@ -1323,6 +1364,14 @@ impl<'a> Visit<'a> for Walker<'a> {
             |w| w.walk_fn(&f.attrs, Some(&f.vis), &f.sig, &f.block, kind),
         );
         self.cfg_depth -= usize::from(cfg);
+    }
+
+    fn visit_item_use(&mut self, u: &'a syn::ItemUse) {
+        if !matches!(u.vis, syn::Visibility::Inherited) && self.macro_depth == 0 {
+            let here = semantic::facts::module_key(&self.module_path);
+            reexports(&u.tree, &mut Vec::new(), &here, &mut self.facts);
+        }
+        visit::visit_item_use(self, u);
     }
 
     fn visit_item_trait(&mut self, t: &'a syn::ItemTrait) {

@@ -81,6 +81,11 @@ pub struct FileFacts {
     /// Sync fns whose own body makes a blocking call (std fs, process, sleep, ...) on the
     /// thread that calls them, by [`FnRef::keys`].
     pub blocking_fns: HashSet<String>,
+    /// Re-exports (`pub use`): by module key, a glob's source module (`pub use data::*;` in
+    /// `state`: `("state", "data")`), and a named one's key and source key
+    /// (`("state::load", "data::load")`).
+    pub reexport_globs: Vec<(String, String)>,
+    pub reexport_names: Vec<(String, String)>,
 }
 
 /// The key a path is recorded under: its last two segments as far as resolution knows
@@ -301,6 +306,10 @@ pub struct CrateFacts {
     pub permit_takers: HashSet<String>,
     pub spawn_wrappers: HashSet<String>,
     pub blocking_fns: HashSet<String>,
+    /// [`FileFacts::reexport_globs`] and [`FileFacts::reexport_names`], by the module (or key)
+    /// that re-exports.
+    pub reexport_globs: HashMap<String, Vec<String>>,
+    pub reexport_names: HashMap<String, String>,
 }
 
 impl CrateFacts {
@@ -359,6 +368,10 @@ impl CrateFacts {
         self.permit_takers.extend(file.permit_takers);
         self.spawn_wrappers.extend(file.spawn_wrappers);
         self.blocking_fns.extend(file.blocking_fns);
+        for (module, source) in file.reexport_globs {
+            self.reexport_globs.entry(module).or_default().push(source);
+        }
+        self.reexport_names.extend(file.reexport_names);
         self.receiver_methods.extend(file.receiver_methods);
         for (key, is_async) in file.fn_asyncness {
             self.fn_asyncness.entry(key).or_default().insert(is_async);
@@ -373,6 +386,32 @@ impl CrateFacts {
     /// says nothing about this one. A method that may be called on a receiver of unknown type
     /// (`self.inner.connect()`, a trait's method) has callers we cannot all see: unless a known
     /// caller awaits it bare, its coverage is unknown, which counts as covered (no finding).
+    /// A key and the keys of what it re-exports (`state::load` for `pub use data::*;` in
+    /// `state` is also `data::load`), a few re-exports deep.
+    fn reexported_as(&self, key: &str) -> Vec<String> {
+        let mut out = vec![key.to_string()];
+        let mut i = 0;
+        while i < out.len() && out.len() < 16 {
+            let k = out[i].clone();
+            i += 1;
+            if let Some(source) = self.reexport_names.get(&k) {
+                if !out.contains(source) {
+                    out.push(source.clone());
+                }
+            }
+            let Some((module, name)) = k.rsplit_once("::") else {
+                continue;
+            };
+            for source in self.reexport_globs.get(module).into_iter().flatten() {
+                let s = format!("{source}::{name}");
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+        }
+        out
+    }
+
     fn covered_by_callers(&self, f: &FnRef, public: bool, depth: usize) -> bool {
         if depth > 8 {
             return false;
@@ -498,7 +537,10 @@ impl CrateFacts {
                 .is_some_and(|receivers| receivers.iter().any(|r| self.lock_decls.contains_key(r))),
             Condition::AwaitsCancelUnsafe(key) => self.awaits_cancel_unsafe(key),
             Condition::IsSpawnWrapper(key) => self.spawn_wrappers.contains(key),
-            Condition::CalleeBlocks(key) => self.blocking_fns.contains(key),
+            Condition::CalleeBlocks(key) => self
+                .reexported_as(key)
+                .iter()
+                .any(|k| self.blocking_fns.contains(k)),
             Condition::NoneStopsOnSignal(keys) => {
                 !keys.iter().any(|k| self.stop_polling_fns.contains(k))
             }
