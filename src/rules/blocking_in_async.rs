@@ -296,10 +296,11 @@ fn check_blocking_callee(cx: &Cx, e: &syn::Expr, out: &mut Sink) {
             // `helper(..)`, `Self::helper(..)`, `crate::x::helper(..)`, `config::load(..)`: a fn
             // of the crate (a module path that is no dependency or standard crate).
             let first = segs[0].ident.to_string();
+            // `SavedState::restore(dir)`: an associated fn, of the crate only if the crate
+            // declares one under that key (the fact is about the crate's own fns).
             let local = segs.len() == 1
                 || matches!(first.as_str(), "Self" | "self" | "super" | "crate")
                 || (segs.len() == 2
-                    && first.starts_with(|c: char| c.is_ascii_lowercase())
                     && !matches!(first.as_str(), "std" | "core" | "alloc")
                     && !cx.krate.depends_on(&first));
             if !local
