@@ -412,6 +412,21 @@ impl CrateFacts {
         out
     }
 
+    /// Does the `async fn` of this key watch a stop signal, in its own body or in a crate fn
+    /// it awaits (`start(rx)` builds `Self { rx }` and awaits `run`, whose loop polls
+    /// `self.rx.recv()`), two calls deep at most?
+    fn stops_on_signal(&self, key: &str, depth: usize) -> bool {
+        if self.stop_polling_fns.contains(key) {
+            return true;
+        }
+        depth < 2
+            && self.bare_awaited_callees.iter().any(|(callee, callers)| {
+                callee != key
+                    && callers.iter().flatten().any(|c| c.key == key)
+                    && self.stops_on_signal(callee, depth + 1)
+            })
+    }
+
     fn covered_by_callers(&self, f: &FnRef, public: bool, depth: usize) -> bool {
         if depth > 8 {
             return false;
@@ -541,9 +556,7 @@ impl CrateFacts {
                 .reexported_as(key)
                 .iter()
                 .any(|k| self.blocking_fns.contains(k)),
-            Condition::NoneStopsOnSignal(keys) => {
-                !keys.iter().any(|k| self.stop_polling_fns.contains(k))
-            }
+            Condition::NoneStopsOnSignal(keys) => !keys.iter().any(|k| self.stops_on_signal(k, 0)),
             Condition::IsAsyncFn(key) => self
                 .fn_asyncness
                 .get(key)
