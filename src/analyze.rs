@@ -789,7 +789,25 @@ impl<'a> Walker<'a> {
             self.facts
                 .declared
                 .push((name.clone(), values::returned_kind(resolver, ty)));
-            if let syn::Type::Path(p) = &**ty {
+            // `-> ClientBuilder`, or `-> reqwest::Result<ClientBuilder>` (what `?` unwraps).
+            let handed_out = match &**ty {
+                syn::Type::Path(p)
+                    if p.path
+                        .segments
+                        .last()
+                        .is_some_and(|s| s.ident == "Result" || s.ident == "Option") =>
+                {
+                    match &p.path.segments.last().map(|s| &s.arguments) {
+                        Some(syn::PathArguments::AngleBracketed(a)) => match a.args.first() {
+                            Some(syn::GenericArgument::Type(t)) => t,
+                            _ => &**ty,
+                        },
+                        _ => &**ty,
+                    }
+                }
+                t => t,
+            };
+            if let syn::Type::Path(p) = handed_out {
                 if p.path
                     .segments
                     .last()

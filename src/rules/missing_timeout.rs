@@ -320,9 +320,45 @@ fn check_built_chain(cx: &Cx, m: &syn::ExprMethodCall, out: &mut Sink) {
             }
         }
     }
+    // A builder chosen by branches (`let b = if proxy { Client::builder().proxy(p) } else
+    // { Client::builder() };`): each branch's value is judged, the methods of all count.
+    if !tonic
+        && matches!(
+            peel(root),
+            syn::Expr::If(_) | syn::Expr::Match(_) | syn::Expr::Block(_)
+        )
+    {
+        if cx.snippet(cx.span_of(root)).contains("timeout") {
+            return;
+        }
+        let mut built = false;
+        for tail in dataflow::branch_values(root) {
+            let (r, calls) = method_chain(tail);
+            names.extend(calls.iter().map(|c| c.method.to_string()));
+            match peel(r) {
+                syn::Expr::Call(rc) => match &*rc.func {
+                    syn::Expr::Path(rp)
+                        if cx.is(&rp.path, timeout::REQWEST_BUILDER) == Tri::Yes =>
+                    {
+                        built = true
+                    }
+                    _ => return,
+                },
+                // A builder the branch made in a local of its own.
+                syn::Expr::Path(p) if p.path.get_ident().is_some() => {}
+                _ => return,
+            }
+        }
+        if !built {
+            return;
+        }
+    }
     let has = |n: &str| names.contains(n);
     // The builder handed out by a crate fn: by the fn's declared return type, crate-wide.
     let (root_span, helper, base) = match peel(root) {
+        syn::Expr::If(_) | syn::Expr::Match(_) | syn::Expr::Block(_) if !tonic => {
+            (cx.span_of(root), None, "reqwest::Client")
+        }
         syn::Expr::Call(rc) => {
             let syn::Expr::Path(rp) = &*rc.func else {
                 return;

@@ -140,6 +140,33 @@ pub fn method_chain(e: &syn::Expr) -> (&syn::Expr, Vec<&syn::ExprMethodCall>) {
     }
 }
 
+/// The values an expression may end with: each branch tail of an `if`, a `match` or a block,
+/// through nesting (`if a { x } else if b { y } else { z }`: `x`, `y`, `z`); the expression
+/// itself otherwise.
+pub fn branch_values(e: &syn::Expr) -> Vec<&syn::Expr> {
+    fn tail<'e>(b: &'e syn::Block, out: &mut Vec<&'e syn::Expr>) {
+        if let Some(syn::Stmt::Expr(e, None)) = b.stmts.last() {
+            walk(e, out);
+        }
+    }
+    fn walk<'e>(e: &'e syn::Expr, out: &mut Vec<&'e syn::Expr>) {
+        match peel(e) {
+            syn::Expr::If(i) => {
+                tail(&i.then_branch, out);
+                if let Some((_, e)) = &i.else_branch {
+                    walk(e, out);
+                }
+            }
+            syn::Expr::Match(m) => m.arms.iter().for_each(|a| walk(&a.body, out)),
+            syn::Expr::Block(b) => tail(&b.block, out),
+            e => out.push(e),
+        }
+    }
+    let mut out = Vec::new();
+    walk(e, &mut out);
+    out
+}
+
 /// A builder kept in a local and set step by step: `let mut b = Client::builder().x();
 /// if c { b = b.proxy(p); } b.build()`. The call that made it (the root of the chain of the
 /// last `let` of `name` before byte `at` of `body`, where the builder is used) and the name of

@@ -717,28 +717,10 @@ fn is_span(receiver: &syn::Expr) -> bool {
 /// The guards an expression's value holds: its own guard call, or the value of each branch of
 /// an `if`, `match` or block (`if x { Some(m.lock().unwrap()) } else { None }`).
 fn value_guard_calls(e: &syn::Expr) -> Vec<usize> {
-    fn tail(b: &syn::Block, out: &mut Vec<usize>) {
-        if let Some(syn::Stmt::Expr(e, None)) = b.stmts.last() {
-            walk(e, out);
-        }
-    }
-    fn walk(e: &syn::Expr, out: &mut Vec<usize>) {
-        match e {
-            syn::Expr::If(i) => {
-                tail(&i.then_branch, out);
-                if let Some((_, e)) = &i.else_branch {
-                    walk(e, out);
-                }
-            }
-            syn::Expr::Match(m) => m.arms.iter().for_each(|a| walk(&a.body, out)),
-            syn::Expr::Block(b) => tail(&b.block, out),
-            syn::Expr::Paren(p) => walk(&p.expr, out),
-            e => out.extend(guard_call(e)),
-        }
-    }
-    let mut out = Vec::new();
-    walk(e, &mut out);
-    out
+    super::dataflow::branch_values(e)
+        .into_iter()
+        .filter_map(guard_call)
+        .collect()
 }
 
 /// What a `LockResult` is unwrapped with, keeping the guard: `.unwrap()`, `.expect(..)`,
