@@ -44,6 +44,10 @@ pub struct LoopSummary {
     /// A guard of a lock on a value from outside the loop is held in the body
     /// (`let g = state.lock().await;`): the iterations are serialized by it.
     pub holds_lock: bool,
+    /// An awaited call of the item's work goes through a `&mut` handle from outside the loop
+    /// (`archive.add_file(&p).await` on a `let mut archive`, `save(conn, row)` with
+    /// `conn: &mut PgConnection`): the iterations write in order, so the loop is tied.
+    pub ordered_writes: bool,
     /// Something in the body waits for a free slot (a permit, `join_next`, `next`).
     pub waits_for_slot: bool,
     /// Roots pushed into (`handles.push(..)`) and drained (`handles.drain(..)`) in the body,
@@ -962,18 +966,24 @@ impl Walker<'_, '_> {
         };
         let m = self.mutables;
         for w in &mut o.s.awaits {
-            let shared = w.mut_places.iter().any(outer)
+            let through_mut = w.mut_places.iter().any(outer)
                 || w.by_name.iter().any(|n| {
                     outer(n) && (o.aliases.contains(n) || m.is_some_and(|m| m.mut_refs.contains(n)))
                 })
-                || w.receiver.as_ref().is_some_and(|(root, method)| {
+                || w.receiver.as_ref().is_some_and(|(root, _)| {
                     outer(root)
-                        && (sequencing::SEQUENTIAL_METHODS.contains(&method.as_str())
-                            || o.aliases.contains(root)
+                        && (o.aliases.contains(root)
                             || m.is_some_and(|m| {
                                 (root == "self" && m.self_mut) || m.names.contains(root)
                             }))
                 });
+            let shared = through_mut
+                || w.receiver.as_ref().is_some_and(|(root, method)| {
+                    outer(root) && sequencing::SEQUENTIAL_METHODS.contains(&method.as_str())
+                });
+            if through_mut && w.reads.iter().any(|r| o.s.derived.contains(r)) {
+                o.s.ordered_writes = true;
+            }
             w.independent = !shared
                 && !w.concurrent
                 && !w.collects_item
