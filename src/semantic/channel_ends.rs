@@ -683,6 +683,14 @@ struct SyncProducer<'s> {
 
 impl SyncProducer<'_> {
     fn closure_arg(&mut self, arg: &syn::Expr) {
+        // `spawn({ let tx = tx.clone(); move || watch(&tx) })`: the block's value is the closure.
+        let arg = match peel(arg) {
+            syn::Expr::Block(b) => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(tail, None)) => peel(tail),
+                _ => return,
+            },
+            a => a,
+        };
         if let syn::Expr::Closure(c) = arg {
             if c.asyncness.is_none() && !contains_async(&c.body) {
                 let used = names_used_in_expr(&c.body);
