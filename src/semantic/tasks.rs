@@ -339,14 +339,36 @@ fn last_sends(block: &syn::Block, bound: &HashSet<String>) -> bool {
 }
 
 fn ends_sending(e: &syn::Expr, bound: &HashSet<String>) -> bool {
+    // What a pattern binds from a handed-in value is handed in too:
+    // `if let Some(done) = done { done.send(()).await.ok(); }`.
+    // (The pattern's own names are in `bound`: `Some(done) = done` re-binds the handed name.)
+    let unwrapped = |pat: &syn::Pat, scrutinee: &syn::Expr| -> HashSet<String> {
+        let names = pat_idents(pat);
+        let mut b = bound.clone();
+        let handed =
+            root_ident(scrutinee).is_some_and(|r| !bound.contains(&r) || names.contains(&r));
+        if handed {
+            for n in &names {
+                b.remove(n);
+            }
+        }
+        b
+    };
     match strip_result(e) {
         syn::Expr::If(i) => {
-            last_sends(&i.then_branch, bound)
+            let then_bound = match &*i.cond {
+                syn::Expr::Let(l) => unwrapped(&l.pat, &l.expr),
+                _ => bound.clone(),
+            };
+            last_sends(&i.then_branch, &then_bound)
                 || i.else_branch
                     .as_ref()
                     .is_some_and(|(_, e)| ends_sending(e, bound))
         }
-        syn::Expr::Match(m) => m.arms.iter().any(|a| ends_sending(&a.body, bound)),
+        syn::Expr::Match(m) => m
+            .arms
+            .iter()
+            .any(|a| ends_sending(&a.body, &unwrapped(&a.pat, &m.expr))),
         syn::Expr::Block(b) => last_sends(&b.block, bound),
         other => {
             let (_, calls) = super::dataflow::method_chain(other);
