@@ -410,7 +410,7 @@ fn classify_path(cx: &Cx, opts: &Options, p: &syn::ExprPath) -> Option<Found> {
     {
         return found(Kind::Fs, last);
     }
-    if is(blocking::STD_NET) || is(blocking::UREQ) {
+    if is(blocking::STD_NET) || is(blocking::UREQ) || is(blocking::TERMINAL_EVENTS) {
         return found(Kind::Wait, last);
     }
     if is(blocking::HASHING) {

@@ -113,6 +113,10 @@ pub const STD_NET: &[&str] = &[
     "std::net::TcpStream::connect_timeout",
 ];
 
+/// Terminal input that waits for the user: crossterm's event reads (its `EventStream`, feature
+/// `event-stream`, is the async form).
+pub const TERMINAL_EVENTS: &[&str] = &["crossterm::event::read", "crossterm::event::poll"];
+
 /// Constructors of other crates' file types that open the file with std's blocking I/O (each
 /// has an async twin: actix-files' `NamedFile::open_async`).
 pub const WRAPPED_FILE_OPENS: &[&str] = &["actix_files::NamedFile::open"];
