@@ -1517,8 +1517,9 @@ impl<'a> Visit<'a> for Walker<'a> {
         }
         self.visit_expr(&m.expr);
         for arm in &m.arms {
-            if let Some(locals) = self.cx.exec.locals_mut() {
-                locals.learn_some(&m.expr, &arm.pat);
+            let Cx { exec, resolver, .. } = &mut self.cx;
+            if let Some(locals) = exec.locals_mut() {
+                locals.learn_some(resolver, &m.expr, &arm.pat);
             }
             self.visit_arm(arm);
         }
@@ -1526,8 +1527,9 @@ impl<'a> Visit<'a> for Walker<'a> {
 
     fn visit_expr_let(&mut self, l: &'a syn::ExprLet) {
         visit::visit_expr_let(self, l);
-        if let Some(locals) = self.cx.exec.locals_mut() {
-            locals.learn_some(&l.expr, &l.pat);
+        let Cx { exec, resolver, .. } = &mut self.cx;
+        if let Some(locals) = exec.locals_mut() {
+            locals.learn_some(resolver, &l.expr, &l.pat);
         }
     }
 

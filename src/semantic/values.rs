@@ -114,7 +114,18 @@ impl Locals {
 
     /// `Some(p)` matched on an optional parameter of a known kind (`match path { Some(p) => ..`,
     /// `if let Some(p) = path`): `p` has that kind.
-    pub fn learn_some(&mut self, scrutinee: &syn::Expr, pat: &syn::Pat) {
+    pub fn learn_some(&mut self, resolver: &Resolver, scrutinee: &syn::Expr, pat: &syn::Pat) {
+        // `if let Ok(mut child) = Command::new(..).spawn()`: what the `Ok`/`Some` holds is what
+        // a `let child = ..?;` would bind.
+        if let syn::Pat::TupleStruct(t) = pat {
+            let wraps = t.path.is_ident("Ok") || t.path.is_ident("Some");
+            if let (true, [syn::Pat::Ident(b)]) = (wraps, &t.elems.iter().collect::<Vec<_>>()[..]) {
+                if !matches!(peel(scrutinee), syn::Expr::Path(_)) {
+                    self.learn_value(resolver, b.ident.to_string(), scrutinee);
+                    return;
+                }
+            }
+        }
         let syn::Expr::Path(sp) = peel(scrutinee) else {
             return;
         };
@@ -198,53 +209,7 @@ impl Locals {
         let Some(init) = &l.init else { return };
         let e = &*init.expr;
         if let syn::Pat::Ident(p) = pat {
-            let name = p.ident.to_string();
-            self.learn_type(&name, e);
-            const LEARNED: [ValueKind; 10] = [
-                ValueKind::Path,
-                ValueKind::File,
-                ValueKind::Command,
-                ValueKind::Child,
-                ValueKind::Thread,
-                ValueKind::Barrier,
-                ValueKind::Condvar,
-                ValueKind::Stdin,
-                ValueKind::HyperClient,
-                ValueKind::Socket,
-            ];
-            // What the initializer surely is, else a path by the crate's declarations. The
-            // kind-independent steps (`?`, `.unwrap()`, a method call's chain) are taken once.
-            let mut core = peel(e);
-            loop {
-                match core {
-                    syn::Expr::Try(t) => core = peel(&t.expr),
-                    syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
-                        core = peel(&m.receiver)
-                    }
-                    _ => break,
-                }
-            }
-            let method = match core {
-                syn::Expr::MethodCall(m) => Some(MethodCall::of(m)),
-                _ => None,
-            };
-            let mut conditional = None;
-            for kind in LEARNED {
-                let evidence = match &method {
-                    Some(m) => self.method_call_evidence(resolver, m, kind),
-                    None => self.evidence(resolver, core, kind),
-                };
-                match evidence {
-                    Evidence::Yes => {
-                        self.kinds.insert(name, Some((kind, None)));
-                        return;
-                    }
-                    Evidence::IfDeclared(d) if kind == ValueKind::Path => conditional = Some(d),
-                    _ => {}
-                }
-            }
-            let learned = conditional.map(|d| (ValueKind::Path, Some(d)));
-            self.kinds.insert(name, learned);
+            self.learn_value(resolver, p.ident.to_string(), e);
             return;
         }
         // `let (tx, rx) = std::sync::mpsc::channel();`
@@ -257,6 +222,56 @@ impl Locals {
                 }
             }
         }
+    }
+
+    /// Learn what a value bound to `name` is, from the expression it is bound from.
+    fn learn_value(&mut self, resolver: &Resolver, name: String, e: &syn::Expr) {
+        self.learn_type(&name, e);
+        const LEARNED: [ValueKind; 10] = [
+            ValueKind::Path,
+            ValueKind::File,
+            ValueKind::Command,
+            ValueKind::Child,
+            ValueKind::Thread,
+            ValueKind::Barrier,
+            ValueKind::Condvar,
+            ValueKind::Stdin,
+            ValueKind::HyperClient,
+            ValueKind::Socket,
+        ];
+        // What the initializer surely is, else a path by the crate's declarations. The
+        // kind-independent steps (`?`, `.unwrap()`, a method call's chain) are taken once.
+        let mut core = peel(e);
+        loop {
+            match core {
+                syn::Expr::Try(t) => core = peel(&t.expr),
+                syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
+                    core = peel(&m.receiver)
+                }
+                _ => break,
+            }
+        }
+        let method = match core {
+            syn::Expr::MethodCall(m) => Some(MethodCall::of(m)),
+            _ => None,
+        };
+        let mut conditional = None;
+        for kind in LEARNED {
+            let evidence = match &method {
+                Some(m) => self.method_call_evidence(resolver, m, kind),
+                None => self.evidence(resolver, core, kind),
+            };
+            match evidence {
+                Evidence::Yes => {
+                    self.kinds.insert(name, Some((kind, None)));
+                    return;
+                }
+                Evidence::IfDeclared(d) if kind == ValueKind::Path => conditional = Some(d),
+                _ => {}
+            }
+        }
+        let learned = conditional.map(|d| (ValueKind::Path, Some(d)));
+        self.kinds.insert(name, learned);
     }
 
     /// Is `e` a value of `kind`?
