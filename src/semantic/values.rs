@@ -79,7 +79,8 @@ impl Locals {
             .collect();
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
-                let kind = declared_kind(resolver, &pt.ty);
+                let kind = declared_kind(resolver, &pt.ty)
+                    .or_else(|| as_ref_kind(resolver, &sig.generics, &pt.ty));
                 if let (Some(k), syn::Pat::Ident(p)) = (optional_kind(resolver, &pt.ty), &*pt.pat) {
                     l.optional.insert(p.ident.to_string(), k);
                 }
@@ -747,6 +748,53 @@ pub fn returned_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
             _ => None,
         }
     })
+}
+
+/// The kind a parameter converts to with `.as_ref()`: `p: impl AsRef<Path>`, or
+/// `p: P` with `P: AsRef<Path>` among the fn's generics. Its file-system methods are reached
+/// through `p.as_ref()` only, so the parameter is taken for a path.
+fn as_ref_kind(resolver: &Resolver, generics: &syn::Generics, ty: &syn::Type) -> Option<ValueKind> {
+    type Bounds = syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>;
+    let from_bounds = |bounds: &Bounds| {
+        bounds.iter().find_map(|b| {
+            let syn::TypeParamBound::Trait(t) = b else {
+                return None;
+            };
+            let last = t.path.segments.last()?;
+            if last.ident != "AsRef" {
+                return None;
+            }
+            let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+                return None;
+            };
+            match a.args.first()? {
+                syn::GenericArgument::Type(inner) => {
+                    declared_kind(resolver, inner).filter(|k| *k == ValueKind::Path)
+                }
+                _ => None,
+            }
+        })
+    };
+    match ty {
+        syn::Type::ImplTrait(i) => from_bounds(&i.bounds),
+        syn::Type::Reference(r) => as_ref_kind(resolver, generics, &r.elem),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let name = p.path.get_ident()?;
+            let param = generics.type_params().find(|t| t.ident == *name)?;
+            from_bounds(&param.bounds).or_else(|| {
+                let clause = generics.where_clause.as_ref()?;
+                clause.predicates.iter().find_map(|pred| match pred {
+                    syn::WherePredicate::Type(pt)
+                        if matches!(&pt.bounded_ty, syn::Type::Path(b) if b.path.is_ident(name)) =>
+                    {
+                        from_bounds(&pt.bounds)
+                    }
+                    _ => None,
+                })
+            })
+        }
+        _ => None,
+    }
 }
 
 pub fn declared_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {

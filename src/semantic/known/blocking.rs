@@ -79,6 +79,7 @@ pub const PATH_DERIVING: &[&str] = &[
     "with_file_name",
     "to_path_buf",
     "as_path",
+    "as_ref",
     "parent",
     "clone",
     "to_owned",
