@@ -1454,7 +1454,22 @@ impl<'a> Visit<'a> for Walker<'a> {
                 rule.check_select(&self.cx, mac, branches, otherwise, &mut self.sink);
             }
         }
-        self.visit_macro_body(macros::macro_name(mac), body, &mac.tokens, text);
+        // `stream! { .. }`/`try_stream! { .. }` (async-stream): an async generator, polled on
+        // the executor like an `async` block.
+        let generator = self
+            .cx
+            .resolver
+            .is(&mac.path, semantic::known::adapters::ASYNC_GENERATORS)
+            == semantic::Tri::Yes;
+        if generator {
+            self.cx.exec.enter(Exec::Executor);
+            self.with_frame(Frame::AsyncBlock, |w| {
+                w.visit_macro_body(macros::macro_name(mac), body, &mac.tokens, text)
+            });
+            self.cx.exec.exit();
+        } else {
+            self.visit_macro_body(macros::macro_name(mac), body, &mac.tokens, text);
+        }
     }
 
     fn visit_block(&mut self, b: &'a syn::Block) {

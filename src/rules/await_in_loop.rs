@@ -92,7 +92,7 @@ impl Rule for AwaitInLoop {
 /// Is the loop sequential for a reason the summary shows: an early exit, pacing, assertions,
 /// a lock guard held through the iteration?
 fn sequential_by_design(s: &LoopSummary) -> bool {
-    s.exits || s.paced || s.asserts || s.holds_lock || s.ordered_writes
+    s.exits || s.paced || s.asserts || s.holds_lock || s.ordered_writes || s.yields
 }
 
 fn check_for(cx: &Cx, l: &syn::ExprForLoop, out: &mut Sink) {

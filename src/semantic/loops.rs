@@ -48,6 +48,9 @@ pub struct LoopSummary {
     /// (`archive.add_file(&p).await` on a `let mut archive`, `save(conn, row)` with
     /// `conn: &mut PgConnection`): the iterations write in order, so the loop is tied.
     pub ordered_writes: bool,
+    /// The body `yield`s (a `stream!` generator): items are produced one at a time as the
+    /// consumer pulls them; how many run at once is the consumer's choice (`buffered(n)`).
+    pub yields: bool,
     /// Something in the body waits for a free slot (a permit, `join_next`, `next`).
     pub waits_for_slot: bool,
     /// Roots pushed into (`handles.push(..)`) and drained (`handles.drain(..)`) in the body,
@@ -1267,6 +1270,11 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         self.open_loop(0, Vec::new(), label(&l.label), false);
         self.visit_block(&l.body);
         self.close_loop();
+    }
+
+    fn visit_expr_yield(&mut self, y: &'ast syn::ExprYield) {
+        self.mark_all(|s| s.yields = true);
+        syn::visit::visit_expr_yield(self, y);
     }
 
     fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {

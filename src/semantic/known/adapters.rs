@@ -96,3 +96,6 @@ pub fn names_any(name: &str, words: &[&str]) -> bool {
     let n = name.to_ascii_lowercase();
     words.iter().any(|w| n.contains(w))
 }
+
+/// Macros whose body is an async generator, polled on the executor like an `async` block.
+pub const ASYNC_GENERATORS: &[&str] = &["async_stream::stream", "async_stream::try_stream"];
