@@ -1243,6 +1243,22 @@ impl<'a> Visit<'a> for Walker<'a> {
         );
     }
 
+    /// The declared kinds of enum variants' fields: a named one by its name (what a
+    /// `V { path }` pattern binds), a positional one as `Variant#i` (`FsPath(ref p)`).
+    fn visit_item_enum(&mut self, e: &'a syn::ItemEnum) {
+        for v in &e.variants {
+            for (i, field) in v.fields.iter().enumerate() {
+                let kind = values::declared_kind(&self.cx.resolver, &field.ty);
+                let key = match &field.ident {
+                    Some(name) => name.to_string(),
+                    None => format!("{}#{i}", v.ident),
+                };
+                self.facts.declared.push((key, kind));
+            }
+        }
+        visit::visit_item_enum(self, e);
+    }
+
     fn visit_item_struct(&mut self, s: &'a syn::ItemStruct) {
         for field in &s.fields {
             if let Some(name) = &field.ident {

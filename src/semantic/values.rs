@@ -126,6 +126,19 @@ impl Locals {
                     return;
                 }
             }
+            // `Source::FsPath(ref path)`: a path if the crate declares that variant's field so.
+            if !wraps {
+                if let Some(variant) = t.path.segments.last() {
+                    for (i, elem) in t.elems.iter().enumerate() {
+                        if let syn::Pat::Ident(b) = elem {
+                            let decl = format!("{}#{i}", variant.ident);
+                            self.kinds
+                                .insert(b.ident.to_string(), Some((ValueKind::Path, Some(decl))));
+                        }
+                    }
+                }
+                return;
+            }
         }
         let syn::Expr::Path(sp) = peel(scrutinee) else {
             return;
