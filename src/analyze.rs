@@ -407,6 +407,7 @@ fn walk(
         declared_mods: Default::default(),
         spawned_blocks: Default::default(),
         spawned_frames: Vec::new(),
+        tracks_sends: false,
         pending_exec: None,
         offload_wrappers: config
             .options::<crate::registry::BlockingInAsyncOptions>()
@@ -414,6 +415,7 @@ fn walk(
             .clone(),
         requests: (0, 0),
     };
+    w.tracks_sends = w.rule_enabled(crate::registry::UNBOUNDED_CHANNEL.id);
     w.visit_file(file);
     if w.requests.0 > 0 && w.requests.0 == w.requests.1 {
         w.facts.requests_bounded_in = Some(input.path.to_string());
@@ -465,6 +467,8 @@ struct Walker<'a> {
     /// the frame index of each one being walked: a task runs under no caller's deadline.
     spawned_blocks: std::collections::HashSet<usize>,
     spawned_frames: Vec<usize>,
+    /// `unbounded_channel` runs: record where channel sends happen and what async code calls.
+    tracks_sends: bool,
 }
 
 /// The re-exports of a `pub use` tree declared in module `here` ([`FileFacts::reexport_globs`]).
@@ -1131,10 +1135,34 @@ impl<'a> Walker<'a> {
                 }
             }
         }
-        if channels::SEND_METHODS.contains(&name) && self.cx.exec.current().on_executor() {
-            if let syn::Expr::Field(f) = semantic::dataflow::peel(&m.receiver) {
-                let key = semantic::dataflow::field_key(f, self.cx.self_type());
-                self.facts.async_send_fields.extend(key);
+        let on_executor = self.cx.exec.current().on_executor();
+        if on_executor && self.tracks_sends {
+            self.facts.executor_calls.insert(name.to_string());
+        }
+        if channels::SEND_METHODS.contains(&name) && self.tracks_sends {
+            // The field itself, or reached through its lock or option
+            // (`self.tx.lock().await.send(..)`, `self.tx.as_ref().unwrap().send(..)`).
+            let mut e = semantic::dataflow::peel(&m.receiver);
+            loop {
+                match e {
+                    syn::Expr::Field(f) => {
+                        let key = semantic::dataflow::field_key(f, self.cx.self_type());
+                        if on_executor {
+                            self.facts.async_send_fields.extend(key);
+                        } else if let (Some(key), Some(f)) = (key, self.enclosing_fn()) {
+                            self.facts.sync_send_fields.push((f.name, key));
+                        }
+                        break;
+                    }
+                    syn::Expr::MethodCall(inner)
+                        if channels::SENDER_ACCESS.contains(&inner.method.to_string().as_str()) =>
+                    {
+                        e = semantic::dataflow::peel(&inner.receiver)
+                    }
+                    syn::Expr::Await(a) => e = semantic::dataflow::peel(&a.base),
+                    syn::Expr::Try(t) => e = semantic::dataflow::peel(&t.expr),
+                    _ => break,
+                }
             }
         }
     }
@@ -1660,6 +1688,11 @@ impl<'a> Visit<'a> for Walker<'a> {
         let mut deadline = false;
         let callee = match &*c.func {
             syn::Expr::Path(p) => {
+                if self.tracks_sends && self.cx.exec.current().on_executor() {
+                    if let Some(last) = p.path.segments.last() {
+                        self.facts.executor_calls.insert(last.ident.to_string());
+                    }
+                }
                 let awaited = self.awaited == Some(c as *const syn::ExprCall as usize);
                 if awaited || self.cx.exec.under_deadline() {
                     let key = self.use_key(&p.path);

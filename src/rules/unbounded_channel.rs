@@ -157,6 +157,12 @@ impl Rule for UnboundedChannel {
                     Some(ends::Destination::Field(f)) => Some(f.as_str()),
                     _ => None,
                 };
+                // A sender kept in a field links tasks only if async code sends on that field
+                // somewhere in the crate: sends from sync methods (a UI thread, a callback) are
+                // the sync-to-async bridge tokio recommends an unbounded channel for.
+                if let (Some(f), false) = (field, ctor.thread_capable && !cx.in_async()) {
+                    unless.push(Condition::SentFromAsync(f.to_string()));
+                }
                 if ends::is_unit_channel(call)
                     || ends::carries_reply(cx, call, field)
                     || binding

@@ -51,6 +51,11 @@ pub struct FileFacts {
     /// Fields that a channel message is sent on from async code (`self.events.send(..)` in an
     /// `async fn`).
     pub async_send_fields: HashSet<String>,
+    /// Sends on a field from sync fns (`fn record(&self, e) { self.tx.send(e) }`): the fn's
+    /// name and the field, and the names of the fns and methods async code calls (a sync
+    /// wrapper called there sends from async code).
+    pub sync_send_fields: Vec<(String, String)>,
+    pub executor_calls: HashSet<String>,
     /// The `.await` of each call awaited in place, by callee key, with its span
     /// ([`super::call_sites`]).
     pub await_sites: Vec<(String, crate::diagnostic::Span)>,
@@ -288,6 +293,8 @@ pub struct CrateFacts {
     pub builder_fns: HashMap<String, HashSet<bool>>,
     pub requests_bounded_in: HashSet<String>,
     pub async_send_fields: HashSet<String>,
+    pub sync_send_fields: Vec<(String, String)>,
+    pub executor_calls: HashSet<String>,
     pub lock_takers: HashMap<String, HashSet<String>>,
     /// Callee key → (file index, span) of each `.await` of a call awaited in place.
     pub await_sites: HashMap<String, Vec<(usize, crate::diagnostic::Span)>>,
@@ -363,6 +370,8 @@ impl CrateFacts {
         }
         self.requests_bounded_in.extend(file.requests_bounded_in);
         self.async_send_fields.extend(file.async_send_fields);
+        self.sync_send_fields.extend(file.sync_send_fields);
+        self.executor_calls.extend(file.executor_calls);
         self.cancel_unsafe_fns.extend(file.cancel_unsafe_fns);
         self.stop_polling_fns.extend(file.stop_polling_fns);
         self.permit_takers.extend(file.permit_takers);
@@ -540,10 +549,15 @@ impl CrateFacts {
             // `Owner.tx`: sent on from async code through that struct's `self.tx`, or through
             // a `tx` field of a value whose type is unknown.
             Condition::SentFromAsync(field) => {
+                let bare = field.split_once('.').map(|(_, b)| b);
+                let is_field = |f: &str| f == field || Some(f) == bare;
                 self.async_send_fields.contains(field)
-                    || field
-                        .split_once('.')
-                        .is_some_and(|(_, bare)| self.async_send_fields.contains(bare))
+                    || bare.is_some_and(|b| self.async_send_fields.contains(b))
+                    // A sync fn that sends on it, called by name from async code.
+                    || self
+                        .sync_send_fields
+                        .iter()
+                        .any(|(f, sent)| is_field(sent) && self.executor_calls.contains(f))
             }
             Condition::FixAtCallSites(_) => true,
             Condition::TakesNoLock(name) => !self

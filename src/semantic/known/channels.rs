@@ -117,6 +117,12 @@ pub const UNBOUNDED_CTOR_PATHS: &[&str] = &[
 /// Sender methods that put a message in the queue.
 pub const SEND_METHODS: &[&str] = &["send", "unbounded_send", "try_send", "send_async"];
 
+/// Methods that reach a sender kept behind a lock or an `Option` in a field
+/// (`self.tx.lock().await.send(..)`, `self.tx.as_ref().unwrap().send(..)`).
+pub const SENDER_ACCESS: &[&str] = &[
+    "lock", "read", "write", "unwrap", "expect", "as_ref", "as_mut", "clone", "borrow",
+];
+
 /// Words naming a reply channel inside a message type (`oneshot::Sender`, a `Responder<T>` or
 /// `ReplyTx` alias): each producer waits for its answer. A plain `Response` value is no reply
 /// channel.

@@ -421,6 +421,31 @@ pub static LISTS: &[List] = &[
         entries: channels::SEND_METHODS,
     },
     List {
+        name: "channels::SENDER_ACCESS",
+        kind: Kind::Methods,
+        entries: channels::SENDER_ACCESS,
+    },
+    List {
+        name: "timeout::SOCKET_CTORS",
+        kind: Kind::Paths,
+        entries: timeout::SOCKET_CTORS,
+    },
+    List {
+        name: "timeout::SOCKET_TYPES",
+        kind: Kind::Paths,
+        entries: timeout::SOCKET_TYPES,
+    },
+    List {
+        name: "blocking::TERMINAL_EVENTS",
+        kind: Kind::Paths,
+        entries: blocking::TERMINAL_EVENTS,
+    },
+    List {
+        name: "adapters::ASYNC_GENERATORS",
+        kind: Kind::Paths,
+        entries: adapters::ASYNC_GENERATORS,
+    },
+    List {
         name: "channels::REPLY_WORDS",
         kind: Kind::Words,
         entries: channels::REPLY_WORDS,
