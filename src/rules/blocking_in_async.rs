@@ -236,9 +236,13 @@ fn note_blocking_fn(cx: &Cx, opts: &Options, e: &syn::Expr, out: &mut Sink) {
     let found = match e {
         // Resolve only a path that can name a blocking call of the catalog.
         syn::Expr::Call(c) => match &*c.func {
+            // (`read_to_string(p)` imported from `std::fs` names no module: its name decides.)
             syn::Expr::Path(p)
                 if p.path.segments.iter().any(|s| {
-                    crate::semantic::known::vocabulary().contains(s.ident.to_string().as_str())
+                    let s = s.ident.to_string();
+                    crate::semantic::known::vocabulary().contains(s.as_str())
+                        || blocking::ASYNC_MIRRORED_FS.contains(&s.as_str())
+                        || s == "read_dir"
                 }) =>
             {
                 classify_call(cx, opts, c)
