@@ -275,6 +275,10 @@ fn note_blocking_fn(cx: &Cx, opts: &Options, e: &syn::Expr, out: &mut Sink) {
         return;
     }
     if let Some(f) = crate::semantic::facts::enclosing_fn(&cx.frames, cx.file.module_path) {
+        // Also by its bare name, for calls through a glob import (`use shell::*;`).
+        if !f.method {
+            out.blocking_fns.push(f.name.clone());
+        }
         out.blocking_fns.push(f.key);
     }
 }
@@ -294,6 +298,10 @@ fn check_blocking_callee(cx: &Cx, e: &syn::Expr, out: &mut Sink) {
                 syn::Expr::Path(p) => p,
                 _ => return,
             };
+            // `<T>::connect(..)`: a generic's method, not a crate fn of that name.
+            if p.qself.is_some() {
+                return;
+            }
             let segs = &p.path.segments;
             let Some(last) = segs.last() else { return };
             let name = last.ident.to_string();

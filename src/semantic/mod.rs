@@ -119,14 +119,15 @@ pub fn imported_crates(file: &syn::File) -> Vec<String> {
             syn::UseTree::Glob(_) => {}
         }
     }
-    fn items(list: &[syn::Item], out: &mut Vec<String>, depth: usize) {
+    fn items(list: &[syn::Item], out: &mut Vec<String>, mods: &mut Vec<String>, depth: usize) {
         for item in list {
             match item {
                 syn::Item::Use(u) => tree(&u.tree, out),
                 syn::Item::ExternCrate(e) => out.push(e.ident.to_string()),
                 syn::Item::Mod(m) if depth < 16 => {
+                    mods.push(m.ident.to_string());
                     if let Some((_, inner)) = &m.content {
-                        items(inner, out, depth + 1);
+                        items(inner, out, mods, depth + 1);
                     }
                 }
                 syn::Item::Fn(f) => {
@@ -140,13 +141,14 @@ pub fn imported_crates(file: &syn::File) -> Vec<String> {
             }
         }
     }
-    let mut out = Vec::new();
-    items(&file.items, &mut out, 0);
+    let (mut out, mut mods) = (Vec::new(), Vec::new());
+    items(&file.items, &mut out, &mut mods, 0);
+    // `use shell::*;` of a module the file declares names no crate.
     out.retain(|c| {
         !matches!(
             c.as_str(),
             "crate" | "self" | "super" | "std" | "core" | "alloc"
-        )
+        ) && !mods.contains(c)
     });
     out.sort();
     out.dedup();
