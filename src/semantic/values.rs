@@ -388,8 +388,14 @@ impl Locals {
             return Evidence::Yes;
         }
         // `root_dir()`, `Self::config_path()`: a crate fn, by its declared return type.
+        // `Paths::data_dir(name)`: an associated fn of a type, by its declared return type too
+        // (a type of the crate's, or its name is no crate fn's).
         let local_fn = p.path.segments.len() == 1
-            || (p.path.segments.len() == 2 && p.path.segments[0].ident == "Self");
+            || (p.path.segments.len() == 2
+                && p.path.segments[0]
+                    .ident
+                    .to_string()
+                    .starts_with(|c: char| c.is_ascii_uppercase()));
         match p.path.segments.last() {
             Some(s) if local_fn && declarable(kind) => Evidence::IfDeclared(s.ident.to_string()),
             _ => Evidence::No,
@@ -469,7 +475,7 @@ impl Locals {
             ValueKind::Stdin if n == "lock" => self.evidence(resolver, root, kind),
             ValueKind::HyperClient if root_call(t::HYPER_CLIENTS) => Evidence::Yes,
             // `self.root()`, `config.cache_dir()`: a method, by its declared return type.
-            _ if m.args.is_empty() && declarable(kind) => Evidence::IfDeclared(name.clone()),
+            _ if declarable(kind) => Evidence::IfDeclared(name.clone()),
             _ => Evidence::No,
         }
     }
