@@ -408,6 +408,7 @@ fn walk(
         spawned_blocks: Default::default(),
         spawned_frames: Vec::new(),
         tracks_sends: false,
+        macro_modules: 0,
         pending_exec: None,
         offload_wrappers: config
             .options::<crate::registry::BlockingInAsyncOptions>()
@@ -469,6 +470,8 @@ struct Walker<'a> {
     spawned_frames: Vec<usize>,
     /// `unbounded_channel` runs: record where channel sends happen and what async code calls.
     tracks_sends: bool,
+    /// Modules declared from item macros' names so far ([`Self::declare_macro_modules`]).
+    macro_modules: usize,
 }
 
 /// The re-exports of a `pub use` tree declared in module `here` ([`FileFacts::reexport_globs`]).
@@ -595,6 +598,52 @@ impl<'a> Walker<'a> {
         self.items.exit();
     }
 
+    /// An out-of-line module for the shell to find. The same declaration again (rustc rejects
+    /// it) names the same file: the shell needs it once (20,000 copies of `mod x;` are 20,000
+    /// file look-ups and reports).
+    fn declare_module(
+        &mut self,
+        name: String,
+        path: Option<String>,
+        span: Span,
+        cfg_gated: bool,
+        cfg_test: bool,
+    ) {
+        let key = (name.clone(), path.clone(), self.inline_mods.clone());
+        if !self.declared_mods.insert(key) {
+            return;
+        }
+        self.modules.push(ModDecl {
+            name,
+            path_attr: path,
+            inline_parents: self.inline_mods.clone(),
+            span,
+            cfg_gated,
+            cfg_test,
+        });
+    }
+
+    /// An item macro whose body is no items we can read (`mod_flat!(config worker)`, a crate's
+    /// `register_clients!((openai, ..))` that expands to `mod $name;`) may declare modules: each
+    /// snake_case name in it is a module whose file, if there is one, is linted (a name with no
+    /// file is not reported).
+    fn declare_macro_modules(&mut self, m: &syn::ItemMacro) {
+        if self.macro_depth > 0 || self.cx.frames.iter().any(|f| matches!(f, Frame::Fn { .. })) {
+            return;
+        }
+        // A bounded number per file: 20,000 macros of 64 names each are no 1.3M file look-ups.
+        if self.macro_modules >= 256 {
+            return;
+        }
+        let mut names = Vec::new();
+        macros::module_like_idents(&m.mac.tokens, &mut names);
+        let span = self.cx.span(m.span());
+        for name in names.into_iter().take(256 - self.macro_modules) {
+            self.macro_modules += 1;
+            self.declare_module(name, None, span, true, false);
+        }
+    }
+
     fn walk_item_mod(&mut self, m: &'a syn::ItemMod) {
         let name = m.ident.to_string();
         let Some((_, items)) = &m.content else {
@@ -628,20 +677,7 @@ impl<'a> Walker<'a> {
                     .iter()
                     .any(|f| matches!(f, Frame::Mod { cfg_test: true, .. }));
             for path in paths {
-                // The same declaration again (rustc rejects it) names the same file: the shell
-                // needs it once (20,000 copies of `mod x;` are 20,000 file look-ups and reports).
-                let key = (name.clone(), path.clone(), self.inline_mods.clone());
-                if !self.declared_mods.insert(key) {
-                    continue;
-                }
-                self.modules.push(ModDecl {
-                    name: name.clone(),
-                    path_attr: path,
-                    inline_parents: self.inline_mods.clone(),
-                    span,
-                    cfg_gated,
-                    cfg_test,
-                });
+                self.declare_module(name.clone(), path, span, cfg_gated, cfg_test);
             }
             return;
         };
@@ -1483,6 +1519,9 @@ impl<'a> Visit<'a> for Walker<'a> {
         }
         let text = self.macro_text(&m.mac);
         let body = self.macro_body(|| macros::parse_item_macro_in(&m.mac, text));
+        if !matches!(body, MacroBody::Items(_)) {
+            self.declare_macro_modules(m);
+        }
         self.visit_macro_body(macros::macro_name(&m.mac), body, &m.mac.tokens, text);
     }
 

@@ -552,6 +552,31 @@ fn platform_module_files_chosen_by_cfg_attr_path_are_all_linted() {
     assert!(!r.stdout.contains("parse_error"), "{}", r.stdout);
 }
 
+#[test]
+fn modules_a_macro_may_declare_are_linted() {
+    // `mod_flat!(worker r#in);` (a macro that expands to `mod worker; pub use worker::*;`):
+    // each snake_case name of an item macro we cannot expand is a module whose file, if there
+    // is one, is linted; a name with no file (`helpers`), a call, a type or a path segment is
+    // nothing.
+    let dir = project(&[
+        (
+            "src/lib.rs",
+            b"mod_flat!(worker r#in helpers);\nregister!((queue, \"q\", QueueConfig), config::load());\n",
+        ),
+        ("src/worker.rs", b"pub async fn work() -> u32 {\n    1\n}\n"),
+        ("src/in.rs", b"pub async fn input() -> u32 {\n    2\n}\n"),
+        ("src/queue/mod.rs", b"pub async fn pop() -> u32 {\n    3\n}\n"),
+        ("src/config.rs", b"pub async fn load() -> u32 {\n    4\n}\n"),
+    ]);
+    let r = run_in(Some(dir.path()), &only_rule(&[], "async_without_await"));
+    assert_eq!(
+        files_reported(&r),
+        ["src/in.rs", "src/queue/mod.rs", "src/worker.rs"],
+        "{r:#?}"
+    );
+    assert!(!r.stdout.contains("parse_error"), "{}", r.stdout);
+}
+
 // ---- failed runs: exit status 2 ------------------------------------------------------------
 
 #[test]

@@ -434,6 +434,91 @@ pub fn value_idents(tokens: &TokenStream, out: &mut Vec<String>) {
     }
 }
 
+/// The snake_case identifiers of a macro body that could name modules (`behavior`, `r#in`),
+/// at most 64: not after `$` (a `macro_rules!` fragment), not keywords, not paths' inner
+/// segments (`self::x::Config` keeps none of them), not followed by `(` or `!` (calls).
+pub fn module_like_idents(tokens: &TokenStream, out: &mut Vec<String>) {
+    let mut stack = vec![tokens.clone().into_iter().peekable()];
+    let mut prev_punct: Option<char> = None;
+    while let Some(it) = stack.last_mut() {
+        let Some(t) = it.next() else {
+            stack.pop();
+            continue;
+        };
+        match t {
+            TokenTree::Group(g) => {
+                prev_punct = None;
+                stack.push(g.stream().into_iter().peekable());
+            }
+            TokenTree::Punct(p) => prev_punct = Some(p.as_char()),
+            TokenTree::Ident(i) => {
+                let after = prev_punct.take();
+                let next_is_call_or_path = matches!(
+                    it.peek(),
+                    Some(TokenTree::Punct(p)) if matches!(p.as_char(), '!' | ':' | '.')
+                ) || matches!(it.peek(), Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis);
+                let s = i.to_string();
+                let s = s.strip_prefix("r#").map(str::to_string).unwrap_or(s);
+                let module_like = !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                    && s.starts_with(|c: char| c.is_ascii_lowercase())
+                    && !is_keyword(&s);
+                if module_like && !matches!(after, Some('$' | ':' | '.')) && !next_is_call_or_path {
+                    if !out.contains(&s) {
+                        out.push(s);
+                    }
+                    if out.len() >= 64 {
+                        return;
+                    }
+                }
+            }
+            TokenTree::Literal(_) => prev_punct = None,
+        }
+    }
+}
+
+fn is_keyword(s: &str) -> bool {
+    matches!(
+        s,
+        "as" | "async"
+            | "await"
+            | "break"
+            | "const"
+            | "continue"
+            | "crate"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "fn"
+            | "for"
+            | "if"
+            | "impl"
+            | "let"
+            | "loop"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "pub"
+            | "ref"
+            | "return"
+            | "self"
+            | "static"
+            | "struct"
+            | "super"
+            | "trait"
+            | "true"
+            | "type"
+            | "unsafe"
+            | "use"
+            | "where"
+            | "while"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
