@@ -1172,7 +1172,7 @@ impl<'a> Walker<'a> {
             }
         }
         let on_executor = self.cx.exec.current().on_executor();
-        if on_executor && self.tracks_sends {
+        if on_executor && self.tracks_sends && !self.facts.executor_calls.contains(name) {
             self.facts.executor_calls.insert(name.to_string());
         }
         if channels::SEND_METHODS.contains(&name) && self.tracks_sends {
