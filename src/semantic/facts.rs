@@ -196,6 +196,9 @@ pub struct FnRef {
     pub via_trait: bool,
     /// The trait an impl's method implements (its last segment: `Transport`).
     pub trait_name: Option<String>,
+    /// It takes `self`: method syntax (`x.connect()`) can call it. An associated fn
+    /// (`ProxyClient::connect(addr)`) is never reached by a call on a receiver of unknown type.
+    pub takes_self: bool,
 }
 
 impl FnRef {
@@ -206,6 +209,7 @@ impl FnRef {
             method: self_ty.is_some() || via_trait,
             via_trait,
             trait_name: None,
+            takes_self: self_ty.is_some() || via_trait,
         }
     }
 
@@ -231,7 +235,7 @@ pub fn enclosing_fn(frames: &[super::Frame<'_>], file_module: &[String]) -> Opti
         super::Frame::Mod { name, .. } => Some(name.clone()),
         _ => None,
     }));
-    let super::Frame::Fn { name, .. } = &frames[i] else {
+    let super::Frame::Fn { name, sig, .. } = &frames[i] else {
         return None;
     };
     let (self_ty, trait_name, via_trait) = match i.checked_sub(1).map(|j| &frames[j]) {
@@ -249,6 +253,7 @@ pub fn enclosing_fn(frames: &[super::Frame<'_>], file_module: &[String]) -> Opti
     };
     let mut f = FnRef::new(&module, self_ty, via_trait, name);
     f.trait_name = trait_name;
+    f.takes_self = sig.receiver().is_some();
     Some(f)
 }
 
@@ -470,7 +475,8 @@ impl CrateFacts {
         let unknown = format!("{UNKNOWN_RECEIVER}::{}", f.name);
         let unknown_bare = self.bare_awaited_callees.get(&unknown);
         let reached_unknown = f.via_trait
-            || (f.method && (self.deadline_callees.contains(&unknown) || unknown_bare.is_some()));
+            || (f.takes_self
+                && (self.deadline_callees.contains(&unknown) || unknown_bare.is_some()));
         // A future kept rather than awaited (returned, boxed, joined) is bounded, or not, by
         // whoever awaits it, as for a connect's own future.
         let bounded = keys
