@@ -281,6 +281,8 @@ impl MutableBindings {
             awaiting_closures: HashSet<String>,
             /// `for` loops over data around the current point.
             data_loops: usize,
+            /// The pattern names of the enclosing `for` loops over data, innermost last.
+            loop_items: Vec<Vec<String>>,
         }
         impl<'ast> Visit<'ast> for Scan<'_> {
             fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
@@ -297,7 +299,17 @@ impl MutableBindings {
                 }
                 // `futs.push(send(user))` in a loop over data, `futs.extend(users.iter()..)`:
                 // the collection grows with the data.
-                let grows = (m.method == "push" || m.method == "push_back") && self.data_loops > 0
+                // (Not when each pushed future is the loop item's own method,
+                // `checks.push(plugin.wait_started(d))`: a fan-out to the program's parts.)
+                let item_work = m.args.first().is_some_and(|a| {
+                    matches!(dataflow::peel(a), syn::Expr::MethodCall(w)
+                    if dataflow::root_ident(&w.receiver).is_some_and(|r| {
+                        self.loop_items.last().is_some_and(|items| items.contains(&r))
+                    }))
+                });
+                let grows = (m.method == "push" || m.method == "push_back")
+                    && self.data_loops > 0
+                    && !item_work
                     || m.method == "extend";
                 if grows
                     && m.args.iter().any(|a| {
@@ -386,12 +398,17 @@ impl MutableBindings {
                 if let Some(init) = &l.init {
                     // Data taint: computed from a parameter, another tainted name, or an await.
                     let (used, awaits) = reads_and_awaits(&init.expr);
+                    // `Vec::with_capacity(xs.len())`: an empty collection, whatever it is sized
+                    // for; what is pushed into it decides.
+                    let empty = matches!(dataflow::peel(&init.expr), syn::Expr::Call(c)
+                        if matches!(&*c.func, syn::Expr::Path(p)
+                            if p.path.segments.last().is_some_and(|s| s.ident == "with_capacity")));
                     if dataflow::caps_width(&init.expr) {
                         // `let xs = xs.into_iter().take(n).collect();`: capped, not data.
                         for n in dataflow::pat_idents(&l.pat) {
                             self.data.remove(&n);
                         }
-                    } else if awaits || used.iter().any(|u| self.data.contains(u)) {
+                    } else if !empty && (awaits || used.iter().any(|u| self.data.contains(u))) {
                         self.data.extend(dataflow::pat_idents(&l.pat));
                     }
                     let (name, ty) = match &l.pat {
@@ -460,10 +477,14 @@ impl MutableBindings {
                     && !dataflow::iter_is_small_literal(&f.expr);
                 if over_data {
                     self.data.extend(dataflow::pat_idents(&f.pat));
+                    self.loop_items.push(dataflow::pat_idents(&f.pat));
                 }
                 self.data_loops += usize::from(over_data);
                 syn::visit::visit_expr_for_loop(self, f);
                 self.data_loops -= usize::from(over_data);
+                if over_data {
+                    self.loop_items.pop();
+                }
             }
             fn visit_item(&mut self, _: &'ast syn::Item) {}
         }
@@ -479,6 +500,7 @@ impl MutableBindings {
             mut_refs: HashSet::new(),
             awaiting_closures: HashSet::new(),
             data_loops: 0,
+            loop_items: Vec::new(),
         };
         let mut params = HashSet::new();
         let mut type_params = opaque_type_params(&sig.generics);
