@@ -830,23 +830,7 @@ impl<'a> Walker<'a> {
                 .declared
                 .push((name.clone(), values::returned_kind(resolver, ty)));
             // `-> ClientBuilder`, or `-> reqwest::Result<ClientBuilder>` (what `?` unwraps).
-            let handed_out = match &**ty {
-                syn::Type::Path(p)
-                    if p.path
-                        .segments
-                        .last()
-                        .is_some_and(|s| s.ident == "Result" || s.ident == "Option") =>
-                {
-                    match &p.path.segments.last().map(|s| &s.arguments) {
-                        Some(syn::PathArguments::AngleBracketed(a)) => match a.args.first() {
-                            Some(syn::GenericArgument::Type(t)) => t,
-                            _ => &**ty,
-                        },
-                        _ => &**ty,
-                    }
-                }
-                t => t,
-            };
+            let handed_out = values::wrapped_type(ty, &["Result", "Option"]).unwrap_or(ty);
             if let syn::Type::Path(p) = handed_out {
                 if p.path
                     .segments

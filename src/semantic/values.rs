@@ -692,6 +692,23 @@ pub fn named_type(ty: &syn::Type) -> Option<String> {
 }
 
 /// The one type argument of a path type (`State<Arc<App>>`: `Arc<App>`).
+/// The first type argument of a path type named one of `wrappers` (`Option<T>`,
+/// `io::Result<T>`, `Result<T, E>`): `T`.
+pub fn wrapped_type<'t>(ty: &'t syn::Type, wrappers: &[&str]) -> Option<&'t syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if !wrappers.iter().any(|w| last.ident == w) {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+        return None;
+    };
+    match a.args.first()? {
+        syn::GenericArgument::Type(inner) => Some(inner),
+        _ => None,
+    }
+}
+
 fn single_type_arg(ty: &syn::Type) -> Option<&syn::Type> {
     let syn::Type::Path(p) = ty else { return None };
     let syn::PathArguments::AngleBracketed(a) = &p.path.segments.last()?.arguments else {
@@ -734,18 +751,7 @@ fn deref_target(ty: &syn::Type) -> Option<String> {
 
 /// The kind of `T` in a declared `Option<T>` (`Option<PathBuf>`, `Option<&Path>`).
 fn optional_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
-    let syn::Type::Path(p) = ty else { return None };
-    let last = p.path.segments.last()?;
-    if last.ident != "Option" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
-        return None;
-    };
-    match a.args.first()? {
-        syn::GenericArgument::Type(inner) if a.args.len() == 1 => declared_kind(resolver, inner),
-        _ => None,
-    }
+    declared_kind(resolver, wrapped_type(ty, &["Option"])?)
 }
 
 /// The kind a fn's return type hands its callers: the type's own, or what a `Result<T, _>` or
@@ -753,20 +759,8 @@ fn optional_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
 /// of the kind on the value (`cache_dir()?.exists()`) has unwrapped it: neither wrapper has
 /// such methods.
 pub fn returned_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
-    declared_kind(resolver, ty).or_else(|| {
-        let syn::Type::Path(p) = ty else { return None };
-        let last = p.path.segments.last()?;
-        if last.ident != "Result" && last.ident != "Option" {
-            return None;
-        }
-        match &last.arguments {
-            syn::PathArguments::AngleBracketed(a) => match a.args.first()? {
-                syn::GenericArgument::Type(inner) => declared_kind(resolver, inner),
-                _ => None,
-            },
-            _ => None,
-        }
-    })
+    declared_kind(resolver, ty)
+        .or_else(|| declared_kind(resolver, wrapped_type(ty, &["Result", "Option"])?))
 }
 
 /// The kind a parameter converts to with `.as_ref()`: `p: impl AsRef<Path>`, or
