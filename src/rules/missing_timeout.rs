@@ -104,6 +104,18 @@ impl Rule for MissingTimeout {
                 // `let attempt = TcpStream::connect(addr); attempt.await`: made earlier in the
                 // fn, awaited bare here.
                 let call = bound_earlier(cx, &a.base).unwrap_or(peel(&a.base));
+                // `join(TcpStream::connect(a), dial(b)).await`: each joined future is awaited
+                // here, bare.
+                if let syn::Expr::Call(j) = call {
+                    if matches!(&*j.func, syn::Expr::Path(p)
+                        if cx.is(&p.path, crate::semantic::known::join::JOIN_FNS) == Tri::Yes)
+                    {
+                        for arg in &j.args {
+                            check_connect(cx, opts, peel(arg), None, out);
+                        }
+                        return;
+                    }
+                }
                 check_connect(cx, opts, call, Some(a), out)
             }
             _ => {}

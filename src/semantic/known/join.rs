@@ -28,6 +28,16 @@ pub const BATCH_CALLS: &[&str] = &[
     "futures::select",
 ];
 
+/// Joins of a fixed handful of futures, each an argument: awaiting the join awaits them all.
+pub const JOIN_FNS: &[&str] = &[
+    "futures::future::join",
+    "futures::future::join3",
+    "futures::future::join4",
+    "futures::future::try_join",
+    "futures::future::try_join3",
+    "futures::future::try_join4",
+];
+
 /// Stream adapters that run several items' futures at once, with a limit as first argument.
 pub const BOUNDED_STREAM_METHODS: &[&str] = &[
     "buffer_unordered",

@@ -426,6 +426,11 @@ pub static LISTS: &[List] = &[
         entries: channels::SENDER_ACCESS,
     },
     List {
+        name: "join::JOIN_FNS",
+        kind: Kind::Paths,
+        entries: join::JOIN_FNS,
+    },
+    List {
         name: "timeout::SOCKET_CTORS",
         kind: Kind::Paths,
         entries: timeout::SOCKET_CTORS,
