@@ -844,6 +844,7 @@ fn cached(cx: &Cx, key: usize, walk: impl FnOnce(&mut Walker)) -> Rc<LoopSummary
         awaited_base: 0,
         awaited_method: 0,
         error_paths: 0,
+        once: 0,
         open: Vec::new(),
         collectors: Vec::new(),
         done: Vec::new(),
@@ -902,6 +903,9 @@ struct Walker<'c, 'a> {
     /// `Err(..) =>` arm, the `else` of a `let Ok(x) = .. else`. A `return` there gives up on
     /// an error, as `?` does, whatever it returns (`StatusCode::INTERNAL_SERVER_ERROR`).
     error_paths: usize,
+    /// Inside the branch of an `if` that one iteration takes (`if idx == 0 { .. }` on the
+    /// innermost loop's item): its awaits wait once, not per item.
+    once: usize,
     open: Vec<Open>,
     collectors: Vec<Collector>,
     done: Vec<(usize, LoopSummary)>,
@@ -994,6 +998,24 @@ impl Walker<'_, '_> {
                 && !w.reads.iter().any(|r| o.s.carried.contains(r));
         }
         self.done.push((o.key, o.s));
+    }
+
+    /// `idx == 0` (either way round) on a name of the innermost loop's item: true on one
+    /// iteration.
+    fn one_iteration(&self, cond: &syn::Expr) -> bool {
+        let syn::Expr::Binary(b) = peel(cond) else {
+            return false;
+        };
+        if !matches!(b.op, syn::BinOp::Eq(_)) {
+            return false;
+        }
+        let item = |e: &syn::Expr| {
+            matches!(peel(e), syn::Expr::Path(p) if p.path.get_ident().is_some_and(|i| {
+                self.open.last().is_some_and(|o| o.s.item.contains(&i.to_string()))
+            }))
+        };
+        let literal = |e: &syn::Expr| matches!(peel(e), syn::Expr::Lit(_));
+        (item(&b.left) && literal(&b.right)) || (literal(&b.left) && item(&b.right))
     }
 
     fn innermost(&mut self) -> Option<&mut Open> {
@@ -1202,6 +1224,10 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        if self.once > 0 {
+            // Awaited on one iteration only: no per-item wait.
+            return syn::visit::visit_expr_await(self, a);
+        }
         self.awaited_base = peel(&a.base) as *const syn::Expr as usize;
         if let syn::Expr::MethodCall(m) = peel(&a.base) {
             self.awaited_method = m as *const syn::ExprMethodCall as usize;
@@ -1393,8 +1419,11 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         // `if let Err(e) = res { return .. }`
         let error = matches!(&*i.cond, syn::Expr::Let(l) if matches_error(&l.pat));
         self.visit_expr(&i.cond);
+        let once = self.one_iteration(&i.cond);
         self.error_paths += usize::from(error);
+        self.once += usize::from(once);
         self.visit_block(&i.then_branch);
+        self.once -= usize::from(once);
         self.error_paths -= usize::from(error);
         if let Some((_, e)) = &i.else_branch {
             self.visit_expr(e);
