@@ -888,6 +888,34 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// `join(dial(a), dial(b)).await`: each joined call is awaited here, as if on its own.
+    fn note_joined_callees(&mut self, c: &syn::ExprCall, path: &syn::Path) {
+        let joins = path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident.to_string().contains("join"))
+            && self.cx.resolver.is(path, semantic::known::join::JOIN_FNS) == semantic::Tri::Yes;
+        if !joins {
+            return;
+        }
+        self.note_joined(c.args.iter());
+    }
+
+    /// Each call among joined futures, recorded as awaited where the join is.
+    fn note_joined<'e>(&mut self, joined: impl Iterator<Item = &'e syn::Expr>) {
+        for e in joined {
+            let key = match semantic::dataflow::peel(e) {
+                syn::Expr::Call(inner) => match &*inner.func {
+                    syn::Expr::Path(ip) => self.use_key(&ip.path),
+                    _ => continue,
+                },
+                syn::Expr::MethodCall(m) => self.method_key(m),
+                _ => continue,
+            };
+            self.note_callee(key, true);
+        }
+    }
+
     /// Record a call by its key (`use_key`, `method_key`): inside a deadline, or awaited
     /// with none.
     fn note_callee(&mut self, key: String, awaited: bool) {
@@ -1521,6 +1549,19 @@ impl<'a> Visit<'a> for Walker<'a> {
                 rule.check_select(&self.cx, mac, branches, otherwise, &mut self.sink);
             }
         }
+        // `tokio::join!(dial(a), dial(b))`: the macro awaits each joined call here.
+        if let MacroBody::Exprs(exprs) = &body {
+            let name = macros::macro_name(mac);
+            if (name == "join" || name == "try_join")
+                && self
+                    .cx
+                    .resolver
+                    .is(&mac.path, semantic::known::join::BATCH_CALLS)
+                    == semantic::Tri::Yes
+            {
+                self.note_joined(exprs.iter());
+            }
+        }
         // `stream! { .. }`/`try_stream! { .. }` (async-stream): an async generator, polled on
         // the executor like an `async` block.
         let generator = self
@@ -1723,6 +1764,7 @@ impl<'a> Visit<'a> for Walker<'a> {
                 }
                 if awaited {
                     self.note_await_site(c as *const syn::ExprCall as usize, &p.path);
+                    self.note_joined_callees(c, &p.path);
                 }
                 deadline = self.cx.exec.is_deadline_fn(&self.cx.resolver, &p.path);
                 // A called path is not a use as a value; visit only its generic arguments.
