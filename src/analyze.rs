@@ -533,15 +533,19 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
         if !a.path().is_ident("path") {
             return None;
         }
-        let nv = a.meta.require_name_value().ok()?;
-        match &nv.value {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) => Some(s.value()),
-            _ => None,
-        }
+        str_value(&a.meta.require_name_value().ok()?.value)
     })
+}
+
+/// The value of a string literal (`"linux.rs"`).
+fn str_value(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        _ => None,
+    }
 }
 
 /// The paths of `#[cfg_attr(pred, path = "x.rs")]`: one per platform variant of the module.
@@ -556,13 +560,7 @@ fn cfg_attr_paths(attrs: &[syn::Attribute]) -> Vec<String> {
         })
         .flat_map(|metas| {
             metas.into_iter().skip(1).filter_map(|m| match m {
-                syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match nv.value {
-                    syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(s),
-                        ..
-                    }) => Some(s.value()),
-                    _ => None,
-                },
+                syn::Meta::NameValue(nv) if nv.path.is_ident("path") => str_value(&nv.value),
                 _ => None,
             })
         })

@@ -128,14 +128,7 @@ impl Walk<'_, '_> {
 
     /// End the temporaries created since `mark` (named guards stay).
     fn end_temps(&mut self, mark: usize) {
-        let mut k = mark.min(self.live.len());
-        while k < self.live.len() {
-            if self.guards[self.live[k]].name.is_none() {
-                self.live.remove(k);
-            } else {
-                k += 1;
-            }
-        }
+        self.end_temps_keeping(mark, &[]);
     }
 
     /// End the temporaries created since `mark`, except the guards that are a value leaving

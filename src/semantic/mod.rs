@@ -666,7 +666,7 @@ fn contains_await(e: &syn::Expr) -> bool {
             // Taking a lock of what the program holds (`self.app.lock().await`) reads no
             // input: only its other awaits do.
             let lock = matches!(dataflow::peel(&a.base), syn::Expr::MethodCall(m)
-                if matches!(m.method.to_string().as_str(), "lock" | "read" | "write")
+                if known::locks::GUARD_METHODS.contains(&m.method.to_string().as_str())
                     && m.args.is_empty());
             if lock {
                 syn::visit::visit_expr_await(self, a);

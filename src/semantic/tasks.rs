@@ -522,27 +522,26 @@ fn makes_pair(e: &syn::Expr) -> bool {
 
 /// The awaited call is a listener's `accept()`: a connection and its peer's address.
 fn accepts(e: &syn::Expr) -> bool {
-    match peel(e) {
-        syn::Expr::Await(a) => {
-            matches!(peel(&a.base), syn::Expr::MethodCall(m)
-                if super::known::join::ACCEPT_METHODS.contains(&m.method.to_string().as_str()))
-        }
-        syn::Expr::Try(t) => accepts(&t.expr),
-        syn::Expr::Match(m) => accepts(&m.expr),
-        syn::Expr::MethodCall(m) if m.args.is_empty() => accepts(&m.receiver),
-        _ => false,
-    }
+    awaited_in(e).is_some_and(|a| {
+        matches!(peel(&a.base), syn::Expr::MethodCall(m)
+            if super::known::join::ACCEPT_METHODS.contains(&m.method.to_string().as_str()))
+    })
 }
 
 /// The pair comes out of an awaited call (`handshake(io).await?`): made by I/O, its future half
 /// drives that I/O and ends with its error.
 fn awaits_call(e: &syn::Expr) -> bool {
+    awaited_in(e).is_some()
+}
+
+/// The `.await` a value comes out of, through `?`, a `match` on it and argument-less adapters.
+fn awaited_in(e: &syn::Expr) -> Option<&syn::ExprAwait> {
     match peel(e) {
-        syn::Expr::Await(_) => true,
-        syn::Expr::Try(t) => awaits_call(&t.expr),
-        syn::Expr::Match(m) => awaits_call(&m.expr),
-        syn::Expr::MethodCall(m) if m.args.is_empty() => awaits_call(&m.receiver),
-        _ => false,
+        syn::Expr::Await(a) => Some(a),
+        syn::Expr::Try(t) => awaited_in(&t.expr),
+        syn::Expr::Match(m) => awaited_in(&m.expr),
+        syn::Expr::MethodCall(m) if m.args.is_empty() => awaited_in(&m.receiver),
+        _ => None,
     }
 }
 
