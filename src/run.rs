@@ -1531,14 +1531,21 @@ pub fn lint_paths(
     let mut done: Vec<(Done, String, Config, Access)> = jobs.into_par_iter().map(analyze).collect();
     // A file that another linted file declares `#[cfg(test)] mod x;` (or any module of test
     // code) is test code, as in cargo mode: analyzed again as such, with its own test modules.
+    // Every target root of every package, looked up once per file (a linear scan per file was
+    // quadratic on a tree of many packages with many test and example targets).
+    let roots: HashSet<&Path> = contexts
+        .iter()
+        .flat_map(|c| c.roots.iter().map(PathBuf::as_path))
+        .collect();
     loop {
         let redo = test_modules_to_redo(&done, |path| {
-            let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-            let abs = crate::manifest::normalize(&abs);
             matches!(
                 path.file_name().and_then(|n| n.to_str()),
                 Some("lib.rs" | "main.rs")
-            ) || contexts.iter().any(|c| c.roots.contains(&abs))
+            ) || {
+                let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+                roots.contains(crate::manifest::normalize(&abs).as_path())
+            }
         });
         if redo.is_empty() {
             break;
