@@ -422,6 +422,7 @@ fn walk(
         w.facts.requests_bounded_in = Some(input.path.to_string());
     }
     w.facts.blocking_fns.extend(w.sink.blocking_fns);
+    w.facts.sync_calls = w.sink.sync_calls;
     let analysis = FileAnalysis {
         findings: w.sink.findings,
         facts: w.facts,

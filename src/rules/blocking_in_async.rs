@@ -53,7 +53,7 @@ fn message(kind: Kind, written: &str) -> String {
 
 /// A sync fn of the crate that blocks, called from async code (`written` as the call is written).
 fn message_callee(name: &str) -> String {
-    format!("`{name}` blocks the executor thread: it calls a sync fn of this crate that makes a blocking call")
+    format!("`{name}` blocks the executor thread: this sync fn of the crate makes a blocking call, or calls one that does")
 }
 
 fn help_callee(name: &str, runtime: Runtime) -> String {
@@ -252,20 +252,7 @@ fn note_blocking_fn(cx: &Cx, opts: &Options, e: &syn::Expr, out: &mut Sink) {
         syn::Expr::MethodCall(m) => classify_method(cx, m),
         _ => None,
     };
-    // Only what blocks for certain (not a path known only by the crate's declarations), and
-    // not what panics instead (`block_on`: reported where it is, if ever in async code).
-    let Some(Found {
-        kind, unless: None, ..
-    }) = found
-    else {
-        return;
-    };
-    if matches!(
-        kind,
-        Kind::BlockOn | Kind::BlockingMethod | Kind::ReqwestBlocking
-    ) {
-        return;
-    }
+    // Only the fn's own body, not a closure in it (which may run elsewhere, or never).
     let in_plain_fn = cx.frames.iter().rev().find_map(|f| match f {
         Frame::Fn { is_async, .. } => Some(!is_async),
         Frame::Closure { .. } | Frame::AsyncBlock => Some(false),
@@ -274,36 +261,56 @@ fn note_blocking_fn(cx: &Cx, opts: &Options, e: &syn::Expr, out: &mut Sink) {
     if in_plain_fn != Some(true) {
         return;
     }
-    if let Some(f) = crate::semantic::facts::enclosing_fn(&cx.frames, cx.file.module_path) {
-        // Also by its bare name, for calls through a glob import (`use shell::*;`).
-        if !f.method {
-            out.blocking_fns.push(f.name.clone());
+    let Some(f) = crate::semantic::facts::enclosing_fn(&cx.frames, cx.file.module_path) else {
+        return;
+    };
+    // Also by its bare name, for calls through a glob import (`use shell::*;`).
+    let keys = std::iter::once(f.key.clone()).chain((!f.method).then(|| f.name.clone()));
+    match found {
+        // Only what blocks for certain (not a path known only by the crate's declarations),
+        // and not what panics instead (`block_on`: reported where it is, if ever in async
+        // code).
+        Some(Found {
+            kind, unless: None, ..
+        }) => {
+            if !matches!(
+                kind,
+                Kind::BlockOn | Kind::BlockingMethod | Kind::ReqwestBlocking
+            ) {
+                out.blocking_fns.extend(keys);
+            }
         }
-        out.blocking_fns.push(f.key);
+        Some(_) => {}
+        // A call of another crate fn: it blocks this fn's caller if that fn blocks.
+        None => {
+            if let Some((callee, _)) = callee_key(cx, e) {
+                out.sync_calls.extend(keys.map(|k| (k, callee.clone())));
+            }
+        }
     }
 }
 
-/// A call, on an executor thread, of a sync fn of the crate that blocks ([`note_blocking_fn`]):
-/// `load_config(path)`, `Self::scan(dir)`, `self.flush_to_disk()`. One level deep.
-fn check_blocking_callee(cx: &Cx, e: &syn::Expr, out: &mut Sink) {
+/// The crate fn a call names, as (key, name): `load_config(path)`, `Self::scan(dir)`,
+/// `self.flush_to_disk()`, or a fn handed by name to an adapter that calls it
+/// (`.map(load_config)`).
+fn callee_key(cx: &Cx, e: &syn::Expr) -> Option<(String, String)> {
     let self_ty = cx.self_type();
-    let (key, name) = match e {
-        // A call, or a fn handed by name to an adapter that calls it (`.map(load_config)`).
+    match e {
         syn::Expr::Call(_) | syn::Expr::Path(_) => {
             let p = match e {
                 syn::Expr::Call(c) => match &*c.func {
                     syn::Expr::Path(p) => p,
-                    _ => return,
+                    _ => return None,
                 },
                 syn::Expr::Path(p) => p,
-                _ => return,
+                _ => return None,
             };
             // `<T>::connect(..)`: a generic's method, not a crate fn of that name.
             if p.qself.is_some() {
-                return;
+                return None;
             }
             let segs = &p.path.segments;
-            let Some(last) = segs.last() else { return };
+            let last = segs.last()?;
             let name = last.ident.to_string();
             // `helper(..)`, `Self::helper(..)`, `crate::x::helper(..)`, `config::load(..)`: a fn
             // of the crate (a module path that is no dependency or standard crate).
@@ -319,9 +326,9 @@ fn check_blocking_callee(cx: &Cx, e: &syn::Expr, out: &mut Sink) {
                 || name.starts_with(|c: char| c.is_uppercase())
                 || (segs.len() == 1 && cx.is_bound_local(&name))
             {
-                return;
+                return None;
             }
-            (
+            Some((
                 crate::semantic::facts::use_key(
                     &p.path,
                     &cx.resolver,
@@ -329,16 +336,24 @@ fn check_blocking_callee(cx: &Cx, e: &syn::Expr, out: &mut Sink) {
                     self_ty,
                 ),
                 name,
-            )
+            ))
         }
         syn::Expr::MethodCall(m) => {
             if !matches!(peel(&m.receiver), syn::Expr::Path(p) if p.path.is_ident("self")) {
-                return;
+                return None;
             }
-            let Some(t) = self_ty else { return };
-            (format!("{t}::{}", m.method), m.method.to_string())
+            let t = self_ty?;
+            Some((format!("{t}::{}", m.method), m.method.to_string()))
         }
-        _ => return,
+        _ => None,
+    }
+}
+
+/// A call, on an executor thread, of a sync fn of the crate that blocks ([`note_blocking_fn`]),
+/// itself or through the crate fns it calls (up to a few calls down).
+fn check_blocking_callee(cx: &Cx, e: &syn::Expr, out: &mut Sink) {
+    let Some((key, name)) = callee_key(cx, e) else {
+        return;
     };
     let span = cx.span_of(e);
     let whole = cx.snippet(span);

@@ -75,6 +75,10 @@ pub struct Sink {
     /// Keys of sync fns seen making a blocking call on their caller's thread (a crate-wide
     /// fact the engine merges: [`crate::semantic::facts::FileFacts::blocking_fns`]).
     pub blocking_fns: Vec<String>,
+    /// Calls of crate fns made by a sync fn on its own thread, as (caller key, callee key): the
+    /// edges along which a blocking call reaches the fn's callers
+    /// ([`crate::semantic::facts::FileFacts::sync_calls`]).
+    pub sync_calls: Vec<(String, String)>,
 }
 
 impl Sink {

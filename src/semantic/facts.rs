@@ -86,6 +86,9 @@ pub struct FileFacts {
     /// Sync fns whose own body makes a blocking call (std fs, process, sleep, ...) on the
     /// thread that calls them, by [`FnRef::keys`].
     pub blocking_fns: HashSet<String>,
+    /// Calls of crate fns that a sync fn makes on its own thread, as (caller key, callee key):
+    /// a fn that calls a blocking fn blocks too.
+    pub sync_calls: Vec<(String, String)>,
     /// Re-exports (`pub use`): by module key, a glob's source module (`pub use data::*;` in
     /// `state`: `("state", "data")`), and a named one's key and source key
     /// (`("state::load", "data::load")`).
@@ -184,6 +187,11 @@ pub fn method_key(
 
 /// The qualifier of a method called on a receiver of unknown type.
 pub const UNKNOWN_RECEIVER: &str = "*";
+
+/// How many sync calls down a blocking call is followed to the async fn that calls the first:
+/// deep enough for a helper that calls a loader that reads a file, shallow enough that a
+/// finding names a call whose blocking a reader can find.
+const BLOCKING_DEPTH: usize = 2;
 
 /// A fn as crate-wide facts name it: its primary key (`Type::name`, `module::name`), and
 /// whether it is a method and whether callers reach it through a trait (a trait's method or
@@ -318,6 +326,8 @@ pub struct CrateFacts {
     pub permit_takers: HashSet<String>,
     pub spawn_wrappers: HashSet<String>,
     pub blocking_fns: HashSet<String>,
+    /// [`FileFacts::sync_calls`], by caller key.
+    pub sync_calls: HashMap<String, HashSet<String>>,
     /// [`FileFacts::reexport_globs`] and [`FileFacts::reexport_names`], by the module (or key)
     /// that re-exports.
     pub reexport_globs: HashMap<String, Vec<String>>,
@@ -382,6 +392,9 @@ impl CrateFacts {
         self.permit_takers.extend(file.permit_takers);
         self.spawn_wrappers.extend(file.spawn_wrappers);
         self.blocking_fns.extend(file.blocking_fns);
+        for (caller, callee) in file.sync_calls {
+            self.sync_calls.entry(caller).or_default().insert(callee);
+        }
         for (module, source) in file.reexport_globs {
             self.reexport_globs.entry(module).or_default().push(source);
         }
@@ -402,6 +415,31 @@ impl CrateFacts {
     /// caller awaits it bare, its coverage is unknown, which counts as covered (no finding).
     /// A key and the keys of what it re-exports (`state::load` for `pub use data::*;` in
     /// `state` is also `data::load`), a few re-exports deep.
+    /// Does the sync fn of this key block its caller's thread: a blocking call of its own, or
+    /// one in a crate fn it calls, up to [`BLOCKING_DEPTH`] calls down (`edit` calls
+    /// `open_editor`, which waits for the editor's process)?
+    fn blocks(&self, key: &str) -> bool {
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut level = vec![key.to_string()];
+        for _ in 0..=BLOCKING_DEPTH {
+            let mut next = Vec::new();
+            for k in level.iter().flat_map(|k| self.reexported_as(k)) {
+                if !seen.insert(k.clone()) {
+                    continue;
+                }
+                if self.blocking_fns.contains(&k) {
+                    return true;
+                }
+                next.extend(self.sync_calls.get(&k).into_iter().flatten().cloned());
+            }
+            if next.is_empty() {
+                return false;
+            }
+            level = next;
+        }
+        false
+    }
+
     fn reexported_as(&self, key: &str) -> Vec<String> {
         let mut out = vec![key.to_string()];
         let mut i = 0;
@@ -572,10 +610,7 @@ impl CrateFacts {
                 .is_some_and(|receivers| receivers.iter().any(|r| self.lock_decls.contains_key(r))),
             Condition::AwaitsCancelUnsafe(key) => self.awaits_cancel_unsafe(key),
             Condition::IsSpawnWrapper(key) => self.spawn_wrappers.contains(key),
-            Condition::CalleeBlocks(key) => self
-                .reexported_as(key)
-                .iter()
-                .any(|k| self.blocking_fns.contains(k)),
+            Condition::CalleeBlocks(key) => self.blocks(key),
             Condition::NoneStopsOnSignal(keys) => !keys.iter().any(|k| self.stops_on_signal(k, 0)),
             Condition::IsAsyncFn(key) => self
                 .fn_asyncness
