@@ -339,11 +339,60 @@ fn callee_key(cx: &Cx, e: &syn::Expr) -> Option<(String, String)> {
             ))
         }
         syn::Expr::MethodCall(m) => {
-            if !matches!(peel(&m.receiver), syn::Expr::Path(p) if p.path.is_ident("self")) {
-                return None;
+            let name = m.method.to_string();
+            Some((format!("{}::{name}", receiver_type(cx, &m.receiver)?), name))
+        }
+        _ => None,
+    }
+}
+
+/// The crate type a method's receiver is by what the fn can see: `self`; a local or parameter
+/// of a named type (`hook: &Hook`, `let up = Upload { .. }`, `Some(pre)` out of an
+/// `Option<&Preprocessor>` parameter); a field of `self` by its declaration in this file
+/// (`self.toolchains`), or the value its lock guards (`self.lru.lock().unwrap()` of
+/// `lru: Mutex<DiskLru>`).
+fn receiver_type(cx: &Cx, receiver: &syn::Expr) -> Option<String> {
+    let self_ty = cx.self_type();
+    let key = crate::semantic::facts::method_key(receiver, cx.exec.locals(), self_ty, "");
+    if let Some(t) = key.strip_suffix("::") {
+        if t != crate::semantic::facts::UNKNOWN_RECEIVER {
+            return Some(t.to_string());
+        }
+    }
+    let owner = self_ty?;
+    let self_field = |e: &syn::Expr| match peel(e) {
+        syn::Expr::Field(f) if matches!(peel(&f.base), syn::Expr::Path(p) if p.path.is_ident("self")) => {
+            match &f.member {
+                syn::Member::Named(n) => Some(n.to_string()),
+                syn::Member::Unnamed(_) => None,
             }
-            let t = self_ty?;
-            Some((format!("{t}::{}", m.method), m.method.to_string()))
+        }
+        _ => None,
+    };
+    if let Some(field) = self_field(receiver) {
+        return crate::semantic::values::field_type(cx, owner, &field);
+    }
+    // `self.lru.lock().unwrap()`, `self.state.read().await`... a guard of a lock field.
+    let mut e = peel(receiver);
+    loop {
+        match e {
+            syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
+                e = peel(&m.receiver)
+            }
+            syn::Expr::Await(a) => e = peel(&a.base),
+            syn::Expr::Try(t) => e = peel(&t.expr),
+            _ => break,
+        }
+    }
+    match e {
+        syn::Expr::MethodCall(m)
+            if m.args.is_empty()
+                && crate::semantic::known::locks::GUARD_METHODS
+                    .iter()
+                    .any(|g| m.method == g) =>
+        {
+            let field = self_field(&m.receiver)?;
+            crate::semantic::values::field_guarded_type(cx, owner, &field)
         }
         _ => None,
     }

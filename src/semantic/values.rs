@@ -62,6 +62,9 @@ pub struct Locals {
     /// Parameters declared `Option<T>` of a known kind (`path: Option<PathBuf>`): what a
     /// `Some(p)` pattern on them binds.
     optional: HashMap<String, ValueKind>,
+    /// Parameters declared `Option<T>` of a named type `T` (`pre: Option<&Preprocessor>`): the
+    /// type a `Some(p)` pattern on them binds.
+    optional_types: HashMap<String, String>,
     /// Parameters whose fields are those of a named struct, also behind a pointer that derefs
     /// to it (`conf: &Config`, `state: Arc<State>`, `data: web::Data<AppConfig>`): a field
     /// read through one is judged by that struct's declaration (`Config.path`).
@@ -83,6 +86,14 @@ impl Locals {
                     .or_else(|| as_ref_kind(resolver, &sig.generics, &pt.ty));
                 if let (Some(k), syn::Pat::Ident(p)) = (optional_kind(resolver, &pt.ty), &*pt.pat) {
                     l.optional.insert(p.ident.to_string(), k);
+                }
+                if let (Some(t), syn::Pat::Ident(p)) = (
+                    wrapped_type(&pt.ty, &["Option"]).and_then(deref_target),
+                    &*pt.pat,
+                ) {
+                    if !generics.contains(&t) {
+                        l.optional_types.insert(p.ident.to_string(), t);
+                    }
                 }
                 if let (Some(t), syn::Pat::Ident(p)) = (deref_target(&pt.ty), &*pt.pat) {
                     if !generics.contains(&t) {
@@ -143,6 +154,19 @@ impl Locals {
         let syn::Expr::Path(sp) = peel(scrutinee) else {
             return;
         };
+        if let (Some(t), syn::Pat::TupleStruct(ts)) = (
+            sp.path
+                .get_ident()
+                .and_then(|i| self.optional_types.get(&i.to_string())),
+            pat,
+        ) {
+            if let (true, [syn::Pat::Ident(b)]) = (
+                ts.path.is_ident("Some"),
+                &ts.elems.iter().collect::<Vec<_>>()[..],
+            ) {
+                self.types.insert(b.ident.to_string(), t.clone());
+            }
+        }
         let Some(kind) = sp
             .path
             .get_ident()
@@ -859,19 +883,44 @@ pub fn declared_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
 /// The named type of a field of a struct this file declares (`Dispatcher.notifier` declared
 /// `notifier: Arc<Notifier>`: `Notifier`), found once per file.
 pub fn field_type(cx: &super::Cx, owner: &str, field: &str) -> Option<String> {
-    struct FieldTypes(HashMap<String, String>);
-    let types = cx.file.memo.get(|| {
-        let mut out = HashMap::new();
+    field_types(cx).0.get(&format!("{owner}.{field}")).cloned()
+}
+
+/// The named type a lock field of a struct this file declares guards (`lru: Mutex<DiskLru>`,
+/// `state: Arc<RwLock<State>>`: `DiskLru`, `State`): what its guard derefs to.
+pub fn field_guarded_type(cx: &super::Cx, owner: &str, field: &str) -> Option<String> {
+    field_types(cx).1.get(&format!("{owner}.{field}")).cloned()
+}
+
+/// `Owner.field` to the field's named type, and to the type its lock guards.
+struct FieldTypes(HashMap<String, String>, HashMap<String, String>);
+
+fn field_types(cx: &super::Cx) -> std::rc::Rc<FieldTypes> {
+    cx.file.memo.get(|| {
+        let mut out = FieldTypes(HashMap::new(), HashMap::new());
         for item in super::items::file_items(cx.file.ast) {
             if let syn::Item::Struct(st) = item {
                 for f in &st.fields {
-                    if let (Some(n), Some(t)) = (&f.ident, deref_target(&f.ty)) {
-                        out.insert(format!("{}.{n}", st.ident), t);
+                    let Some(n) = &f.ident else { continue };
+                    let key = format!("{}.{n}", st.ident);
+                    if let Some(t) = deref_target(&f.ty) {
+                        out.0.insert(key.clone(), t);
+                    }
+                    if let Some(t) = guarded_target(&f.ty) {
+                        out.1.insert(key, t);
                     }
                 }
             }
         }
-        FieldTypes(out)
-    });
-    types.0.get(&format!("{owner}.{field}")).cloned()
+        out
+    })
+}
+
+/// The named type behind a lock, also behind a shared pointer (`Mutex<T>`, `Arc<RwLock<T>>`).
+fn guarded_target(ty: &syn::Type) -> Option<String> {
+    let mut ty = ty;
+    while let Some(inner) = wrapped_type(ty, &["Arc", "Rc", "Box"]) {
+        ty = inner;
+    }
+    wrapped_type(ty, &["Mutex", "RwLock"]).and_then(deref_target)
 }
