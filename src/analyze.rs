@@ -406,6 +406,7 @@ fn walk(
         macro_depth: 0,
         declared_mods: Default::default(),
         spawned_blocks: Default::default(),
+        main_blocks: Default::default(),
         spawned_frames: Vec::new(),
         tracks_sends: false,
         macro_modules: 0,
@@ -469,6 +470,8 @@ struct Walker<'a> {
     /// the frame index of each one being walked: a task runs under no caller's deadline.
     spawned_blocks: std::collections::HashSet<usize>,
     spawned_frames: Vec<usize>,
+    /// `async` blocks a plain fn hands to a runtime's `block_on`, by address: its root future.
+    main_blocks: std::collections::HashSet<usize>,
     /// `unbounded_channel` runs: record where channel sends happen and what async code calls.
     tracks_sends: bool,
     /// Modules declared from item macros' names so far ([`Self::declare_macro_modules`]).
@@ -1625,7 +1628,14 @@ impl<'a> Visit<'a> for Walker<'a> {
         if spawned {
             self.spawned_frames.push(self.cx.frames.len());
         }
-        self.cx.exec.enter(Exec::Executor);
+        let main = self
+            .main_blocks
+            .contains(&(a as *const syn::ExprAsync as usize));
+        self.cx.exec.enter(if main {
+            Exec::RuntimeMain
+        } else {
+            Exec::Executor
+        });
         self.with_frame(Frame::AsyncBlock, |w| visit::visit_expr_async(w, a));
         self.cx.exec.exit();
         if spawned {
@@ -1808,6 +1818,18 @@ impl<'a> Visit<'a> for Walker<'a> {
         }
         if m.args.is_empty() {
             self.note_lock_taken(m);
+        }
+        // `runtime.block_on(async { .. })` in a plain fn: the block is the runtime's root
+        // future, run on this thread like a `#[tokio::main]` body.
+        if name == "block_on" && self.cx.exec.current() == Exec::Sync {
+            if let [syn::Expr::Async(a)] = &m
+                .args
+                .iter()
+                .map(semantic::dataflow::peel)
+                .collect::<Vec<_>>()[..]
+            {
+                self.main_blocks.insert(a as *const syn::ExprAsync as usize);
+            }
         }
         self.visit_expr(&m.receiver);
         if let Some(t) = &m.turbofish {
