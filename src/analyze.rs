@@ -424,6 +424,7 @@ fn walk(
     }
     w.facts.blocking_fns.extend(w.sink.blocking_fns);
     w.facts.sync_calls = w.sink.sync_calls;
+    w.facts.blocking_fns_if = w.sink.blocking_fns_if;
     let analysis = FileAnalysis {
         findings: w.sink.findings,
         facts: w.facts,

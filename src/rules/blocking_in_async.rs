@@ -267,17 +267,18 @@ fn note_blocking_fn(cx: &Cx, opts: &Options, e: &syn::Expr, out: &mut Sink) {
     // Also by its bare name, for calls through a glob import (`use shell::*;`).
     let keys = std::iter::once(f.key.clone()).chain((!f.method).then(|| f.name.clone()));
     match found {
-        // Only what blocks for certain (not a path known only by the crate's declarations),
-        // and not what panics instead (`block_on`: reported where it is, if ever in async
-        // code).
-        Some(Found {
-            kind, unless: None, ..
-        }) => {
+        // What blocks (for certain, or if the crate's declarations say a value is a path),
+        // not what panics instead (`block_on`: reported where it is, if ever in async code).
+        Some(Found { kind, unless, .. })
             if !matches!(
                 kind,
                 Kind::BlockOn | Kind::BlockingMethod | Kind::ReqwestBlocking
-            ) {
-                out.blocking_fns.extend(keys);
+            ) =>
+        {
+            match unless {
+                None => out.blocking_fns.extend(keys),
+                // Known only by the crate's declarations: blocks if they say so.
+                Some(c) => out.blocking_fns_if.extend(keys.map(|k| (k, c.clone()))),
             }
         }
         Some(_) => {}

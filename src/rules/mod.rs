@@ -79,6 +79,9 @@ pub struct Sink {
     /// edges along which a blocking call reaches the fn's callers
     /// ([`crate::semantic::facts::FileFacts::sync_calls`]).
     pub sync_calls: Vec<(String, String)>,
+    /// Sync fns that block if a crate-wide fact holds (`path.exists()` on a value the crate
+    /// declares a path): (fn key, the fact).
+    pub blocking_fns_if: Vec<(String, crate::semantic::facts::Condition)>,
 }
 
 impl Sink {

@@ -89,6 +89,9 @@ pub struct FileFacts {
     /// Calls of crate fns that a sync fn makes on its own thread, as (caller key, callee key):
     /// a fn that calls a blocking fn blocks too.
     pub sync_calls: Vec<(String, String)>,
+    /// Sync fns whose blocking call is known only by the crate's declarations (`p.exists()` on
+    /// `p` from a fn declared to return a path), with the fact it needs.
+    pub blocking_fns_if: Vec<(String, Condition)>,
     /// Re-exports (`pub use`): by module key, a glob's source module (`pub use data::*;` in
     /// `state`: `("state", "data")`), and a named one's key and source key
     /// (`("state::load", "data::load")`).
@@ -328,6 +331,8 @@ pub struct CrateFacts {
     pub blocking_fns: HashSet<String>,
     /// [`FileFacts::sync_calls`], by caller key.
     pub sync_calls: HashMap<String, HashSet<String>>,
+    /// [`FileFacts::blocking_fns_if`], by fn key.
+    pub blocking_fns_if: HashMap<String, Vec<Condition>>,
     /// [`FileFacts::reexport_globs`] and [`FileFacts::reexport_names`], by the module (or key)
     /// that re-exports.
     pub reexport_globs: HashMap<String, Vec<String>>,
@@ -392,6 +397,9 @@ impl CrateFacts {
         self.permit_takers.extend(file.permit_takers);
         self.spawn_wrappers.extend(file.spawn_wrappers);
         self.blocking_fns.extend(file.blocking_fns);
+        for (f, c) in file.blocking_fns_if {
+            self.blocking_fns_if.entry(f).or_default().push(c);
+        }
         for (caller, callee) in file.sync_calls {
             self.sync_calls.entry(caller).or_default().insert(callee);
         }
@@ -427,7 +435,12 @@ impl CrateFacts {
                 if !seen.insert(k.clone()) {
                     continue;
                 }
-                if self.blocking_fns.contains(&k) {
+                if self.blocking_fns.contains(&k)
+                    || self.blocking_fns_if.get(&k).is_some_and(|cs| {
+                        cs.iter()
+                            .any(|c| !matches!(c, Condition::CalleeBlocks(_)) && self.holds(c))
+                    })
+                {
                     return true;
                 }
                 next.extend(self.sync_calls.get(&k).into_iter().flatten().cloned());
