@@ -349,7 +349,8 @@ fn callee_key(cx: &Cx, e: &syn::Expr) -> Option<(String, String)> {
 
 /// The crate type a method's receiver is by what the fn can see: `self`; a local or parameter
 /// of a named type (`hook: &Hook`, `let up = Upload { .. }`, `Some(pre)` out of an
-/// `Option<&Preprocessor>` parameter); a field of `self` by its declaration in this file
+/// `Option<&Preprocessor>` parameter); a value built in place (`Builder::new(id).build()`);
+/// a field of `self` by its declaration in this file
 /// (`self.toolchains`), or the value its lock guards (`self.lru.lock().unwrap()` of
 /// `lru: Mutex<DiskLru>`).
 fn receiver_type(cx: &Cx, receiver: &syn::Expr) -> Option<String> {
@@ -359,6 +360,13 @@ fn receiver_type(cx: &Cx, receiver: &syn::Expr) -> Option<String> {
         if t != crate::semantic::facts::UNKNOWN_RECEIVER {
             return Some(t.to_string());
         }
+    }
+    // `LinkBuilder::new(id).build()`: a value built right here.
+    if let Some(t) = crate::semantic::values::constructed_type(receiver) {
+        return Some(match (t.as_str(), self_ty) {
+            ("Self", Some(s)) => s.to_string(),
+            _ => t,
+        });
     }
     let owner = self_ty?;
     let self_field = |e: &syn::Expr| match peel(e) {
