@@ -1667,7 +1667,21 @@ impl<'a> Visit<'a> for Walker<'a> {
     }
 
     fn visit_local(&mut self, l: &'a syn::Local) {
+        // `let names_in = |dir| ..;` only ever called right here: it runs where this code runs.
+        if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init) {
+            let run = self.cx.exec.current();
+            if matches!(&*init.expr, syn::Expr::Closure(c) if c.asyncness.is_none())
+                && run.on_executor()
+                && self
+                    .cx
+                    .fn_body()
+                    .is_some_and(|b| exec::closure_called_in_place(b, &p.ident.to_string()))
+            {
+                self.pending_exec = Some(run);
+            }
+        }
         visit::visit_local(self, l);
+        self.pending_exec = None;
         if let syn::Pat::Type(t) = &l.pat {
             let kind = values::declared_kind(&self.cx.resolver, &t.ty);
             for n in semantic::dataflow::pat_idents(&t.pat) {

@@ -269,3 +269,52 @@ pub fn races_a_timer(future: &syn::Expr) -> bool {
         adapters::names_any(n, adapters::PACING) || adapters::names_any(n, adapters::DEADLINE_WORDS)
     })
 }
+
+/// Is the closure bound to `name` in `body` only ever called there (`let names_in = |d| ..;`
+/// then `names_in(dir)`)? Then it runs where the fn runs. Any other use (handed to a spawn, an
+/// adapter, a macro, or stored) may run it elsewhere.
+pub fn closure_called_in_place(body: &syn::Block, name: &str) -> bool {
+    use syn::visit::Visit;
+    struct Uses<'n> {
+        name: &'n str,
+        calls: usize,
+        other: usize,
+    }
+    impl<'ast> Visit<'ast> for Uses<'_> {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            match &*c.func {
+                syn::Expr::Path(p) if p.path.is_ident(self.name) => {
+                    self.calls += 1;
+                    for a in &c.args {
+                        self.visit_expr(a);
+                    }
+                }
+                _ => syn::visit::visit_expr_call(self, c),
+            }
+        }
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            if p.path.is_ident(self.name) {
+                self.other += 1;
+            }
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            fn mentions(tokens: &proc_macro2::TokenStream, name: &str) -> bool {
+                tokens.clone().into_iter().any(|t| match t {
+                    proc_macro2::TokenTree::Ident(i) => i == name,
+                    proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), name),
+                    _ => false,
+                })
+            }
+            if mentions(&m.tokens, self.name) {
+                self.other += 1;
+            }
+        }
+    }
+    let mut uses = Uses {
+        name,
+        calls: 0,
+        other: 0,
+    };
+    uses.visit_block(body);
+    uses.calls > 0 && uses.other == 0
+}
