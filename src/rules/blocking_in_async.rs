@@ -492,6 +492,7 @@ fn classify_path(cx: &Cx, opts: &Options, p: &syn::ExprPath) -> Option<Found> {
     // `File::open(p)`, `fs_err::File::create(p)`
     if (in_module(blocking::FILE_TYPES) && blocking::FILE_OPENS.contains(&last.as_str()))
         || is(blocking::WRAPPED_FILE_OPENS)
+        || is(blocking::DIR_WALKS)
     {
         return found(Kind::Fs, last);
     }

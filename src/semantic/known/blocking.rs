@@ -118,6 +118,15 @@ pub const STD_NET: &[&str] = &[
 /// `event-stream`, is the async form).
 pub const TERMINAL_EVENTS: &[&str] = &["crossterm::event::read", "crossterm::event::poll"];
 
+/// Directory walks of other crates: built here, iterated right away, each step a blocking
+/// `readdir`/`stat` (reported where the walk is made).
+pub const DIR_WALKS: &[&str] = &[
+    "walkdir::WalkDir::new",
+    "glob::glob",
+    "glob::glob_with",
+    "ignore::Walk::new",
+];
+
 /// Constructors of other crates' file types that open the file with std's blocking I/O (each
 /// has an async twin: actix-files' `NamedFile::open_async`).
 pub const WRAPPED_FILE_OPENS: &[&str] = &["actix_files::NamedFile::open"];

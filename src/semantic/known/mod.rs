@@ -311,6 +311,11 @@ pub static LISTS: &[List] = &[
         entries: blocking::STD_NET,
     },
     List {
+        name: "blocking::DIR_WALKS",
+        kind: Kind::Paths,
+        entries: blocking::DIR_WALKS,
+    },
+    List {
         name: "blocking::WRAPPED_FILE_OPENS",
         kind: Kind::Paths,
         entries: blocking::WRAPPED_FILE_OPENS,
