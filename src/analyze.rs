@@ -1218,7 +1218,9 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// `self.state.lock()` in a fn: record (fn, `state`) for the crate-wide "takes a lock" fact.
+    /// `self.state.lock().await` in a fn: record (fn, `state`) for the crate-wide "takes a lock"
+    /// fact. Only a lock waited for asynchronously: a std lock taken in async code is held for
+    /// a moment between awaits, and does not make concurrent calls wait for each other.
     fn note_lock_taken(&mut self, m: &syn::ExprMethodCall) {
         if !semantic::known::sequencing::LOCK_METHODS
             .iter()
@@ -1831,7 +1833,7 @@ impl<'a> Visit<'a> for Walker<'a> {
         if deadline {
             self.cx.exec.deadline(true);
         }
-        if m.args.is_empty() {
+        if m.args.is_empty() && awaited {
             self.note_lock_taken(m);
         }
         // `runtime.block_on(async { .. })` in a plain fn: the block is the runtime's root

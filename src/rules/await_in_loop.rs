@@ -181,16 +181,17 @@ fn report_loop(
     out.report_if(diag, lock_conditions(&qualifying));
 }
 
-/// A same-crate callee that takes a lock runs one call at a time whatever the loop does: the
-/// finding stands only if none of the awaited callees does (checked once the crate is read).
+/// A same-crate callee that waits for a lock runs one call at a time whatever the loop does:
+/// the finding stands unless every awaited callee does (checked once the crate is read). One
+/// that takes no lock (`build()` beside `register()`) is work that could overlap.
 fn lock_conditions(works: &[&Work]) -> Vec<Condition> {
-    let mut names: Vec<&String> = works.iter().flat_map(|w| &w.callees).collect();
+    let mut names: Vec<String> = works.iter().flat_map(|w| w.callees.clone()).collect();
     names.sort();
     names.dedup();
-    names
-        .into_iter()
-        .map(|n| Condition::TakesNoLock(n.clone()))
-        .collect()
+    if names.is_empty() {
+        return Vec::new();
+    }
+    vec![Condition::SomeTakesNoLock(names)]
 }
 
 /// `stream.for_each(|x| async move { f(x).await })` and `stream.then(|x| f(x))`: sequential

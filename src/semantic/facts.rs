@@ -617,10 +617,11 @@ impl CrateFacts {
                         .any(|(f, sent)| is_field(sent) && self.executor_calls.contains(f))
             }
             Condition::FixAtCallSites(_) => true,
-            Condition::TakesNoLock(name) => !self
-                .lock_takers
-                .get(name)
-                .is_some_and(|receivers| receivers.iter().any(|r| self.lock_decls.contains_key(r))),
+            Condition::SomeTakesNoLock(names) => names.iter().any(|name| {
+                !self.lock_takers.get(name).is_some_and(|receivers| {
+                    receivers.iter().any(|r| self.lock_decls.contains_key(r))
+                })
+            }),
             Condition::AwaitsCancelUnsafe(key) => self.awaits_cancel_unsafe(key),
             Condition::IsSpawnWrapper(key) => self.spawn_wrappers.contains(key),
             Condition::CalleeBlocks(key) => self.blocks(key),
@@ -687,9 +688,10 @@ pub enum Condition {
     RequestsNotAllBounded(String),
     /// Some async code sends on a field of this name.
     SentFromAsync(String),
-    /// No fn of this name in the crate takes a lock (std or async `Mutex`/`RwLock`) declared
-    /// in the crate: calls of one that does run one at a time whatever their caller does.
-    TakesNoLock(String),
+    /// Not every one of these fns takes a lock the crate declares (an async `Mutex`/`RwLock`,
+    /// waited for with `.await`): when each does, their calls run one at a time whatever
+    /// their caller does; when one does not, that one's work could overlap.
+    SomeTakesNoLock(Vec<String>),
     /// Not a filter (it always holds): the finding's fix removes the `.await` at every call
     /// of this fn, settled in `analyze::finish_crate` by [`super::call_sites::settle`].
     FixAtCallSites(super::call_sites::FnTarget),
