@@ -65,6 +65,36 @@ pub fn sender_destination(tx: &str, rest: &[syn::Stmt], self_ty: Option<&str>) -
             syn::visit::visit_expr_struct(self, e);
             self.owner = outer;
         }
+        // `Progress(tx)`: a tuple struct that holds the sender as its field `0`, `1`, ...
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            // (`State::Connecting(tx)` is an enum's variant: matched out, not a field.)
+            if let syn::Expr::Path(p) = &*c.func {
+                let segs = &p.path.segments;
+                let variant = segs.len() >= 2
+                    && segs[segs.len() - 2]
+                        .ident
+                        .to_string()
+                        .starts_with(|c: char| c.is_ascii_uppercase());
+                let ty = segs
+                    .last()
+                    .filter(|_| !variant)
+                    .map(|s| s.ident.to_string());
+                let ty = match ty.as_deref() {
+                    Some("Self") => self.self_ty.map(str::to_string),
+                    Some("Some" | "Ok" | "Err") => None,
+                    Some(t) if t.starts_with(|c: char| c.is_ascii_uppercase()) => ty,
+                    _ => None,
+                };
+                if let Some(ty) = ty {
+                    if let Some(i) = c.args.iter().position(
+                        |a| matches!(peel(a), syn::Expr::Path(p) if p.path.is_ident(self.tx)),
+                    ) {
+                        self.field = Some(format!("{ty}.{i}"));
+                    }
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
         fn visit_field_value(&mut self, f: &'ast syn::FieldValue) {
             if let syn::Member::Named(n) = &f.member {
                 if (f.colon_token.is_none() && n == self.tx) || self.is_tx(&f.expr) {

@@ -266,13 +266,13 @@ pub fn is_self(e: &syn::Expr) -> bool {
 /// `self_ty` (that struct's own field), else the bare `field` (a value of unknown type: every
 /// field of the name). `None` for a tuple field.
 pub fn field_key(f: &syn::ExprField, self_ty: Option<&str>) -> Option<String> {
-    let syn::Member::Named(n) = &f.member else {
-        return None;
-    };
-    Some(match self_ty {
-        Some(t) if is_self(&f.base) => format!("{t}.{n}"),
-        _ => n.to_string(),
-    })
+    match (&f.member, self_ty) {
+        (syn::Member::Named(n), Some(t)) if is_self(&f.base) => Some(format!("{t}.{n}")),
+        (syn::Member::Named(n), _) => Some(n.to_string()),
+        // A tuple struct's `self.0`: only with its type, a bare `0` names nothing.
+        (syn::Member::Unnamed(i), Some(t)) if is_self(&f.base) => Some(format!("{t}.{}", i.index)),
+        (syn::Member::Unnamed(_), _) => None,
+    }
 }
 
 /// Strip parentheses, groups and references: `&(x)` → `x`.
