@@ -90,17 +90,60 @@ fn spawned_block(arg: &syn::Expr) -> Option<&syn::Block> {
 /// Names bound inside `e` (lets, closure parameters, patterns): what it reads besides these
 /// comes from its spawner.
 fn bound_in(e: &syn::Expr) -> HashSet<String> {
-    let mut v = BoundNames(HashSet::new());
+    let mut v = BoundNames::default();
     v.visit_expr(e);
-    v.0
+    v.made_here()
 }
 
-/// The names the patterns of a piece of code bind (nested items aside).
-struct BoundNames(HashSet<String>);
+/// The names the patterns of a piece of code bind (nested items aside), and for each binding
+/// out of a place or method chain the name it is rooted in: `if let Some(rx) = &mut
+/// *cancel.lock().await` binds `rx` from `cancel`.
+#[derive(Default)]
+struct BoundNames {
+    names: HashSet<String>,
+    derived: Vec<(Vec<String>, String)>,
+}
+
+impl BoundNames {
+    /// The names bound to values the code made itself: a binding rooted in a name it was
+    /// handed (a guard of a captured lock, a clone of a captured receiver) is that value.
+    fn made_here(mut self) -> HashSet<String> {
+        loop {
+            let handed: Vec<String> = self
+                .derived
+                .iter()
+                .filter(|(_, root)| !self.names.contains(root))
+                .flat_map(|(ns, _)| ns.iter().filter(|n| self.names.contains(*n)).cloned())
+                .collect();
+            if handed.is_empty() {
+                return self.names;
+            }
+            for n in handed {
+                self.names.remove(&n);
+            }
+        }
+    }
+
+    fn derive(&mut self, pat: &syn::Pat, init: &syn::Expr) {
+        if let Some(root) = super::dataflow::root_ident(init) {
+            self.derived.push((pat_idents(pat), root));
+        }
+    }
+}
 
 impl<'ast> Visit<'ast> for BoundNames {
     fn visit_pat(&mut self, p: &'ast syn::Pat) {
-        self.0.extend(pat_idents(p));
+        self.names.extend(pat_idents(p));
+    }
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let Some(init) = &l.init {
+            self.derive(&l.pat, &init.expr);
+        }
+        syn::visit::visit_local(self, l);
+    }
+    fn visit_expr_let(&mut self, l: &'ast syn::ExprLet) {
+        self.derive(&l.pat, &l.expr);
+        syn::visit::visit_expr_let(self, l);
     }
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
@@ -128,10 +171,10 @@ pub fn polls_stop_signal(arg: &syn::Expr) -> bool {
 /// [`polls_stop_signal`] for the body of an `async fn`: a signal reached from a parameter or
 /// `self` (`self.shutdown.recv()`, `while !shared.is_shutdown()`) was handed in by its caller.
 pub fn body_polls_stop_signal(body: &syn::Block) -> bool {
-    let mut bound = BoundNames(HashSet::new());
+    let mut bound = BoundNames::default();
     bound.visit_block(body);
     let mut v = Polls {
-        bound: bound.0,
+        bound: bound.made_here(),
         found: false,
         depth: 0,
     };
@@ -454,12 +497,18 @@ pub fn feeds_actor(
 ) -> bool {
     let mut used = super::dataflow::names_used_in_expr(spawn);
     // A value the task owns holds what it was built from: `let mut queue = Queue { rx, .. };`
-    // or `let pipe = Pipe::new(tx);` then `spawn(async move { queue.run().await })` holds `rx`.
-    for s in before {
+    // or `let pipe = Pipe::new(tx);` then `spawn(async move { queue.run().await })` holds `rx`;
+    // a clone of a half is that half (`let tick_tx = tx.clone();`).
+    for s in before.iter().rev() {
         let syn::Stmt::Local(l) = s else { continue };
         let Some(init) = &l.init else { continue };
         let built = match peel(&init.expr) {
             syn::Expr::Struct(_) => true,
+            syn::Expr::MethodCall(m) => {
+                m.method == "clone"
+                    && m.args.is_empty()
+                    && matches!(peel(&m.receiver), syn::Expr::Path(_))
+            }
             syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
                 if p.path.segments.len() >= 2
                     && p.path.segments.last().is_some_and(|s| s.ident == "new" || s.ident == "from")),
