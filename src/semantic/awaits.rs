@@ -82,6 +82,44 @@ impl<'ast> Visit<'ast> for AwaitVisitor {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
+/// Does a block await only work its loop item already runs (`child.wait().await`,
+/// `handle.await`, `task.join().await?`)? Then a future of it starts nothing new. At least one
+/// await, none in a macro.
+pub fn only_items_work(block: &syn::Block, items: &[String]) -> bool {
+    struct V<'i> {
+        items: &'i [String],
+        awaits: usize,
+        other: bool,
+    }
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+            self.awaits += 1;
+            let on_item = match super::dataflow::peel(&a.base) {
+                syn::Expr::MethodCall(m) => super::dataflow::root_ident(&m.receiver),
+                e @ (syn::Expr::Path(_) | syn::Expr::Field(_)) => super::dataflow::root_ident(e),
+                _ => None,
+            };
+            if !on_item.is_some_and(|r| self.items.contains(&r)) {
+                self.other = true;
+            }
+            syn::visit::visit_expr_await(self, a);
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            if tokens_contain_await(&m.tokens) {
+                self.other = true;
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = V {
+        items,
+        awaits: 0,
+        other: false,
+    };
+    v.visit_block(block);
+    v.awaits > 0 && !v.other
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -301,11 +301,16 @@ impl MutableBindings {
                 // the collection grows with the data.
                 // (Not when each pushed future is the loop item's own method,
                 // `checks.push(plugin.wait_started(d))`: a fan-out to the program's parts.)
-                let item_work = m.args.first().is_some_and(|a| {
-                    matches!(dataflow::peel(a), syn::Expr::MethodCall(w)
-                    if dataflow::root_ident(&w.receiver).is_some_and(|r| {
-                        self.loop_items.last().is_some_and(|items| items.contains(&r))
-                    }))
+                // (Nor a block that only awaits the item's own work,
+                // `waits.push(async move { child.wait().await })`: it waits on what runs.)
+                let items = self.loop_items.last();
+                let item_work = m.args.first().is_some_and(|a| match dataflow::peel(a) {
+                    syn::Expr::MethodCall(w) => dataflow::root_ident(&w.receiver)
+                        .is_some_and(|r| items.is_some_and(|items| items.contains(&r))),
+                    syn::Expr::Async(b) => {
+                        items.is_some_and(|items| awaits::only_items_work(&b.block, items))
+                    }
+                    _ => false,
                 });
                 let grows = (m.method == "push" || m.method == "push_back")
                     && self.data_loops > 0
