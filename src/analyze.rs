@@ -760,7 +760,9 @@ impl<'a> Walker<'a> {
             kind: kind.clone(),
             self_ty,
             cfg_gated,
-            is_test: attrs.iter().any(semantic::is_test_attr),
+            is_test: attrs
+                .iter()
+                .any(|a| semantic::is_test_attr(a) || semantic::is_cfg_test(a)),
             awaits,
         };
         let name = sig.ident.to_string();
@@ -782,7 +784,9 @@ impl<'a> Walker<'a> {
             name: sig.ident.to_string(),
             is_async,
             kind,
-            is_test: attrs.iter().any(semantic::is_test_attr),
+            is_test: attrs
+                .iter()
+                .any(|a| semantic::is_test_attr(a) || semantic::is_cfg_test(a)),
             sig,
             body,
             mutable: Default::default(),
@@ -1435,6 +1439,7 @@ impl<'a> Visit<'a> for Walker<'a> {
                     )
                 )
             }),
+            cfg_test: i.attrs.iter().any(semantic::is_cfg_test),
         };
         let first = match (
             i.attrs

@@ -208,6 +208,8 @@ pub enum Frame<'a> {
         generics: &'a syn::Generics,
         /// `#[async_trait]` (or another attribute macro) on the impl.
         has_attr_macro: bool,
+        /// `#[cfg(test)] impl ..`: its methods are test code.
+        cfg_test: bool,
     },
     Trait,
     Mod {
@@ -992,13 +994,16 @@ impl<'a> Cx<'a> {
         !check_tests && self.in_test_code()
     }
 
-    /// Is this test code: a `#[test]`-like fn, a `#[cfg(test)]` module, or a test target?
+    /// Is this test code: a `#[test]`-like fn, a `#[cfg(test)]` fn, impl or module, or a test
+    /// target?
     pub fn in_test_code(&self) -> bool {
         self.file.is_test_target
             || self.frames.iter().any(|f| {
                 matches!(
                     f,
-                    Frame::Fn { is_test: true, .. } | Frame::Mod { cfg_test: true, .. }
+                    Frame::Fn { is_test: true, .. }
+                        | Frame::Mod { cfg_test: true, .. }
+                        | Frame::Impl { cfg_test: true, .. }
                 )
             })
     }
