@@ -895,6 +895,56 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// `runtime.block_on(fut)` or `futures::executor::block_on(fut)` in a plain fn: `fut` is
+    /// the runtime's root future, run on this thread like a `#[tokio::main]` body: an `async`
+    /// block (by address), or a crate `async fn` called there or bound to a local just before
+    /// (by key, a crate-wide fact).
+    fn note_root_future<'e>(&mut self, args: impl Iterator<Item = &'e syn::Expr>) {
+        if self.cx.exec.current() != Exec::Sync {
+            return;
+        }
+        let args: Vec<&syn::Expr> = args.map(semantic::dataflow::peel).collect();
+        let [arg] = args[..] else { return };
+        let call = match arg {
+            syn::Expr::Async(a) => {
+                self.main_blocks.insert(a as *const syn::ExprAsync as usize);
+                return;
+            }
+            syn::Expr::Call(c) => Some(c),
+            // `let root = real_main(cfg); runtime.block_on(root)`
+            syn::Expr::Path(p) => p.path.get_ident().and_then(|name| {
+                self.cx.fn_body()?.stmts.iter().rev().find_map(|s| match s {
+                    syn::Stmt::Local(l) => match (&l.pat, &l.init) {
+                        (syn::Pat::Ident(pi), Some(init)) if pi.ident == *name => {
+                            match semantic::dataflow::peel(&init.expr) {
+                                syn::Expr::Call(c) => Some(c),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                })
+            }),
+            _ => None,
+        };
+        if let Some(syn::Expr::Path(p)) = call.map(|c| &*c.func) {
+            let key = self.use_key(&p.path);
+            self.facts.root_futures.insert(key);
+            // A binary's `block_on(oha::run(opts))`: the package's own library's fn, keyed as
+            // the library names it.
+            let lib = self.cx.krate.name.replace('-', "_");
+            if let semantic::Resolution::Known(full) = self.cx.resolver.resolve(&p.path) {
+                if let [first, module @ .., name] = &full[..] {
+                    if *first == lib && self.cx.krate.has_lib {
+                        let keys = semantic::facts::fn_keys(module, None, name);
+                        self.facts.root_futures.extend(keys.into_iter().take(1));
+                    }
+                }
+            }
+        }
+    }
+
     /// `join(dial(a), dial(b)).await`: each joined call is awaited here, as if on its own.
     fn note_joined_callees(&mut self, c: &syn::ExprCall, path: &syn::Path) {
         let joins = path
@@ -1819,6 +1869,15 @@ impl<'a> Visit<'a> for Walker<'a> {
             self.cx.exec.deadline(true);
         }
         self.note_spawned(c, deadline);
+        if let syn::Expr::Path(p) = &*c.func {
+            if p.path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "block_on")
+            {
+                self.note_root_future(c.args.iter());
+            }
+        }
         self.visit_call_args(c.args.iter(), &callee, closure_exec);
         if deadline {
             self.cx.exec.deadline(false);
@@ -1841,17 +1900,8 @@ impl<'a> Visit<'a> for Walker<'a> {
         if m.args.is_empty() && awaited {
             self.note_lock_taken(m);
         }
-        // `runtime.block_on(async { .. })` in a plain fn: the block is the runtime's root
-        // future, run on this thread like a `#[tokio::main]` body.
-        if name == "block_on" && self.cx.exec.current() == Exec::Sync {
-            if let [syn::Expr::Async(a)] = &m
-                .args
-                .iter()
-                .map(semantic::dataflow::peel)
-                .collect::<Vec<_>>()[..]
-            {
-                self.main_blocks.insert(a as *const syn::ExprAsync as usize);
-            }
+        if name == "block_on" {
+            self.note_root_future(m.args.iter());
         }
         self.visit_expr(&m.receiver);
         if let Some(t) = &m.turbofish {

@@ -223,11 +223,38 @@ impl Rule for BlockingInAsync {
         if let Some(fix) = fix {
             diag = diag.with_suggestion(fix);
         }
-        match unless {
-            Some(c) => out.report_if(diag, vec![c]),
-            None => out.report(diag),
+        // An `async fn` that a plain fn hands to its runtime's `block_on` is a root future: its
+        // own body runs on the thread that starts the runtime, like a `#[tokio::main]` body.
+        let mut conditions: Vec<Condition> = unless.into_iter().collect();
+        if !panics {
+            if let Some(keys) = own_async_fn_keys(cx) {
+                conditions.push(Condition::NotRootFuture(keys));
+            }
+        }
+        if conditions.is_empty() {
+            out.report(diag);
+        } else {
+            out.report_if(diag, conditions);
         }
     }
+}
+
+/// The keys of the `async fn` whose own body this is (not a closure, block or task in it).
+fn own_async_fn_keys(cx: &Cx) -> Option<Vec<String>> {
+    let own = cx.frames.iter().rev().find_map(|f| match f {
+        Frame::Fn { is_async, .. } => Some(*is_async),
+        Frame::Closure { .. } | Frame::AsyncBlock => Some(false),
+        _ => None,
+    });
+    if own != Some(true) {
+        return None;
+    }
+    let f = crate::semantic::facts::enclosing_fn(&cx.frames, cx.file.module_path)?;
+    let mut keys = vec![f.key.clone()];
+    if !f.method {
+        keys.push(f.name);
+    }
+    Some(keys)
 }
 
 /// In a sync fn (or what it calls right away): a call that surely blocks makes the fn one that
@@ -424,7 +451,11 @@ fn check_blocking_callee(cx: &Cx, e: &syn::Expr, out: &mut Sink) {
         .with_label(LABEL)
         .with_help(help_callee(&name, cx.krate.runtime()))
         .with_note(NOTE_WHY);
-    out.report_if(diag, vec![Condition::CalleeBlocks(key)]);
+    let mut conditions = vec![Condition::CalleeBlocks(key)];
+    if let Some(keys) = own_async_fn_keys(cx) {
+        conditions.push(Condition::NotRootFuture(keys));
+    }
+    out.report_if(diag, conditions);
 }
 
 /// A blocking call: what it does, the name it is known by, and the crate-wide fact it needs.

@@ -89,6 +89,9 @@ pub struct FileFacts {
     /// Calls of crate fns that a sync fn makes on its own thread, as (caller key, callee key):
     /// a fn that calls a blocking fn blocks too.
     pub sync_calls: Vec<(String, String)>,
+    /// `async fn`s a plain fn hands to a runtime's `block_on` (`runtime.block_on(real_main())`):
+    /// root futures, whose own body runs on the thread that starts the runtime.
+    pub root_futures: HashSet<String>,
     /// Sync fns whose blocking call is known only by the crate's declarations (`p.exists()` on
     /// `p` from a fn declared to return a path), with the fact it needs.
     pub blocking_fns_if: Vec<(String, Condition)>,
@@ -329,6 +332,8 @@ pub struct CrateFacts {
     pub permit_takers: HashSet<String>,
     pub spawn_wrappers: HashSet<String>,
     pub blocking_fns: HashSet<String>,
+    /// [`FileFacts::root_futures`].
+    pub root_futures: HashSet<String>,
     /// [`FileFacts::sync_calls`], by caller key.
     pub sync_calls: HashMap<String, HashSet<String>>,
     /// [`FileFacts::blocking_fns_if`], by fn key.
@@ -397,6 +402,7 @@ impl CrateFacts {
         self.permit_takers.extend(file.permit_takers);
         self.spawn_wrappers.extend(file.spawn_wrappers);
         self.blocking_fns.extend(file.blocking_fns);
+        self.root_futures.extend(file.root_futures);
         for (f, c) in file.blocking_fns_if {
             self.blocking_fns_if.entry(f).or_default().push(c);
         }
@@ -625,6 +631,7 @@ impl CrateFacts {
             Condition::AwaitsCancelUnsafe(key) => self.awaits_cancel_unsafe(key),
             Condition::IsSpawnWrapper(key) => self.spawn_wrappers.contains(key),
             Condition::CalleeBlocks(key) => self.blocks(key),
+            Condition::NotRootFuture(keys) => !keys.iter().any(|k| self.root_futures.contains(k)),
             Condition::NoneStopsOnSignal(keys) => !keys.iter().any(|k| self.stops_on_signal(k, 0)),
             Condition::IsAsyncFn(key) => self
                 .fn_asyncness
@@ -692,6 +699,9 @@ pub enum Condition {
     /// waited for with `.await`): when each does, their calls run one at a time whatever
     /// their caller does; when one does not, that one's work could overlap.
     SomeTakesNoLock(Vec<String>),
+    /// The `async fn` of these keys is no runtime's root future
+    /// ([`FileFacts::root_futures`]): its body runs on an executor thread.
+    NotRootFuture(Vec<String>),
     /// Not a filter (it always holds): the finding's fix removes the `.await` at every call
     /// of this fn, settled in `analyze::finish_crate` by [`super::call_sites::settle`].
     FixAtCallSites(super::call_sites::FnTarget),
