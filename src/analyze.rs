@@ -911,20 +911,28 @@ impl<'a> Walker<'a> {
                 return;
             }
             syn::Expr::Call(c) => Some(c),
-            // `let root = real_main(cfg); runtime.block_on(root)`
+            // `let root = real_main(cfg); runtime.block_on(root)`, in any block of the fn.
             syn::Expr::Path(p) => p.path.get_ident().and_then(|name| {
-                self.cx.fn_body()?.stmts.iter().rev().find_map(|s| match s {
-                    syn::Stmt::Local(l) => match (&l.pat, &l.init) {
-                        (syn::Pat::Ident(pi), Some(init)) if pi.ident == *name => {
-                            match semantic::dataflow::peel(&init.expr) {
-                                syn::Expr::Call(c) => Some(c),
-                                _ => None,
+                struct Bound<'n, 'a> {
+                    name: &'n syn::Ident,
+                    call: Option<&'a syn::ExprCall>,
+                }
+                impl<'a> Visit<'a> for Bound<'_, 'a> {
+                    fn visit_local(&mut self, l: &'a syn::Local) {
+                        if let (syn::Pat::Ident(pi), Some(init)) = (&l.pat, &l.init) {
+                            if pi.ident == *self.name {
+                                if let syn::Expr::Call(c) = semantic::dataflow::peel(&init.expr) {
+                                    self.call = Some(c);
+                                }
                             }
                         }
-                        _ => None,
-                    },
-                    _ => None,
-                })
+                        visit::visit_local(self, l);
+                    }
+                    fn visit_item(&mut self, _: &'a syn::Item) {}
+                }
+                let mut b = Bound { name, call: None };
+                b.visit_block(self.cx.fn_body()?);
+                b.call
             }),
             _ => None,
         };

@@ -142,7 +142,12 @@ fn report_loop(
     rewritable: Option<&syn::ExprForLoop>,
     out: &mut Sink,
 ) {
-    let qualifying: Vec<&Work> = summary.independent().collect();
+    // Binding a socket (`TcpListener::bind(addr).await`) is a local call that completes at
+    // once: nothing to overlap.
+    let qualifying: Vec<&Work> = summary
+        .independent()
+        .filter(|w| !(matches!(w.head, loops::Head::Call(_)) && w.callees == ["bind"]))
+        .collect();
     let Some(first) = qualifying.first() else {
         return;
     };

@@ -102,11 +102,20 @@ fn report(cx: &Cx, out: &mut Sink, diag: Diagnostic) {
 /// (`assets.into_iter().map(Asset::spawn)`): then the crate must confirm that fn takes no
 /// `self` (a fn handed the item as data).
 fn report_unless(cx: &Cx, out: &mut Sink, diag: Diagnostic, input: Option<&syn::Expr>) {
+    report_unless_also(cx, out, diag, input, Vec::new());
+}
+
+fn report_unless_also(
+    cx: &Cx,
+    out: &mut Sink,
+    diag: Diagnostic,
+    input: Option<&syn::Expr>,
+    mut unless: Vec<crate::semantic::facts::Condition>,
+) {
     use crate::semantic::facts::{use_key, Condition};
     if loops::says_parallel(cx) {
         return;
     }
-    let mut unless = Vec::new();
     if let Some(key) = input.and_then(loops::mapped_type_fn) {
         unless.push(Condition::NotAMethod(key));
     }
@@ -361,10 +370,17 @@ fn check_loop(cx: &Cx, l: &syn::ExprForLoop, n: usize, out: &mut Sink) {
     let header = cx.span(l.for_token.span).to(cx.span_of(&*l.expr));
     // A start whose work is a method of the item (`peer.send(m)`) fans out to the program's
     // parts: one per part is the design.
+    // A task whose handle is aborted or awaited within the same iteration ends before the
+    // next starts: one at a time.
     let starts: Vec<_> = summary
         .starts
         .iter()
         .filter(|s| !s.item_does_work)
+        .filter(|s| {
+            !(matches!(s.kind, WorkKind::Spawn(..))
+                && (loops::handle_ended_in_iteration(cx, &l.body, s.span)
+                    || loops::serves_bound_listener(cx, &l.body, s.span)))
+        })
         .collect();
     // `futs.push(tokio::spawn(..))`: one finding, the spawn's, for the one start.
     let spawns: Vec<_> = starts
@@ -403,12 +419,27 @@ fn check_loop(cx: &Cx, l: &syn::ExprForLoop, n: usize, out: &mut Sink) {
             }
             WorkKind::Await => continue,
         };
-        report(
+        // A task that awaits a crate fn waiting for a permit itself (`scanner.scan().await`
+        // taking `self.limiter.acquire()`) is capped by that semaphore.
+        let permits = match &start.kind {
+            WorkKind::Spawn(..) => loops::spawned_at(cx, &l.body, start.span)
+                .map(|(fut, before)| {
+                    crate::semantic::tasks::awaited_callees(cx, fut, before)
+                        .into_iter()
+                        .map(crate::semantic::facts::Condition::NotPermitTaker)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        report_unless_also(
             cx,
             out,
             diag.with_label(LABEL)
                 .with_secondary(header, LABEL_LOOP)
                 .with_note(NOTE_WHY),
+            None,
+            permits,
         );
     }
 }

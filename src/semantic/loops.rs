@@ -1773,6 +1773,151 @@ fn is_compound_assign(op: &syn::BinOp) -> bool {
     )
 }
 
+/// `let h = tokio::spawn(..);` in a loop body, then `h.abort()` or `h.await` later in the same
+/// iteration (not in a closure or async block): the task ends before the next one starts, so
+/// at most one runs at a time. `spawn` is the span of the spawn call.
+pub fn handle_ended_in_iteration(cx: &Cx, body: &syn::Block, spawn: proc_macro2::Span) -> bool {
+    let at = cx.span(spawn);
+    let within = |e: &syn::Expr| {
+        let s = cx.span_of(e);
+        s.byte_start <= at.byte_start && at.byte_end <= s.byte_end
+    };
+    let Some(i) = body.stmts.iter().position(|s| {
+        matches!(s, syn::Stmt::Local(l) if matches!(l.pat, syn::Pat::Ident(_))
+            && l.init.as_ref().is_some_and(|init| within(&init.expr)))
+    }) else {
+        return false;
+    };
+    let syn::Stmt::Local(syn::Local {
+        pat: syn::Pat::Ident(handle),
+        ..
+    }) = &body.stmts[i]
+    else {
+        return false;
+    };
+    struct Ends<'n> {
+        name: &'n syn::Ident,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Ends<'_> {
+        fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+            if matches!(peel(&a.base), syn::Expr::Path(p) if p.path.is_ident(self.name)) {
+                self.found = true;
+            }
+            syn::visit::visit_expr_await(self, a);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if m.method == "abort"
+                && matches!(peel(&m.receiver), syn::Expr::Path(p) if p.path.is_ident(self.name))
+            {
+                self.found = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = Ends {
+        name: &handle.ident,
+        found: false,
+    };
+    body.stmts[i + 1..].iter().for_each(|s| v.visit_stmt(s));
+    v.found
+}
+
+/// `let listener = TcpListener::bind(addr).await?;` in a loop body, then a spawn (at `spawn`)
+/// that takes the listener: a task per configured listener is a server, one of the program's
+/// parts, whatever fn of the crate runs its accept loop.
+pub fn serves_bound_listener(cx: &Cx, body: &syn::Block, spawn: proc_macro2::Span) -> bool {
+    fn binds(e: &syn::Expr) -> bool {
+        match peel(e) {
+            syn::Expr::Try(t) => binds(&t.expr),
+            syn::Expr::Await(a) => binds(&a.base),
+            syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
+                binds(&m.receiver)
+            }
+            syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
+                if p.path.segments.len() >= 2
+                    && p.path.segments.last().is_some_and(|s| s.ident == "bind")),
+            _ => false,
+        }
+    }
+    let listeners: Vec<String> = body
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            syn::Stmt::Local(l) => match (&l.pat, &l.init) {
+                (syn::Pat::Ident(p), Some(init)) if binds(&init.expr) => Some(p.ident.to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    if listeners.is_empty() {
+        return false;
+    }
+    let at = cx.span(spawn);
+    body.stmts.iter().any(|s| {
+        let span = cx.span_of(s);
+        let used = match s {
+            syn::Stmt::Local(l) => l
+                .init
+                .as_ref()
+                .map(|i| super::dataflow::names_used_in_expr(&i.expr)),
+            syn::Stmt::Expr(e, _) => Some(super::dataflow::names_used_in_expr(e)),
+            _ => None,
+        };
+        span.byte_start <= at.byte_start
+            && at.byte_end <= span.byte_end
+            && used.is_some_and(|u| u.iter().any(|n| listeners.contains(n)))
+    })
+}
+
+/// The future handed to the spawn call at `spawn` in a loop body (`tokio::spawn(fut)`,
+/// `set.spawn(fut)`), and the statements of the body before the one holding it.
+pub fn spawned_at<'b>(
+    cx: &Cx,
+    body: &'b syn::Block,
+    spawn: proc_macro2::Span,
+) -> Option<(&'b syn::Expr, &'b [syn::Stmt])> {
+    struct Find<'c, 'a, 'b> {
+        cx: &'c Cx<'a>,
+        at: crate::diagnostic::Span,
+        found: Option<&'b syn::Expr>,
+    }
+    impl<'b> Visit<'b> for Find<'_, '_, 'b> {
+        fn visit_expr(&mut self, e: &'b syn::Expr) {
+            if self.found.is_some() {
+                return;
+            }
+            let args = match e {
+                syn::Expr::Call(c) => Some(&c.args),
+                syn::Expr::MethodCall(m) => Some(&m.args),
+                _ => None,
+            };
+            if let Some(args) = args {
+                let s = self.cx.span_of(e);
+                if s.byte_start == self.at.byte_start && s.byte_end == self.at.byte_end {
+                    self.found = args.first();
+                    return;
+                }
+            }
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    let at = cx.span(spawn);
+    body.stmts.iter().enumerate().find_map(|(i, s)| {
+        let mut f = Find {
+            cx,
+            at,
+            found: None,
+        };
+        f.visit_stmt(s);
+        f.found.map(|e| (e, &body.stmts[..i]))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,7 +56,8 @@ fn block_tail_into<'a>(b: &'a syn::Block, out: &mut Vec<&'a syn::Expr>) {
     }
 }
 
-/// `x?`, `x.unwrap()`, `x.expect(..)` → `x` (repeatedly), after peeling parentheses.
+/// `x?`, `x.unwrap()`, `x.expect(..)`, `x.map_err(..)`, `x.context(..)` → `x` (repeatedly), after
+/// peeling parentheses.
 pub fn strip_result(e: &syn::Expr) -> &syn::Expr {
     let mut e = peel(e);
     loop {
@@ -64,7 +65,11 @@ pub fn strip_result(e: &syn::Expr) -> &syn::Expr {
             syn::Expr::Try(t) => peel(&t.expr),
             syn::Expr::MethodCall(m)
                 if (m.method == "unwrap" && m.args.is_empty())
-                    || (m.method == "expect" && m.args.len() == 1) =>
+                    || (m.args.len() == 1
+                        && matches!(
+                            m.method.to_string().as_str(),
+                            "expect" | "map_err" | "context" | "with_context"
+                        )) =>
             {
                 peel(&m.receiver)
             }
