@@ -473,12 +473,17 @@ fn found(kind: Kind, name: String) -> Option<Found> {
     })
 }
 
-/// The full path a call names, if imports tell it.
+/// The full path a call names, if imports tell it (in the crate a dependency re-exports:
+/// `ratatui::crossterm::event::read` is `crossterm::event::read`).
 fn known(cx: &Cx, path: &syn::Path) -> Option<Vec<String>> {
-    match cx.resolver.resolve(path) {
-        Resolution::Known(full) => Some(full),
-        Resolution::Glob(c) if c.len() == 1 => c.into_iter().next(),
-        _ => None,
+    let full = match cx.resolver.resolve(path) {
+        Resolution::Known(full) => full,
+        Resolution::Glob(c) if c.len() == 1 => c.into_iter().next()?,
+        _ => return None,
+    };
+    match crate::semantic::imports::reexported_crate(&full) {
+        Some(inner) => Some(inner.to_vec()),
+        None => Some(full),
     }
 }
 

@@ -328,7 +328,11 @@ impl Resolver {
     pub fn is_resolution(&self, resolution: &Resolution, targets: &[&str]) -> Tri {
         match resolution {
             Resolution::Known(full) => {
-                if targets.iter().any(|t| path_eq(full, t)) {
+                let reexported = reexported_crate(full);
+                if targets
+                    .iter()
+                    .any(|t| path_eq(full, t) || reexported.is_some_and(|r| path_eq(r, t)))
+                {
                     Tri::Yes
                 } else {
                     Tri::No
@@ -371,6 +375,23 @@ pub enum BareName<'a> {
 /// The identifiers of a path, without generic arguments.
 pub fn segments(path: &syn::Path) -> Vec<String> {
     path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+/// A path through a dependency that re-exports a crate of the catalog at its root under that
+/// crate's name (`ratatui::crossterm::event::read`, a facade's `pub use reqwest;`): the path in
+/// the re-exported crate (`crossterm::event::read`), the same API.
+pub fn reexported_crate(full: &[String]) -> Option<&[String]> {
+    // (Not a catalog crate's own module named like another crate: `reqwest::blocking`.)
+    let roots = super::known::crate_roots();
+    (full.len() > 2
+        && full[0] != full[1]
+        && !matches!(
+            full[0].as_str(),
+            "crate" | "self" | "super" | "std" | "core"
+        )
+        && !roots.contains(full[0].as_str())
+        && roots.contains(full[1].as_str()))
+    .then(|| &full[1..])
 }
 
 fn path_eq(full: &[String], target: &str) -> bool {

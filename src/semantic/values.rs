@@ -867,8 +867,24 @@ pub fn declared_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
         (super::known::cancel::SEMAPHORE_TYPE, ValueKind::Semaphore),
         (super::known::cancel::ASYNC_SENDERS, ValueKind::AsyncSender),
     ];
+    // Resolve only when the last segment can match: as written, or as imported under another
+    // name (`use std::sync::mpsc::Receiver as MpscReceiver;`).
+    let can_match = |name: &str| {
+        lists.iter().any(|(targets, _)| {
+            targets
+                .iter()
+                .any(|t| crate::semantic::known::last_segment(t) == name)
+        })
+    };
+    let name = if !can_match(&name) && p.segments.len() == 1 {
+        match resolver.resolve(p) {
+            super::Resolution::Known(full) => full.last().cloned().unwrap_or(name),
+            _ => return None,
+        }
+    } else {
+        name
+    };
     for (targets, kind) in lists {
-        // Resolve only when the last segment can match.
         if targets
             .iter()
             .any(|t| crate::semantic::known::last_segment(t) == name.as_str())

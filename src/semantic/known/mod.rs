@@ -73,6 +73,21 @@ pub fn vocabulary() -> &'static std::collections::HashSet<&'static str> {
     &WORDS
 }
 
+/// The crate (first segment) of every API path and module of the catalog: `crossterm`,
+/// `reqwest`, `tokio`, ... A dependency that re-exports one of them at its root
+/// (`ratatui::crossterm`) exposes the same API.
+pub fn crate_roots() -> &'static std::collections::HashSet<&'static str> {
+    static ROOTS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| {
+            LISTS
+                .iter()
+                .filter(|l| matches!(l.kind, Kind::Paths | Kind::Modules))
+                .flat_map(|l| l.entries.iter().filter_map(|e| e.split("::").next()))
+                .collect()
+        });
+    &ROOTS
+}
+
 /// Every list of the catalog, for the coverage test.
 pub static LISTS: &[List] = &[
     List {
