@@ -309,7 +309,7 @@ fn requests_not_all_bounded(cx: &Cx) -> Condition {
 /// `Client::builder()…build()` and `Endpoint::from_static(..)…connect()` written as one chain,
 /// or a `.build()` on a builder a crate fn hands out (`client_builder().build()`).
 fn check_built_chain(cx: &Cx, m: &syn::ExprMethodCall, out: &mut Sink) {
-    let tonic = m.method == "connect" || m.method == "connect_lazy";
+    let tonic = timeout::TONIC_OPENS.iter().any(|o| m.method == o);
     if m.method != "build" && !tonic {
         return;
     }

@@ -511,6 +511,11 @@ pub static LISTS: &[List] = &[
         entries: timeout::REQWEST_BUILDER_TYPE,
     },
     List {
+        name: "timeout::TONIC_OPENS",
+        kind: Kind::Methods,
+        entries: timeout::TONIC_OPENS,
+    },
+    List {
         name: "timeout::TONIC_ENDPOINT",
         kind: Kind::Paths,
         entries: timeout::TONIC_ENDPOINT,

@@ -52,6 +52,15 @@ pub const REQWEST_BUILDER: &[&str] = &["reqwest::Client::builder", "reqwest::Cli
 /// The builder type, for helpers declared to return one (`fn builder() -> ClientBuilder`).
 pub const REQWEST_BUILDER_TYPE: &[&str] = &["reqwest::ClientBuilder"];
 
+/// The methods that open a tonic `Endpoint` as a `Channel` (eagerly or on first use, over
+/// its own connector or one the caller hands in).
+pub const TONIC_OPENS: &[&str] = &[
+    "connect",
+    "connect_lazy",
+    "connect_with_connector",
+    "connect_with_connector_lazy",
+];
+
 pub const TONIC_ENDPOINT: &[&str] = &[
     "tonic::transport::Endpoint::from_static",
     "tonic::transport::Endpoint::from_shared",
