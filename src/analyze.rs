@@ -897,7 +897,7 @@ impl<'a> Walker<'a> {
 
     /// `runtime.block_on(fut)` or `futures::executor::block_on(fut)` in a plain fn: `fut` is
     /// the runtime's root future, run on this thread like a `#[tokio::main]` body: an `async`
-    /// block (by address), or a crate `async fn` called there or bound to a local just before
+    /// block (by address), or a crate `async fn` called there or bound to a local of the fn
     /// (by key, a crate-wide fact).
     fn note_root_future<'e>(&mut self, args: impl Iterator<Item = &'e syn::Expr>) {
         if self.cx.exec.current() != Exec::Sync {

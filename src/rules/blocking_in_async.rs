@@ -227,7 +227,7 @@ impl Rule for BlockingInAsync {
         // own body runs on the thread that starts the runtime, like a `#[tokio::main]` body.
         let mut conditions: Vec<Condition> = unless.into_iter().collect();
         if !panics {
-            if let Some(keys) = own_async_fn_keys(cx) {
+            if let Some(keys) = own_fn_keys(cx, true) {
                 conditions.push(Condition::NotRootFuture(keys));
             }
         }
@@ -239,14 +239,16 @@ impl Rule for BlockingInAsync {
     }
 }
 
-/// The keys of the `async fn` whose own body this is (not a closure, block or task in it).
-fn own_async_fn_keys(cx: &Cx) -> Option<Vec<String>> {
+/// The keys of the fn whose own body this is (not a closure, block or task in it), if it is
+/// `async` or not as asked: its key, and for a free fn its bare name too (for calls through a
+/// glob import, `use shell::*;`).
+fn own_fn_keys(cx: &Cx, is_async: bool) -> Option<Vec<String>> {
     let own = cx.frames.iter().rev().find_map(|f| match f {
-        Frame::Fn { is_async, .. } => Some(*is_async),
-        Frame::Closure { .. } | Frame::AsyncBlock => Some(false),
+        Frame::Fn { is_async, .. } => Some(Some(*is_async)),
+        Frame::Closure { .. } | Frame::AsyncBlock => Some(None),
         _ => None,
     });
-    if own != Some(true) {
+    if own != Some(Some(is_async)) {
         return None;
     }
     let f = crate::semantic::facts::enclosing_fn(&cx.frames, cx.file.module_path)?;
@@ -280,19 +282,10 @@ fn note_blocking_fn(cx: &Cx, opts: &Options, e: &syn::Expr, out: &mut Sink) {
         _ => None,
     };
     // Only the fn's own body, not a closure in it (which may run elsewhere, or never).
-    let in_plain_fn = cx.frames.iter().rev().find_map(|f| match f {
-        Frame::Fn { is_async, .. } => Some(!is_async),
-        Frame::Closure { .. } | Frame::AsyncBlock => Some(false),
-        _ => None,
-    });
-    if in_plain_fn != Some(true) {
-        return;
-    }
-    let Some(f) = crate::semantic::facts::enclosing_fn(&cx.frames, cx.file.module_path) else {
+    let Some(keys) = own_fn_keys(cx, false) else {
         return;
     };
-    // Also by its bare name, for calls through a glob import (`use shell::*;`).
-    let keys = std::iter::once(f.key.clone()).chain((!f.method).then(|| f.name.clone()));
+    let keys = keys.into_iter();
     match found {
         // What blocks (for certain, or if the crate's declarations say a value is a path),
         // not what panics instead (`block_on`: reported where it is, if ever in async code).
@@ -452,7 +445,7 @@ fn check_blocking_callee(cx: &Cx, e: &syn::Expr, out: &mut Sink) {
         .with_help(help_callee(&name, cx.krate.runtime()))
         .with_note(NOTE_WHY);
     let mut conditions = vec![Condition::CalleeBlocks(key)];
-    if let Some(keys) = own_async_fn_keys(cx) {
+    if let Some(keys) = own_fn_keys(cx, true) {
         conditions.push(Condition::NotRootFuture(keys));
     }
     out.report_if(diag, conditions);

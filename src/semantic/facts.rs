@@ -427,8 +427,6 @@ impl CrateFacts {
     /// says nothing about this one. A method that may be called on a receiver of unknown type
     /// (`self.inner.connect()`, a trait's method) has callers we cannot all see: unless a known
     /// caller awaits it bare, its coverage is unknown, which counts as covered (no finding).
-    /// A key and the keys of what it re-exports (`state::load` for `pub use data::*;` in
-    /// `state` is also `data::load`), a few re-exports deep.
     /// Does the sync fn of this key block its caller's thread: a blocking call of its own, or
     /// one in a crate fn it calls, up to [`BLOCKING_DEPTH`] calls down (`edit` calls
     /// `open_editor`, which waits for the editor's process)?
@@ -459,6 +457,8 @@ impl CrateFacts {
         false
     }
 
+    /// A key and the keys of what it re-exports (`state::load` for `pub use data::*;` in
+    /// `state` is also `data::load`), a few re-exports deep.
     fn reexported_as(&self, key: &str) -> Vec<String> {
         let mut out = vec![key.to_string()];
         let mut i = 0;
