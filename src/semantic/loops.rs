@@ -1782,36 +1782,33 @@ pub fn handle_ended_in_iteration(cx: &Cx, body: &syn::Block, spawn: proc_macro2:
         let s = cx.span_of(e);
         s.byte_start <= at.byte_start && at.byte_end <= s.byte_end
     };
+    // The `let` of the body holding the spawn: `let h = spawn(..)`, or a pattern bound from
+    // branches that make it (`let (client, h) = match proto { .. spawn(bg) .. }`).
     let Some(i) = body.stmts.iter().position(|s| {
-        matches!(s, syn::Stmt::Local(l) if matches!(l.pat, syn::Pat::Ident(_))
-            && l.init.as_ref().is_some_and(|init| within(&init.expr)))
+        matches!(s, syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|init| within(&init.expr)))
     }) else {
         return false;
     };
-    let syn::Stmt::Local(syn::Local {
-        pat: syn::Pat::Ident(handle),
-        ..
-    }) = &body.stmts[i]
-    else {
+    let syn::Stmt::Local(l) = &body.stmts[i] else {
         return false;
     };
-    struct Ends<'n> {
-        name: &'n syn::Ident,
+    struct Ends {
+        names: Vec<String>,
         found: bool,
     }
-    impl<'ast> Visit<'ast> for Ends<'_> {
+    impl Ends {
+        fn is_handle(&self, e: &syn::Expr) -> bool {
+            matches!(peel(e), syn::Expr::Path(p)
+                if p.path.get_ident().is_some_and(|i| self.names.iter().any(|n| i == n)))
+        }
+    }
+    impl<'ast> Visit<'ast> for Ends {
         fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
-            if matches!(peel(&a.base), syn::Expr::Path(p) if p.path.is_ident(self.name)) {
-                self.found = true;
-            }
+            self.found |= self.is_handle(&a.base);
             syn::visit::visit_expr_await(self, a);
         }
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            if m.method == "abort"
-                && matches!(peel(&m.receiver), syn::Expr::Path(p) if p.path.is_ident(self.name))
-            {
-                self.found = true;
-            }
+            self.found |= m.method == "abort" && self.is_handle(&m.receiver);
             syn::visit::visit_expr_method_call(self, m);
         }
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
@@ -1819,7 +1816,7 @@ pub fn handle_ended_in_iteration(cx: &Cx, body: &syn::Block, spawn: proc_macro2:
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
     let mut v = Ends {
-        name: &handle.ident,
+        names: super::dataflow::pat_idents(&l.pat),
         found: false,
     };
     body.stmts[i + 1..].iter().for_each(|s| v.visit_stmt(s));
@@ -1837,6 +1834,8 @@ pub fn serves_bound_listener(cx: &Cx, body: &syn::Block, spawn: proc_macro2::Spa
             syn::Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
                 binds(&m.receiver)
             }
+            // `match TcpListener::bind(addr).await { Ok(l) => l, Err(e) => continue }`
+            syn::Expr::Match(m) => binds(&m.expr),
             syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
                 if p.path.segments.len() >= 2
                     && p.path.segments.last().is_some_and(|s| s.ident == "bind")),
