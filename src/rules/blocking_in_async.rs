@@ -281,6 +281,15 @@ fn note_blocking_fn(cx: &Cx, opts: &Options, e: &syn::Expr, out: &mut Sink) {
         syn::Expr::MethodCall(m) => classify_method(cx, m),
         _ => None,
     };
+    // A call of another crate fn: it blocks this fn's caller if that fn blocks. (Resolved
+    // before the fn's own keys: most calls name no crate fn.)
+    let callee = match &found {
+        None => match callee_key(cx, e) {
+            Some((callee, _)) => Some(callee),
+            None => return,
+        },
+        Some(_) => None,
+    };
     // Only the fn's own body, not a closure in it (which may run elsewhere, or never).
     let Some(keys) = own_fn_keys(cx, false) else {
         return;
@@ -302,9 +311,8 @@ fn note_blocking_fn(cx: &Cx, opts: &Options, e: &syn::Expr, out: &mut Sink) {
             }
         }
         Some(_) => {}
-        // A call of another crate fn: it blocks this fn's caller if that fn blocks.
         None => {
-            if let Some((callee, _)) = callee_key(cx, e) {
+            if let Some(callee) = callee {
                 out.sync_calls.extend(keys.map(|k| (k, callee.clone())));
             }
         }
