@@ -136,6 +136,10 @@ impl Locals {
                     self.learn_value(resolver, b.ident.to_string(), scrutinee);
                     return;
                 }
+                // `let made = Worker::new(rx); if let Ok(w) = made`: what the local was built as.
+                if let Some(ty) = self.type_of(scrutinee).map(str::to_string) {
+                    self.types.insert(b.ident.to_string(), ty);
+                }
             }
             // `Source::FsPath(ref path)`: a path if the crate declares that variant's field so.
             if !wraps {
@@ -507,16 +511,27 @@ impl Locals {
 
 /// The named type an expression builds: `Type::new(..)`, `Type::default()`, `Type { .. }`.
 pub fn constructed_type(e: &syn::Expr) -> Option<String> {
-    match peel(e) {
+    // (Also unwrapped: `Worker::new(rx)?`, `Worker::new(rx).unwrap()`.)
+    match super::tasks::strip_result(e) {
+        // `Type::new(..)`, `module::Type::new(..)`.
         syn::Expr::Call(c) => match &*c.func {
-            syn::Expr::Path(p)
-                if p.path.segments.len() == 2
-                    && matches!(
-                        p.path.segments[1].ident.to_string().as_str(),
-                        "new" | "default"
-                    ) =>
-            {
-                Some(p.path.segments[0].ident.to_string())
+            syn::Expr::Path(p) => {
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                match &segs[..] {
+                    [.., ty, ctor]
+                        if matches!(ctor.as_str(), "new" | "default")
+                            && (segs.len() == 2
+                                || ty.starts_with(|c: char| c.is_ascii_uppercase())) =>
+                    {
+                        Some(ty.clone())
+                    }
+                    _ => None,
+                }
             }
             _ => None,
         },
