@@ -7,6 +7,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Span, Suggestion};
 use crate::registry;
 use crate::semantic::dataflow::{iter_is_batched, iter_is_small_literal, pat_idents, peel};
 use crate::semantic::facts::Condition;
+use crate::semantic::known::join::SOCKET_BINDS;
 use crate::semantic::known::sequencing::{NO_WORK_FUTURES, SEQUENTIAL_STREAM_METHODS};
 use crate::semantic::loops::{self, Head, LoopSummary, Work};
 use crate::semantic::{Cx, Tri};
@@ -146,7 +147,10 @@ fn report_loop(
     // once: nothing to overlap.
     let qualifying: Vec<&Work> = summary
         .independent()
-        .filter(|w| !(matches!(w.head, loops::Head::Call(_)) && w.callees == ["bind"]))
+        .filter(|w| {
+            !(matches!(w.head, loops::Head::Call(_))
+                && matches!(&w.callees[..], [c] if SOCKET_BINDS.contains(&c.as_str())))
+        })
         .collect();
     let Some(first) = qualifying.first() else {
         return;

@@ -1777,16 +1777,9 @@ fn is_compound_assign(op: &syn::BinOp) -> bool {
 /// iteration (not in a closure or async block): the task ends before the next one starts, so
 /// at most one runs at a time. `spawn` is the span of the spawn call.
 pub fn handle_ended_in_iteration(cx: &Cx, body: &syn::Block, spawn: proc_macro2::Span) -> bool {
-    let at = cx.span(spawn);
-    let within = |e: &syn::Expr| {
-        let s = cx.span_of(e);
-        s.byte_start <= at.byte_start && at.byte_end <= s.byte_end
-    };
     // The `let` of the body holding the spawn: `let h = spawn(..)`, or a pattern bound from
     // branches that make it (`let (client, h) = match proto { .. spawn(bg) .. }`).
-    let Some(i) = body.stmts.iter().position(|s| {
-        matches!(s, syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|init| within(&init.expr)))
-    }) else {
+    let Some(i) = stmt_holding(cx, body, spawn) else {
         return false;
     };
     let syn::Stmt::Local(l) = &body.stmts[i] else {
@@ -1808,7 +1801,8 @@ pub fn handle_ended_in_iteration(cx: &Cx, body: &syn::Block, spawn: proc_macro2:
             syn::visit::visit_expr_await(self, a);
         }
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            self.found |= m.method == "abort" && self.is_handle(&m.receiver);
+            self.found |= super::known::handles::ABORTS.iter().any(|a| m.method == a)
+                && self.is_handle(&m.receiver);
             syn::visit::visit_expr_method_call(self, m);
         }
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
@@ -1837,8 +1831,10 @@ pub fn serves_bound_listener(cx: &Cx, body: &syn::Block, spawn: proc_macro2::Spa
             // `match TcpListener::bind(addr).await { Ok(l) => l, Err(e) => continue }`
             syn::Expr::Match(m) => binds(&m.expr),
             syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
-                if p.path.segments.len() >= 2
-                    && p.path.segments.last().is_some_and(|s| s.ident == "bind")),
+            if p.path.segments.len() >= 2
+                && p.path.segments.last().is_some_and(|s| {
+                    super::known::join::SOCKET_BINDS.iter().any(|b| s.ident == b)
+                })),
             _ => false,
         }
     }
@@ -1856,20 +1852,23 @@ pub fn serves_bound_listener(cx: &Cx, body: &syn::Block, spawn: proc_macro2::Spa
     if listeners.is_empty() {
         return false;
     }
-    let at = cx.span(spawn);
-    body.stmts.iter().any(|s| {
-        let span = cx.span_of(s);
-        let used = match s {
-            syn::Stmt::Local(l) => l
-                .init
-                .as_ref()
-                .map(|i| super::dataflow::names_used_in_expr(&i.expr)),
-            syn::Stmt::Expr(e, _) => Some(super::dataflow::names_used_in_expr(e)),
-            _ => None,
-        };
-        span.byte_start <= at.byte_start
-            && at.byte_end <= span.byte_end
-            && used.is_some_and(|u| u.iter().any(|n| listeners.contains(n)))
+    let used = match stmt_holding(cx, body, spawn).map(|i| &body.stmts[i]) {
+        Some(syn::Stmt::Local(l)) => l
+            .init
+            .as_ref()
+            .map(|i| super::dataflow::names_used_in_expr(&i.expr)),
+        Some(syn::Stmt::Expr(e, _)) => Some(super::dataflow::names_used_in_expr(e)),
+        _ => None,
+    };
+    used.is_some_and(|u| u.iter().any(|n| listeners.contains(n)))
+}
+
+/// The index of the statement of a loop body that holds the node at `span`.
+fn stmt_holding(cx: &Cx, body: &syn::Block, span: proc_macro2::Span) -> Option<usize> {
+    let at = cx.span(span);
+    body.stmts.iter().position(|s| {
+        let s = cx.span_of(s);
+        s.byte_start <= at.byte_start && at.byte_end <= s.byte_end
     })
 }
 
@@ -1905,16 +1904,14 @@ pub fn spawned_at<'b>(
             syn::visit::visit_expr(self, e);
         }
     }
-    let at = cx.span(spawn);
-    body.stmts.iter().enumerate().find_map(|(i, s)| {
-        let mut f = Find {
-            cx,
-            at,
-            found: None,
-        };
-        f.visit_stmt(s);
-        f.found.map(|e| (e, &body.stmts[..i]))
-    })
+    let i = stmt_holding(cx, body, spawn)?;
+    let mut f = Find {
+        cx,
+        at: cx.span(spawn),
+        found: None,
+    };
+    f.visit_stmt(&body.stmts[i]);
+    f.found.map(|e| (e, &body.stmts[..i]))
 }
 
 #[cfg(test)]

@@ -516,12 +516,7 @@ pub fn constructed_type(e: &syn::Expr) -> Option<String> {
         // `Type::new(..)`, `module::Type::new(..)`.
         syn::Expr::Call(c) => match &*c.func {
             syn::Expr::Path(p) => {
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs = super::imports::segments(&p.path);
                 match &segs[..] {
                     [.., ty, ctor]
                         if matches!(ctor.as_str(), "new" | "default")
@@ -892,6 +887,14 @@ pub fn declared_kind(resolver: &Resolver, ty: &syn::Type) -> Option<ValueKind> {
         })
     };
     let name = if !can_match(&name) && p.segments.len() == 1 {
+        // Only a name an import brings in can be a rename (a glob keeps names): the common
+        // case, a type of the crate or the prelude, resolves nothing.
+        if !matches!(
+            resolver.bare_qualifier(&name),
+            super::imports::BareName::Imported
+        ) {
+            return None;
+        }
         match resolver.resolve(p) {
             super::Resolution::Known(full) => full.last().cloned().unwrap_or(name),
             _ => return None,

@@ -68,6 +68,10 @@ pub const FUTURE_SETS: &[&str] = &[
 ];
 
 /// Iterators of incoming connections: an accept loop, `detached_spawn`'s business.
+/// Associated fns that bind a socket or listener (`TcpListener::bind(addr).await`): a local
+/// call that completes at once, and what makes a listener a loop's task serves.
+pub const SOCKET_BINDS: &[&str] = &["bind"];
+
 pub const ACCEPT_METHODS: &[&str] = &["incoming", "accept"];
 
 /// Words naming the program's own parts in a collection's or item's name: fanning out to every

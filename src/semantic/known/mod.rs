@@ -666,6 +666,11 @@ pub static LISTS: &[List] = &[
         entries: handles::TIMEOUT_METHODS,
     },
     List {
+        name: "join::SOCKET_BINDS",
+        kind: Kind::Methods,
+        entries: join::SOCKET_BINDS,
+    },
+    List {
         name: "handles::ABORTS",
         kind: Kind::Methods,
         entries: handles::ABORTS,
